@@ -1,0 +1,65 @@
+# Highland: `make run` serves the demo county, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck check ci bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Highland needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Highland with its development tools
+
+messages: $(STAMP) ## Compile the translation catalogues (Python, no system gettext needed)
+	$(PY) manage.py compile_catalogs
+
+migrate: messages ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+demo: migrate ## Load the demo county (idempotent)
+	$(PY) manage.py load_demo_county
+
+setup: demo ## Install, migrate and load the demo county
+
+run: setup ## Set up everything and serve the demo county at http://127.0.0.1:8000
+	@echo "Serving Highland at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: messages ## Run the whole test suite (set DATABASE_URL for PostgreSQL)
+	$(PY) -m pytest
+
+test-postgres: messages ## Run the suite on the local PostgreSQL (database test)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Reformat with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy with django-stubs
+	$(BIN)/mypy highland
+
+check: messages ## Django checks and migrations in sync
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+ci: ## What CI runs
+	bash .ci/run
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var

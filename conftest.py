@@ -1,0 +1,129 @@
+"""Shared fixtures: the demo county, a second county, and clients logged in as anyone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from django.utils import translation
+
+from highland.core.models import County, Membership, Organisation, OrganisationType, Role, User
+from highland.network.models import ServicePoint, Tier
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need_server(available: bool, reason: str) -> None:
+    """Skip when a server is absent, except under CI where its absence is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing server is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # Argon2 is right in production and slow on purpose; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = FAST_HASHERS  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    # Tests assert exact messages; they read them in English unless a test switches.
+    with translation.override("en"):
+        yield
+
+
+@dataclass
+class Demo:
+    county: County
+
+    def user(self, username: str) -> User:
+        return User.objects.get(username=username)
+
+    def point(self, code: str) -> ServicePoint:
+        return ServicePoint.objects.get(county=self.county, code=code)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Load the demo county once; each test's transaction is rolled back over it."""
+    from highland.demo import load_demo_county
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        load_demo_county()
+
+
+@pytest.fixture
+def demo(db: None) -> Demo:
+    from highland.demo import load_demo_county
+
+    county = County.objects.filter(code="513334").first()
+    if county is None:  # a transactional test flushed the tables: load again
+        load_demo_county()
+        county = County.objects.get(code="513334")
+    return Demo(county=county)
+
+
+@dataclass
+class OtherCounty:
+    county: County
+    operator: User
+    centre: ServicePoint
+
+
+@pytest.fixture
+def other_county(db: None) -> OtherCounty:
+    """Hongyuan county (Aba), with one centre operator and its centre point."""
+    county = County.objects.create(
+        code="513233",
+        name_zh="红原县",
+        name_bo="རྨ་ཁོག་རྫོང་",
+        name_en="Hongyuan County",
+        prefecture_zh="阿坝藏族羌族自治州",
+        prefecture_bo="རྔ་བ་བོད་རིགས་ཆང་རིགས་རང་སྐྱོང་ཁུལ།",
+        prefecture_en="Ngawa Tibetan and Qiang Autonomous Prefecture",
+    )
+    organisation = Organisation.objects.create(
+        county=county,
+        type=OrganisationType.SERVICE_CENTRE,
+        name_zh="红原县电商中心",
+        name_bo="རྨ་ཁོག་ལྟེ་གནས།",
+        name_en="Hongyuan Centre",
+    )
+    operator = User.objects.create_user("hongyuan_operator", password="pw-hongyuan", county=county)  # noqa: S106
+    Membership.objects.create(
+        county=county, user=operator, organisation=organisation, role=Role.CENTRE_OPERATOR
+    )
+    centre = ServicePoint.objects.create(
+        county=county,
+        code="HY-C",
+        tier=Tier.COUNTY_CENTRE,
+        name_zh="红原县中心",
+        name_bo="ལྟེ་གནས།",
+        name_en="Hongyuan Centre",
+        township_zh="邛溪镇",
+        latitude="32.790000",
+        longitude="102.550000",
+        altitude_m=3500,
+    )
+    return OtherCounty(county=county, operator=operator, centre=centre)
+
+
+@pytest.fixture
+def client_as(db: None) -> Callable[[User | None], Client]:
+    """A test client logged in as `user` (anonymous for None), asking for English pages."""
+
+    def make(user: User | None) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

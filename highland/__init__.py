@@ -1,0 +1,5 @@
+"""Highland: a county's rural e-commerce service system."""
+
+from highland.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from highland.demo import DEMO_PASSWORD, DEMO_PEOPLE, PLATFORM_ADMIN, load_demo_county
+
+
+class Command(BaseCommand):
+    help = "Load the demo county (Litang). Safe to run again: it only adds what is missing."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--quiet-logins", action="store_true", help="Do not print the demo logins."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.IS_PRODUCTION:
+            raise CommandError("The demo county is not loaded in the production profile.")
+        created = load_demo_county()
+        summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo county ready (created now: {summary})."))
+        if options["quiet_logins"]:
+            return
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {PLATFORM_ADMIN:<16} platform administrator (/admin/)")
+        for person in DEMO_PEOPLE:
+            self.stdout.write(f"  {person.username:<16} {person.role}")

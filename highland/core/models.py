@@ -1,0 +1,216 @@
+"""Counties (the tenant), organisations, people with their roles, audit and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from highland.core.i18n import TrilingualName, localized
+
+administrative_code_validator = RegexValidator(
+    r"^\d{6}$", _("A GB/T 2260 administrative code has exactly six digits.")
+)
+mainland_mobile_validator = RegexValidator(
+    r"^1[3-9]\d{9}$", _("Enter a mainland China mobile number: 11 digits starting with 13–19.")
+)
+
+
+class County(TrilingualName):
+    """A county: every other record belongs to exactly one."""
+
+    code = models.CharField(
+        _("administrative code"),
+        max_length=6,
+        unique=True,
+        validators=[administrative_code_validator],
+    )
+    prefecture_zh = models.CharField(_("prefecture (Chinese)"), max_length=120)
+    prefecture_bo = models.CharField(_("prefecture (Tibetan)"), max_length=200)
+    prefecture_en = models.CharField(_("prefecture (English)"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["code"]
+
+    @property
+    def prefecture(self) -> str:
+        return localized(self, "prefecture")
+
+
+class User(AbstractUser):
+    """A person: staff, agent, member household or buyer. Villagers without a phone
+    are users too, with an unusable password, so agents can act for them."""
+
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("county"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+    display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=11, blank=True, validators=[mainland_mobile_validator]
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        blank=True,
+        choices=[("zh-hans", "简体中文"), ("bo", "བོད་ཡིག"), ("en", "English")],
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class OrganisationType(models.TextChoices):
+    COMMERCE_BUREAU = "commerce_bureau", _("County commerce bureau")
+    SERVICE_CENTRE = "service_centre", _("Service-centre operator")
+    SERVICE_STATION = "service_station", _("Service station")
+    COOPERATIVE = "cooperative", _("Cooperative")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    CARRIER = "carrier", _("Carrier")
+    BANK = "bank", _("Bank")
+    TRAINING_PROVIDER = "training_provider", _("Training provider")
+
+
+class Organisation(TrilingualName):
+    county = models.ForeignKey(
+        County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    type = models.CharField(_("type"), max_length=30, choices=OrganisationType.choices)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["county", "type", "name_zh"]
+        indexes = [models.Index(fields=["county", "type"])]
+
+
+class Role(models.TextChoices):
+    COUNTY_OFFICIAL = "county_official", _("County official")
+    CENTRE_OPERATOR = "centre_operator", _("Centre operator")
+    STATION_AGENT = "station_agent", _("Station agent")
+    COOPERATIVE_MANAGER = "cooperative_manager", _("Cooperative manager")
+    COOPERATIVE_ACCOUNTANT = "cooperative_accountant", _("Cooperative accountant")
+    MEMBER = "member", _("Member household (farmer or herder)")
+    SELLER_STAFF = "seller_staff", _("Seller staff")
+    CARRIER_DISPATCHER = "carrier_dispatcher", _("Carrier dispatcher")
+    DRIVER = "driver", _("Driver")
+    BANK_OFFICER = "bank_officer", _("Bank officer")
+    TRAINER = "trainer", _("Trainer")
+    BUYER = "buyer", _("Buyer")
+
+
+# Which organisation a role is held in. A buyer needs no organisation.
+ORGANISATION_TYPES_FOR_ROLE: dict[str, frozenset[str]] = {
+    Role.COUNTY_OFFICIAL: frozenset({OrganisationType.COMMERCE_BUREAU}),
+    Role.CENTRE_OPERATOR: frozenset({OrganisationType.SERVICE_CENTRE}),
+    Role.STATION_AGENT: frozenset(
+        {OrganisationType.SERVICE_STATION, OrganisationType.SERVICE_CENTRE}
+    ),
+    Role.COOPERATIVE_MANAGER: frozenset({OrganisationType.COOPERATIVE}),
+    Role.COOPERATIVE_ACCOUNTANT: frozenset({OrganisationType.COOPERATIVE}),
+    Role.MEMBER: frozenset({OrganisationType.COOPERATIVE}),
+    Role.SELLER_STAFF: frozenset({OrganisationType.COOPERATIVE, OrganisationType.ENTERPRISE}),
+    Role.CARRIER_DISPATCHER: frozenset({OrganisationType.CARRIER}),
+    Role.DRIVER: frozenset({OrganisationType.CARRIER}),
+    Role.BANK_OFFICER: frozenset({OrganisationType.BANK}),
+    Role.TRAINER: frozenset({OrganisationType.TRAINING_PROVIDER}),
+    Role.BUYER: frozenset(),
+}
+
+
+class Membership(models.Model):
+    """A person holding a role, in an organisation, in a county."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role_in_org"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "county", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation or '-'}"
+
+
+class AuditRecord(models.Model):
+    """Who did what to which object, for whom, when. Written in the action's transaction."""
+
+    county = models.ForeignKey(
+        County, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_records"
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_actions"
+    )
+    on_behalf_of = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_on_behalf"
+    )
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    changes = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["county", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a station device, acting as one person. Only its hash is kept."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("device name"), max_length=80)
+    key_prefix = models.CharField(_("key starts with"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens_issued")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="api_tokens_revoked"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

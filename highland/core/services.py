@@ -1,0 +1,223 @@
+"""Business actions on counties, organisations, people and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from highland.core import audit
+from highland.core.errors import ValidationFailed
+from highland.core.models import (
+    ORGANISATION_TYPES_FOR_ROLE,
+    ApiToken,
+    County,
+    Membership,
+    Organisation,
+    OrganisationType,
+    Role,
+    User,
+)
+from highland.core.permissions import forget_roles, require
+
+
+def _require_all_names(**names: str) -> None:
+    missing = {
+        field: [_("This name is required.")] for field, value in names.items() if not value.strip()
+    }
+    if missing:
+        raise ValidationFailed(
+            _("Names are needed in Chinese, Tibetan and English."), errors=missing
+        )
+
+
+@transaction.atomic
+def create_organisation(
+    county: County,
+    *,
+    actor: User,
+    type: str,
+    name_zh: str,
+    name_bo: str,
+    name_en: str,
+) -> Organisation:
+    """Register an organisation of `type` in `county`."""
+    require(actor, "core.manage_people", county)
+    if type not in OrganisationType.values:
+        raise ValidationFailed(_("Unknown organisation type."), field="type")
+    _require_all_names(name_zh=name_zh, name_bo=name_bo, name_en=name_en)
+    organisation = Organisation.objects.create(
+        county=county,
+        type=type,
+        name_zh=name_zh.strip(),
+        name_bo=name_bo.strip(),
+        name_en=name_en.strip(),
+    )
+    audit.record(actor, "core.organisation.created", organisation, {"type": type})
+    return organisation
+
+
+@transaction.atomic
+def register_person(
+    county: County,
+    *,
+    actor: User,
+    username: str,
+    display_name: str,
+    phone: str = "",
+    password: str | None = None,
+) -> User:
+    """Create a person in `county`; without a password they cannot log in (agents act for them)."""
+    require(actor, "core.manage_people", county)
+    if not username.strip():
+        raise ValidationFailed(_("A username is required."), field="username")
+    if User.objects.filter(username=username.strip()).exists():
+        raise ValidationFailed(_("This username is taken."), field="username")
+    person = User(
+        county=county,
+        username=username.strip(),
+        display_name=display_name.strip(),
+        phone=phone.strip(),
+    )
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    from django.core.exceptions import ValidationError
+
+    try:
+        person.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise ValidationFailed(
+            _("Please correct the person's details."),
+            errors={k: [str(m) for m in v] for k, v in error.message_dict.items()},
+        ) from error
+    person.save()
+    audit.record(
+        actor, "core.person.registered", person, {"username": person.username}, county=county
+    )
+    return person
+
+
+@transaction.atomic
+def add_membership(
+    user: User,
+    *,
+    actor: User,
+    role: str,
+    county: County,
+    organisation: Organisation | None = None,
+) -> Membership:
+    """Give `user` a `role` in `organisation` (a buyer needs none)."""
+    require(actor, "core.manage_people", county)
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
+    allowed_types = ORGANISATION_TYPES_FOR_ROLE[role]
+    if organisation is None and allowed_types:
+        raise ValidationFailed(_("This role is held in an organisation."), field="organisation")
+    if organisation is not None:
+        if organisation.county_id != county.pk:
+            raise ValidationFailed(
+                _("The organisation belongs to another county."), field="organisation"
+            )
+        if organisation.type not in allowed_types:
+            raise ValidationFailed(
+                _("This role cannot be held in this kind of organisation."), field="role"
+            )
+    if user.county_id not in (None, county.pk):
+        raise ValidationFailed(_("This person belongs to another county."), field="user")
+    if user.county_id is None:
+        user.county = county
+        user.save(update_fields=["county"])
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, role=role, defaults={"county": county}
+    )
+    if not created and not membership.active:
+        membership.active = True
+        membership.save(update_fields=["active"])
+    forget_roles(user)
+    audit.record(
+        actor,
+        "core.membership.added",
+        membership,
+        {"role": role, "user": user.pk, "organisation": organisation.pk if organisation else None},
+        county=county,
+    )
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership: Membership, *, actor: User) -> Membership:
+    require(actor, "core.manage_people", membership.county)
+    membership.active = False
+    membership.save(update_fields=["active"])
+    forget_roles(membership.user)
+    audit.record(actor, "core.membership.ended", membership, {"role": membership.role})
+    return membership
+
+
+def _hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw_key: str  # shown once, never stored
+
+
+@transaction.atomic
+def issue_api_token(holder: User, *, actor: User, name: str) -> IssuedToken:
+    """Issue a device token that acts as `holder`; the raw key is returned only here."""
+    county = holder.county
+    if county is None:
+        raise ValidationFailed(_("The token holder must belong to a county."), field="user")
+    require(actor, "core.manage_api_tokens", county)
+    if not name.strip():
+        raise ValidationFailed(_("Give the device a name."), field="name")
+    raw_key = settings.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        county=county,
+        user=holder,
+        name=name.strip(),
+        key_prefix=raw_key[:10],
+        key_hash=_hash_key(raw_key),
+        created_by=actor,
+    )
+    audit.record(actor, "core.api_token.issued", token, {"holder": holder.pk, "name": token.name})
+    return IssuedToken(token=token, raw_key=raw_key)
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
+    require(actor, "core.manage_api_tokens", token.county)
+    if token.revoked_at is not None:
+        raise ValidationFailed(_("This token is already revoked."), code="already_revoked")
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(actor, "core.api_token.revoked", token, {"name": token.name})
+    return token
+
+
+def user_for_api_key(raw_key: str) -> User | None:
+    """The active user a live token acts as, or None. Marks the token used."""
+    if not raw_key.startswith(settings.API_TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    # Throttle the write: a device polling every second should not write every second.
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,90 @@
+"""Pages for the audit trail and device tokens; thin wrappers over services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from highland.core import access, selectors, services
+from highland.core.errors import DomainError
+from highland.core.forms import AuditFilterForm, IssueTokenForm
+from highland.core.models import User
+from highland.core.permissions import require
+from highland.web.http import domain_errors_as_pages
+
+
+def _person(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+@domain_errors_as_pages
+def audit_list(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "core.view_audit", user.county)
+    assert user.county is not None
+    form = AuditFilterForm(
+        request.GET or None, object_types=selectors.audit_object_types(user.county)
+    )
+    filters = selectors.AuditFilters()
+    if form.is_valid():
+        filters = selectors.AuditFilters(**{k: v for k, v in form.cleaned_data.items() if v})
+    page = Paginator(selectors.county_audit(user.county, filters), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "core/audit_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def token_list(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "core.manage_api_tokens", user.county)
+    assert user.county is not None
+    holders = selectors.token_holders(user.county)
+    form = IssueTokenForm(request.POST or None, holders=holders)
+    issued_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.issue_api_token(
+                form.cleaned_data["holder"], actor=user, name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            issued_key = issued.raw_key
+            form = IssueTokenForm(holders=holders)
+    return render(
+        request,
+        "core/token_list.html",
+        {
+            "form": form,
+            "tokens": selectors.county_tokens(user.county),
+            "issued_key": issued_key,
+        },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = _person(request)
+    token = access.access_api_token(user, token_id)
+    try:
+        services.revoke_api_token(token, actor=user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The token was revoked; the device can no longer connect."))
+    return redirect("token-list")

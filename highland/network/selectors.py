@@ -1,0 +1,77 @@
+"""Reads of the service network, always scoped to one county."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from highland.core.models import County, User
+from highland.network.models import ServicePoint
+
+
+@dataclass(frozen=True)
+class PointFilters:
+    tier: str = ""
+    connectivity: str = ""
+    service: str = ""
+    township: str = ""
+    query: str = ""
+    active: bool | None = True
+
+
+def county_points(county: County, filters: PointFilters | None = None) -> QuerySet[ServicePoint]:
+    filters = filters or PointFilters()
+    points = ServicePoint.objects.filter(county=county).select_related("parent", "organisation")
+    if filters.active is not None:
+        points = points.filter(active=filters.active)
+    if filters.tier:
+        points = points.filter(tier=filters.tier)
+    if filters.connectivity:
+        points = points.filter(connectivity=filters.connectivity)
+    if filters.township:
+        points = points.filter(
+            Q(township_zh=filters.township) | Q(township_en__iexact=filters.township)
+        )
+    if filters.query:
+        text = filters.query.strip()
+        points = points.filter(
+            Q(name_zh__icontains=text)
+            | Q(name_en__icontains=text)
+            | Q(name_bo__icontains=text)
+            | Q(code__iexact=text)
+            | Q(village_zh__icontains=text)
+            | Q(village_en__icontains=text)
+        )
+    points = points.order_by("code")
+    if filters.service:
+        # JSON containment is not portable to SQLite, and a county has a few hundred
+        # points at most: filter the service list in Python.
+        wanted = filters.service
+        ids = [
+            pk
+            for pk, services in points.values_list("pk", "services")
+            if wanted in (services or [])
+        ]
+        points = points.filter(pk__in=ids)
+    return points
+
+
+def townships(county: County) -> list[tuple[str, str]]:
+    """(Chinese name, English name) of every township that has a point."""
+    return list(
+        ServicePoint.objects.filter(county=county)
+        .values_list("township_zh", "township_en")
+        .distinct()
+        .order_by("township_zh")
+    )
+
+
+def points_served_by(agent: User) -> QuerySet[ServicePoint]:
+    """The points an agent serves, with their parent and opening hours."""
+    return (
+        agent.service_points.filter(county=agent.county)
+        .select_related("parent", "county")
+        .prefetch_related("opening_hours")
+        .order_by("tier", "code")
+    )

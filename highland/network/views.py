@@ -1,0 +1,293 @@
+"""Pages of the service network: list, point, map, agent desk, and the edit forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from highland.core.errors import DomainError
+from highland.core.models import Organisation, Role, User
+from highland.core.permissions import allowed, require
+from highland.network import selectors, services
+from highland.network.access import access_point
+from highland.network.forms import (
+    AgentForm,
+    MovePointForm,
+    NewPointForm,
+    OpeningHoursForm,
+    PointConnectivityForm,
+    PointDetailsForm,
+    PointFilterForm,
+)
+from highland.network.models import PARENT_TIER, ServicePoint, Tier
+from highland.network.svgmap import render_county_map
+from highland.web.http import domain_errors_as_pages
+
+
+def _person(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _apply_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it."""
+    placed = False
+    for field_name, field_messages in error.errors.items():
+        if field_name in form.fields:
+            for message in field_messages:
+                form.add_error(field_name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def _organisations(user: User) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(county=user.county, active=True).order_by("type", "name_zh")
+
+
+@login_required
+@domain_errors_as_pages
+def point_list(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "network.view_point", user.county)
+    assert user.county is not None
+    form = PointFilterForm(request.GET or None, townships=selectors.townships(user.county))
+    filters = selectors.PointFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.PointFilters(
+            tier=data["tier"],
+            connectivity=data["connectivity"],
+            service=data["service"],
+            township=data["township"],
+            query=data["q"],
+            active=None if data["include_inactive"] else True,
+        )
+    points = selectors.county_points(user.county, filters)
+    context = {
+        "form": form,
+        "points": points,
+        "can_add": allowed(user, "network.add_point", user.county),
+    }
+    # htmx asks for the table alone when a filter changes.
+    template = (
+        "network/partials/point_table.html"
+        if request.headers.get("HX-Request")
+        else "network/point_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@domain_errors_as_pages
+def point_detail(request: HttpRequest, point_id: int) -> HttpResponse:
+    user = _person(request)
+    point = access_point(user, point_id)
+    can_manage = allowed(user, "network.manage_point", point)
+    context: dict[str, Any] = {
+        "point": point,
+        "children": point.children.order_by("code"),
+        "agents": point.agents.order_by("username"),
+        "hours": point.opening_hours.all(),
+        "can_manage": can_manage,
+        "can_change": allowed(user, "network.change_point", point),
+    }
+    if can_manage:
+        context["move_form"] = MovePointForm(parents=_possible_parents(point))
+        context["agent_form"] = AgentForm(agents=_assignable_agents(point))
+    return render(request, "network/point_detail.html", context)
+
+
+def _possible_parents(point: ServicePoint) -> QuerySet[ServicePoint]:
+    parent_tier = PARENT_TIER[point.tier]
+    if parent_tier is None:
+        return ServicePoint.objects.none()
+    return ServicePoint.objects.filter(county=point.county, tier=parent_tier, active=True).order_by(
+        "code"
+    )
+
+
+def _assignable_agents(point: ServicePoint) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            county=point.county, memberships__role=Role.STATION_AGENT, memberships__active=True
+        )
+        .exclude(service_points=point)
+        .distinct()
+        .order_by("username")
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def county_map(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "network.view_point", user.county)
+    assert user.county is not None
+    points = list(selectors.county_points(user.county))
+    title = _("Service network of %(county)s") % {"county": user.county.name}
+    svg = render_county_map(points, title=title)
+    if request.GET.get("format") == "svg":
+        return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    return render(request, "network/map.html", {"svg": svg, "title": title, "points": points})
+
+
+@login_required
+@domain_errors_as_pages
+def agent_desk(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "network.view_point", user.county)
+    return render(request, "network/desk.html", {"points": selectors.points_served_by(user)})
+
+
+@login_required
+@domain_errors_as_pages
+def point_create(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    require(user, "network.add_point", user.county)
+    assert user.county is not None
+    parents = ServicePoint.objects.filter(
+        county=user.county, active=True, tier__in=[Tier.COUNTY_CENTRE, Tier.TOWNSHIP_STATION]
+    ).order_by("tier", "code")
+    form = NewPointForm(request.POST or None, parents=parents, organisations=_organisations(user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            point = services.create_service_point(
+                user.county, services.PointDetails(**data), actor=user
+            )
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Service point %(name)s created.") % {"name": point.name})
+            return redirect("network:point-detail", point.pk)
+    return render(
+        request, "network/point_form.html", {"form": form, "title": _("New service point")}
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def point_edit(request: HttpRequest, point_id: int) -> HttpResponse:
+    user = _person(request)
+    point = access_point(user, point_id)
+    require(user, "network.change_point", point)
+    can_manage = allowed(user, "network.manage_point", point)
+    initial = {name: getattr(point, name) for name in services.EDITABLE_FIELDS}
+    form: forms.Form
+    if can_manage:
+        form = PointDetailsForm(
+            request.POST or None,
+            initial=initial,
+            organisations=_organisations(user),
+            prefix="details",
+        )
+    else:
+        form = PointConnectivityForm(request.POST or None, initial=initial, prefix="details")
+    hours_initial: dict[str, Any] = {}
+    for period in point.opening_hours.all():
+        hours_initial.setdefault(f"opens_{period.weekday}", period.opens)
+        hours_initial.setdefault(f"closes_{period.weekday}", period.closes)
+    hours_form = OpeningHoursForm(request.POST or None, initial=hours_initial, prefix="hours")
+    if request.method == "POST" and form.is_valid() and hours_form.is_valid():
+        try:
+            # Details and hours come in one form: both are saved or neither.
+            with transaction.atomic():
+                services.update_service_point(point, dict(form.cleaned_data), actor=user)
+                services.set_opening_hours(point, hours_form.periods(), actor=user)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("network:point-detail", point.pk)
+    return render(
+        request,
+        "network/point_form.html",
+        {
+            "form": form,
+            "hours_form": hours_form,
+            "point": point,
+            "title": _("Edit %(name)s") % {"name": point.name},
+        },
+    )
+
+
+def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
+    user = _person(request)
+    point = access_point(user, point_id)
+    try:
+        if action == "move":
+            form = MovePointForm(request.POST, parents=_possible_parents(point))
+            if not form.is_valid():
+                messages.error(request, _("Choose the new parent point."))
+                return redirect("network:point-detail", point.pk)
+            services.move_service_point(point, form.cleaned_data["parent"], actor=user)
+            messages.success(request, _("The point was moved."))
+        elif action == "deactivate":
+            services.deactivate_service_point(point, actor=user)
+            messages.success(request, _("The point was deactivated."))
+        elif action == "reactivate":
+            services.reactivate_service_point(point, actor=user)
+            messages.success(request, _("The point was reactivated."))
+        elif action in {"assign-agent", "remove-agent"}:
+            agents = _assignable_agents(point) if action == "assign-agent" else point.agents.all()
+            agent_form = AgentForm(request.POST, agents=agents)
+            if not agent_form.is_valid():
+                messages.error(request, _("Choose an agent."))
+                return redirect("network:point-detail", point.pk)
+            agent = agent_form.cleaned_data["agent"]
+            if action == "assign-agent":
+                services.assign_agent(point, agent, actor=user)
+                messages.success(request, _("%(agent)s now serves here.") % {"agent": agent})
+            else:
+                services.remove_agent(point, agent, actor=user)
+                messages.success(request, _("%(agent)s no longer serves here.") % {"agent": agent})
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    return redirect("network:point-detail", point.pk)
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def point_move(request: HttpRequest, point_id: int) -> HttpResponse:
+    return _post_action(request, point_id, "move")
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def point_deactivate(request: HttpRequest, point_id: int) -> HttpResponse:
+    return _post_action(request, point_id, "deactivate")
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def point_reactivate(request: HttpRequest, point_id: int) -> HttpResponse:
+    return _post_action(request, point_id, "reactivate")
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def point_assign_agent(request: HttpRequest, point_id: int) -> HttpResponse:
+    return _post_action(request, point_id, "assign-agent")
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def point_remove_agent(request: HttpRequest, point_id: int) -> HttpResponse:
+    return _post_action(request, point_id, "remove-agent")

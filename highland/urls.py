@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from highland.api import api
+from highland.core import views as core_views
+from highland.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", core_views.audit_list, name="audit-list"),
+    path("tokens/", core_views.token_list, name="token-list"),
+    path("tokens/<int:token_id>/revoke/", core_views.token_revoke, name="token-revoke"),
+    path("network/", include("highland.network.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,36 @@
+"""What every page's chrome needs: the county, the person's roles and the menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from highland.core.models import Role, User
+from highland.core.permissions import allowed, roles_of
+
+
+def chrome(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {"current_county": None, "menu": [], "current_roles": []}
+    county = user.county
+    roles = roles_of(user, county)
+    menu: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
+    if allowed(user, "network.view_point", county):
+        menu.append((reverse("network:point-list"), _("Service network")))
+        menu.append((reverse("network:map"), _("Map")))
+    if Role.STATION_AGENT in roles:
+        menu.append((reverse("network:desk"), _("My desk")))
+    if allowed(user, "core.view_audit", county):
+        menu.append((reverse("audit-list"), _("Audit")))
+    if allowed(user, "core.manage_api_tokens", county):
+        menu.append((reverse("token-list"), _("Device tokens")))
+    role_labels = dict(Role.choices)
+    return {
+        "current_county": county,
+        "menu": menu,
+        "current_roles": [role_labels[role] for role in sorted(roles)],
+    }

@@ -1,0 +1,190 @@
+"""Site-wide: home, login, language switch, catalogues, production profile, demo loader."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.core.management import call_command
+
+from highland.core.models import AuditRecord, County, Membership, Organisation, Role, User
+from highland.demo import DEMO_PEOPLE, load_demo_county
+from highland.network.models import ServicePoint, Tier
+
+ROOT = Path(__file__).resolve().parents[3]
+TIBETAN = range(0x0F00, 0x1000)
+
+
+def has_tibetan(text: str) -> bool:
+    return any(ord(char) in TIBETAN for char in text)
+
+
+def test_anonymous_home_lists_the_counties(demo, client_as):
+    response = client_as(None).get("/")
+
+    assert response.status_code == 200
+    assert "Litang County" in response.content.decode()
+
+
+def test_login_page_logs_in_and_out(demo, client_as):
+    client = client_as(None)
+
+    response = client.post("/accounts/login/", {"username": "agent", "password": "highland-demo"})
+    assert response.status_code == 302
+    assert client.get("/api/v1/me").json()["username"] == "agent"
+
+    client.post("/accounts/logout/")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_wrong_password_is_refused_with_a_message(demo, client_as):
+    response = client_as(None).post("/accounts/login/", {"username": "agent", "password": "nope"})
+
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_password_change_page(demo, client_as):
+    client = client_as(demo.user("agent"))
+
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "highland-demo",
+            "new_password1": "yak-butter-tea-2026",
+            "new_password2": "yak-butter-tea-2026",
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(username="agent").check_password("yak-butter-tea-2026")
+
+
+def test_language_switch_changes_the_interface_to_tibetan(demo, client_as):
+    client = client_as(demo.user("agent"))
+    english = client.get("/network/map/").content.decode()
+    assert "Service network" in english
+
+    response = client.post("/i18n/setlang/", {"language": "bo", "next": "/network/map/"})
+    assert response.status_code == 302
+    tibetan = client.get("/network/map/").content.decode()
+
+    assert '<html lang="bo">' in tibetan
+    assert "Service network" not in tibetan
+    nav = tibetan.split('<nav class="menu"')[1].split("</nav>")[0]
+    assert has_tibetan(nav)
+
+
+def test_chinese_is_the_default_language(demo):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.user("agent"))
+
+    html = client.get("/network/points/").content.decode()
+
+    assert '<html lang="zh-hans">' in html
+    assert "服务网络" in html
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "bo"])
+def test_every_interface_string_is_translated(language):
+    with (ROOT / "locale" / language / "LC_MESSAGES" / "django.po").open("rb") as po_file:
+        catalog = read_po(po_file)
+    untranslated = [
+        message.id
+        for message in catalog
+        if message.id
+        and not (all(message.string) if isinstance(message.string, tuple) else message.string)
+    ]
+    fuzzy = [message.id for message in catalog if message.id and message.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+    assert len(catalog) > 200
+
+
+def test_demo_county_is_real_and_complete(demo):
+    county = demo.county
+    assert (county.code, county.name_zh) == ("513334", "理塘县")
+    points = ServicePoint.objects.filter(county=county)
+    assert points.filter(tier=Tier.COUNTY_CENTRE).count() == 1
+    assert points.filter(tier=Tier.TOWNSHIP_STATION).count() >= 4
+    assert points.filter(tier=Tier.VILLAGE_POINT).count() >= 12
+    for point in points:
+        assert 3.5 <= float(point.latitude) <= 53.6
+        assert 2000 <= point.altitude_m <= 5000
+    held_roles = set(Membership.objects.filter(county=county).values_list("role", flat=True))
+    assert held_roles == set(Role.values)
+    assert {person.username for person in DEMO_PEOPLE} <= set(
+        User.objects.values_list("username", flat=True)
+    )
+
+
+def test_loading_the_demo_twice_changes_nothing(demo):
+    def snapshot():
+        return (
+            County.objects.count(),
+            Organisation.objects.count(),
+            User.objects.count(),
+            ServicePoint.objects.count(),
+            Membership.objects.count(),
+            AuditRecord.objects.count(),
+            sorted(ServicePoint.agents.through.objects.values_list("servicepoint_id", "user_id")),
+        )
+
+    before = snapshot()
+    assert load_demo_county() == {"counties": 0, "organisations": 0, "people": 0, "points": 0}
+    call_command("load_demo_county", "--quiet-logins")
+    assert snapshot() == before
+
+
+def _production_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+    }
+    env.update(HIGHLAND_PROFILE="production", ALLOWED_HOSTS="highland.example.cn", **extra)
+    return env
+
+
+def test_production_profile_passes_check_deploy(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_production_env(
+            SECRET_KEY="x" * 20 + "-highland-production-secret-key-for-tests-9f3k2",
+            HIGHLAND_VAR_DIR=str(tmp_path),
+        ),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_profile_refuses_to_start_without_a_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_production_env(HIGHLAND_VAR_DIR=str(tmp_path)),
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in the production profile." in result.stderr
+
+
+def test_openapi_docs_are_served_without_internet(demo, client_as):
+    client = client_as(demo.user("agent"))
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "cdn" not in docs.lower()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/network/points" in schema["paths"]
