@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from highland.core.errors import DomainError
@@ -50,11 +51,56 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     return api.create_response(request, error.as_dict(), status=error.status_code)
 
 
+WRAPPER_LOCATIONS = frozenset({"body", "payload", "query", "filters", "path"})
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """Schema violations get the same body as a service's refusal: messages per field."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors:
+        location = [
+            str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query")
+        ]
+        field = ".".join(location) or "__all__"
+        errors.setdefault(field, []).append(str(item.get("msg", "")))
+    payload = {
+        "code": "validation_failed",
+        "detail": str(_("Please correct the errors below.")),
+        "errors": errors,
+    }
+    return api.create_response(request, payload, status=422)
+
+
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "throttled",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Errors raised by the framework itself (unparsable body, CSRF) in the common shape."""
+    code = HTTP_ERROR_CODES.get(error.status_code, "error")
+    body = {"code": code, "detail": str(error)}
+    return api.create_response(request, body, status=error.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    body = {"code": "not_found", "detail": str(_("Not found."))}
+    return api.create_response(request, body, status=404)
+
+
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"code": "not_authenticated", "detail": "Log in or send a device token."},
+        {"code": "not_authenticated", "detail": str(_("Log in or send a device token."))},
         status=401,
     )
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from highland.core import services
@@ -15,10 +16,39 @@ from highland.core.errors import DomainError
 from highland.core.models import ApiToken, AuditRecord, County, Membership, Organisation, User
 
 
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class ServiceRefusalsAsFormErrors(admin.ModelAdmin):
+    """Runs the save through a service; a refusal is shown and nothing is saved."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, *args, **kwargs)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(ServiceRefusalsAsFormErrors):
     list_display = ("code", "name_zh", "name_en", "prefecture_zh")
     search_fields = ("code", "name_zh", "name_en")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: County | None = None
+    ) -> tuple[str, ...]:
+        return ("code",) if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: County, form: Any, change: bool) -> None:
+        names = {field: form.cleaned_data[field] for field in services.COUNTY_FIELDS}
+        if change:
+            services.update_county(County.objects.get(pk=obj.pk), names, actor=_actor(request))
+        else:
+            obj.pk = services.create_county(actor=_actor(request), code=obj.code, **names).pk
 
 
 @admin.register(User)
@@ -30,6 +60,10 @@ class PersonAdmin(UserAdmin):
         *UserAdmin.fieldsets,  # type: ignore[misc]
         (_("Highland"), {"fields": ("county", "display_name", "phone", "preferred_language")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            services.record_person_change(obj, list(form.changed_data), actor=_actor(request))
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,20 +78,26 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ServiceRefusalsAsFormErrors):
     list_display = ("name_zh", "name_en", "type", "county", "active")
     list_filter = ("county", "type", "active")
     search_fields = ("name_zh", "name_en")
     inlines = [MembershipInline]
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Organisation | None = None
+    ) -> tuple[str, ...]:
+        return ("county", "type") if obj else ()
+
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            changes = {field: form.cleaned_data[field] for field in form.changed_data}
+            current = Organisation.objects.get(pk=obj.pk)
+            services.update_organisation(current, changes, actor=_actor(request))
             return
-        assert isinstance(request.user, User)
         created = services.create_organisation(
             obj.county,
-            actor=request.user,
+            actor=_actor(request),
             type=obj.type,
             name_zh=obj.name_zh,
             name_bo=obj.name_bo,
@@ -67,7 +107,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceRefusalsAsFormErrors):
     list_display = ("user", "role", "organisation", "county", "active")
     list_filter = ("county", "role", "active")
     search_fields = ("user__username", "user__display_name")
@@ -81,19 +121,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         if change:
-            return
-        assert isinstance(request.user, User)
-        try:
-            created = services.add_membership(
-                obj.user,
-                actor=request.user,
-                role=obj.role,
-                county=obj.county,
-                organisation=obj.organisation,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return
+            return  # memberships are ended, not edited
+        created = services.add_membership(
+            obj.user,
+            actor=_actor(request),
+            role=obj.role,
+            county=obj.county,
+            organisation=obj.organisation,
+        )
         obj.pk = created.pk
 
     @admin.action(description=_("End the selected memberships"))

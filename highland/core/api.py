@@ -13,6 +13,7 @@ from highland.core import access, services
 from highland.core.errors import NotFound
 from highland.core.models import ApiToken, User
 from highland.core.permissions import require, roles_of
+from highland.core.schemas import ERROR_RESPONSES
 
 router = Router(tags=["people"])
 
@@ -44,11 +45,6 @@ class IssuedTokenOut(TokenOut):
     key: str
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-
-
 def _token_out(token: ApiToken) -> dict[str, object]:
     return {
         "id": token.pk,
@@ -68,7 +64,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
 def me(request: HttpRequest) -> dict[str, object]:
     user = _user(request)
     return {
@@ -80,7 +76,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/tokens", response={200: list[TokenOut], 403: ErrorOut})
+@router.get("/tokens", response={200: list[TokenOut], **ERROR_RESPONSES})
 def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
     user = _user(request)
     require(user, "core.manage_api_tokens", user.county)
@@ -88,7 +84,7 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
     return [_token_out(token) for token in tokens]
 
 
-@router.post("/tokens", response={201: IssuedTokenOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/tokens", response={201: IssuedTokenOut, **ERROR_RESPONSES})
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = _user(request)
     require(user, "core.manage_api_tokens", user.county)
@@ -101,7 +97,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obje
 
 @router.post(
     "/tokens/{token_id}/revoke",
-    response={200: TokenOut, 403: ErrorOut, 404: ErrorOut, 400: ErrorOut},
+    response={200: TokenOut, **ERROR_RESPONSES},
 )
 def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
     user = _user(request)

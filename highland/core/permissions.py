@@ -91,6 +91,8 @@ def require(user: User | AnonymousUser | None, permission: str, obj: Any = None)
 
 
 add_rule("core.view_county", is_county_member)
+# Only platform administrators open or rename counties: no county role grants it.
+highland_rules.add_rule("core.manage_counties", is_platform_admin)
 add_rule("core.view_audit", is_county_official | is_centre_operator)
 add_rule("core.manage_api_tokens", is_centre_operator)
 add_rule("core.manage_people", is_centre_operator)

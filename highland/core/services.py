@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -221,3 +222,93 @@ def user_for_api_key(raw_key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+COUNTY_FIELDS = frozenset(
+    {"name_zh", "name_bo", "name_en", "prefecture_zh", "prefecture_bo", "prefecture_en"}
+)
+
+
+@transaction.atomic
+def create_county(*, actor: User, code: str, **names: str) -> County:
+    """Open a county on this platform (platform administrators only)."""
+    require(actor, "core.manage_counties")
+    if not re.fullmatch(r"\d{6}", code.strip()):
+        raise ValidationFailed(
+            _("A GB/T 2260 administrative code has exactly six digits."), field="code"
+        )
+    unknown = set(names) - COUNTY_FIELDS
+    if unknown:
+        raise ValidationFailed(_("This field cannot be changed here."), field=sorted(unknown)[0])
+    _require_all_names(**{field: names.get(field, "") for field in sorted(COUNTY_FIELDS)})
+    if County.objects.filter(code=code.strip()).exists():
+        raise ValidationFailed(_("A county with this code exists already."), field="code")
+    county = County.objects.create(
+        code=code.strip(), **{field: value.strip() for field, value in names.items()}
+    )
+    audit.record(actor, "core.county.created", county, {"code": county.code})
+    return county
+
+
+@transaction.atomic
+def update_county(county: County, changes: dict[str, str], *, actor: User) -> County:
+    require(actor, "core.manage_counties")
+    unknown = set(changes) - COUNTY_FIELDS
+    if unknown:
+        raise ValidationFailed(_("This field cannot be changed here."), field=sorted(unknown)[0])
+    _require_all_names(**changes)
+    changed = {
+        field: {"from": getattr(county, field), "to": value.strip()}
+        for field, value in changes.items()
+        if getattr(county, field) != value.strip()
+    }
+    if changed:
+        for field, change in changed.items():
+            setattr(county, field, change["to"])
+        county.save(update_fields=list(changed))
+        audit.record(actor, "core.county.updated", county, changed)
+    return county
+
+
+@transaction.atomic
+def update_organisation(
+    organisation: Organisation, changes: dict[str, object], *, actor: User
+) -> Organisation:
+    """Rename an organisation or (de)activate it; its type and county are fixed."""
+    require(actor, "core.manage_people", organisation.county)
+    allowed_fields = {"name_zh", "name_bo", "name_en", "active"}
+    unknown = set(changes) - allowed_fields
+    if unknown:
+        raise ValidationFailed(_("This field cannot be changed here."), field=sorted(unknown)[0])
+    names = {field: str(value) for field, value in changes.items() if field != "active"}
+    _require_all_names(**names)
+    cleaned: dict[str, object] = {field: value.strip() for field, value in names.items()}
+    if "active" in changes:
+        cleaned["active"] = bool(changes["active"])
+    changed = {
+        field: {"from": getattr(organisation, field), "to": value}
+        for field, value in cleaned.items()
+        if getattr(organisation, field) != value
+    }
+    if changed:
+        for field, change in changed.items():
+            setattr(organisation, field, change["to"])
+        organisation.save(update_fields=list(changed))
+        audit.record(actor, "core.organisation.updated", organisation, changed)
+    return organisation
+
+
+@transaction.atomic
+def record_person_change(person: User, changed_fields: list[str], *, actor: User) -> User:
+    """Save a person edited in the back office, with the audit record of what changed.
+
+    Passwords are never written to the audit trail, only the fact of a change.
+    """
+    if person.county is not None:
+        require(actor, "core.manage_people", person.county)
+    else:
+        require(actor, "core.manage_counties")
+    person.save()
+    data = {field: "changed" for field in changed_fields}
+    audit.record(actor, "core.person.updated", person, data, county=person.county)
+    return person

@@ -7,11 +7,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from highland.core.admin import ServiceRefusalsAsFormErrors
 from highland.core.errors import DomainError
 from highland.core.models import User
 from highland.network import services
-from highland.network.models import OpeningHours, ServicePoint
+from highland.network.models import ServicePoint
 
 
 class ServicePointAdminForm(forms.ModelForm):
@@ -68,18 +70,8 @@ class ServicePointAdminForm(forms.ModelForm):
         pass
 
 
-class OpeningHoursInline(admin.TabularInline):
-    model = OpeningHours
-    extra = 0
-    readonly_fields = ("weekday", "opens", "closes")
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ServicePoint)
-class ServicePointAdmin(admin.ModelAdmin):
+class ServicePointAdmin(ServiceRefusalsAsFormErrors):
     form = ServicePointAdminForm
     list_display = (
         "code",
@@ -92,12 +84,16 @@ class ServicePointAdmin(admin.ModelAdmin):
     )
     list_filter = ("county", "tier", "connectivity", "active")
     search_fields = ("code", "name_zh", "name_en", "village_zh", "township_zh")
-    inlines = [OpeningHoursInline]
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: ServicePoint | None = None
     ) -> tuple[str, ...]:
-        return ("county", "tier", "code", "active") if obj else ("active",)
+        return ("county", "tier", "code", "active", "weekly_hours") if obj else ("active",)
+
+    @admin.display(description=_("opening hours"))
+    def weekly_hours(self, obj: ServicePoint) -> str:
+        # Hours are set on the point's edit page (set_opening_hours), shown here only.
+        return "; ".join(str(period) for period in obj.opening_hours.all()) or "—"
 
     def save_model(self, request: HttpRequest, obj: ServicePoint, form: Any, change: bool) -> None:
         assert isinstance(request.user, User)

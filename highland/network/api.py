@@ -15,6 +15,7 @@ from ninja.responses import Status
 from highland.core.errors import NotFound
 from highland.core.models import Organisation, User
 from highland.core.permissions import require
+from highland.core.schemas import ERROR_RESPONSES
 from highland.network import services
 from highland.network.access import access_point
 from highland.network.models import Connectivity, Service, ServicePoint, Tier
@@ -23,16 +24,16 @@ from highland.network.selectors import PointFilters, county_points
 router = Router(tags=["network"])
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
 class OpeningPeriod(Schema):
     weekday: int = Field(..., ge=0, le=6)
     opens: time
     closes: time
+
+
+class OpeningPeriodOut(Schema):
+    weekday: int
+    opens: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["09:00"])
+    closes: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["18:00"])
 
 
 class PointOut(Schema):
@@ -58,7 +59,7 @@ class PointOut(Schema):
     services: list[Service]
     organisation_id: int | None
     agent_ids: list[int]
-    opening_hours: list[OpeningPeriod]
+    opening_hours: list[OpeningPeriodOut]
     active: bool
 
 
@@ -120,7 +121,7 @@ def point_out(point: ServicePoint) -> dict[str, Any]:
     data = {name: getattr(point, name) for name in PointOut.model_fields if hasattr(point, name)}
     data["agent_ids"] = sorted(agent.pk for agent in point.agents.all())
     data["opening_hours"] = [
-        {"weekday": h.weekday, "opens": h.opens, "closes": h.closes}
+        {"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"}
         for h in point.opening_hours.all()
     ]
     return data
@@ -136,7 +137,7 @@ def _refetch(user: User, point_id: int) -> ServicePoint:
     return access_point(user, point_id)
 
 
-@router.get("/points", response={200: list[PointOut], 403: ErrorOut})
+@router.get("/points", response={200: list[PointOut], **ERROR_RESPONSES})
 def list_points(request: HttpRequest, filters: Query[PointQuery]) -> list[dict[str, Any]]:
     user = _user(request)
     require(user, "network.view_point", user.county)
@@ -156,7 +157,7 @@ def list_points(request: HttpRequest, filters: Query[PointQuery]) -> list[dict[s
     return [point_out(point) for point in points]
 
 
-@router.get("/points/{point_id}", response={200: PointOut, 404: ErrorOut})
+@router.get("/points/{point_id}", response={200: PointOut, **ERROR_RESPONSES})
 def get_point(request: HttpRequest, point_id: int) -> dict[str, Any]:
     return point_out(access_point(_user(request), point_id))
 
@@ -179,7 +180,7 @@ def _organisation(user: User, organisation_id: int | None) -> Organisation | Non
     return organisation
 
 
-@router.post("/points", response={201: PointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/points", response={201: PointOut, **ERROR_RESPONSES})
 def create_point(request: HttpRequest, payload: PointIn) -> Status[dict[str, Any]]:
     user = _user(request)
     require(user, "network.add_point", user.county)
@@ -194,9 +195,7 @@ def create_point(request: HttpRequest, payload: PointIn) -> Status[dict[str, Any
     return Status(201, point_out(_refetch(user, point.pk)))
 
 
-@router.patch(
-    "/points/{point_id}", response={200: PointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-)
+@router.patch("/points/{point_id}", response={200: PointOut, **ERROR_RESPONSES})
 def update_point(request: HttpRequest, point_id: int, payload: PointPatch) -> dict[str, Any]:
     user = _user(request)
     point = access_point(user, point_id)
@@ -212,9 +211,7 @@ def update_point(request: HttpRequest, point_id: int, payload: PointPatch) -> di
     return point_out(_refetch(user, point_id))
 
 
-@router.post(
-    "/points/{point_id}/move", response={200: PointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-)
+@router.post("/points/{point_id}/move", response={200: PointOut, **ERROR_RESPONSES})
 def move_point(request: HttpRequest, point_id: int, payload: MoveIn) -> dict[str, Any]:
     user = _user(request)
     point = access_point(user, point_id)
@@ -226,7 +223,7 @@ def move_point(request: HttpRequest, point_id: int, payload: MoveIn) -> dict[str
 
 @router.post(
     "/points/{point_id}/deactivate",
-    response={200: PointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PointOut, **ERROR_RESPONSES},
 )
 def deactivate_point(request: HttpRequest, point_id: int) -> dict[str, Any]:
     user = _user(request)

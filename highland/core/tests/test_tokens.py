@@ -174,3 +174,52 @@ def test_token_page_issues_and_revokes(demo, client_as):
 
 def test_token_page_is_forbidden_to_agents(demo, client_as):
     assert client_as(demo.user("agent")).get("/tokens/").status_code == 403
+
+
+def test_a_revoked_token_on_a_write_is_401_not_a_csrf_refusal(demo):
+    from django.test import Client
+
+    operator = demo.user("operator")
+    issued = services.issue_api_token(demo.user("agent"), actor=operator, name="tablet")
+    services.revoke_api_token(issued.token, actor=operator)
+    device = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    response = bearer(
+        device,
+        "patch",
+        f"/api/v1/network/points/{demo.point('LT-S01').pk}",
+        issued.raw_key,
+        {"connectivity": "2g"},
+    )
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_device_token_write_needs_no_csrf_token(demo):
+    from django.test import Client
+
+    issued = services.issue_api_token(
+        demo.user("agent"), actor=demo.user("operator"), name="tablet"
+    )
+    device = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    response = bearer(
+        device,
+        "patch",
+        f"/api/v1/network/points/{demo.point('LT-S01').pk}",
+        issued.raw_key,
+        {"connectivity": "2g"},
+    )
+
+    assert response.status_code == 200
+
+
+def test_anonymous_write_without_csrf_is_401(demo):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/network/points", data="{}", content_type="application/json"
+    )
+
+    assert response.status_code == 401

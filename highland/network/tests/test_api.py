@@ -215,8 +215,12 @@ def test_schema_violations_are_422(demo, client_as):
     )
 
     assert response.status_code == 422
-    fields = {tuple(error["loc"])[-1] for error in response.json()["detail"]}
-    assert fields == {"tier", "altitude_m"}
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert set(body["errors"]) == {"tier", "altitude_m"}
+    assert body["errors"]["altitude_m"] == [
+        "Input should be a valid integer, unable to parse string as an integer"
+    ]
 
 
 def test_agent_patches_own_point_connectivity_and_hours(demo, client_as):
@@ -233,9 +237,7 @@ def test_agent_patches_own_point_connectivity_and_hours(demo, client_as):
 
     assert response.status_code == 200, response.content
     assert response.json()["connectivity"] == "3g"
-    assert response.json()["opening_hours"] == [
-        {"weekday": 2, "opens": "10:00:00", "closes": "16:00:00"}
-    ]
+    assert response.json()["opening_hours"] == [{"weekday": 2, "opens": "10:00", "closes": "16:00"}]
 
 
 def test_agent_cannot_patch_location(demo, client_as):
@@ -263,3 +265,20 @@ def test_session_writes_need_csrf(demo):
 
     assert response.status_code in (401, 403)
     assert demo.point("LT-S02").altitude_m != 3991
+
+
+def test_patch_with_bad_hours_saves_nothing_at_all(demo, client_as):
+    station = demo.point("LT-S01")
+    before = network_state()
+
+    response = patch_json(
+        client_as(demo.user("operator")),
+        f"/api/v1/network/points/{station.pk}",
+        {
+            "connectivity": "2g",
+            "opening_hours": [{"weekday": 1, "opens": "12:00", "closes": "09:00"}],
+        },
+    )
+
+    assert response.status_code == 422
+    assert network_state() == before

@@ -1,0 +1,158 @@
+"""The back office writes through services: every save is checked and audited."""
+
+from __future__ import annotations
+
+from highland.core.models import AuditRecord, County, Membership, Organisation, OrganisationType
+from highland.network.models import ServicePoint
+
+
+def test_admin_opens_a_county_through_the_service(demo, client_as):
+    response = client_as(demo.user("admin")).post(
+        "/admin/core/county/add/",
+        {
+            "code": "513233",
+            "name_zh": "红原县",
+            "name_bo": "རྨ་ཁོག་རྫོང་",
+            "name_en": "Hongyuan County",
+            "prefecture_zh": "阿坝州",
+            "prefecture_bo": "རྔ་བ།",
+            "prefecture_en": "Ngawa",
+        },
+    )
+
+    assert response.status_code == 302
+    county = County.objects.get(code="513233")
+    assert AuditRecord.objects.get(action="core.county.created").object_id == str(county.pk)
+
+
+def test_admin_renaming_an_organisation_is_audited(demo, client_as):
+    bank = Organisation.objects.get(county=demo.county, type=OrganisationType.BANK)
+
+    response = client_as(demo.user("admin")).post(
+        f"/admin/core/organisation/{bank.pk}/change/",
+        {
+            "name_zh": "理塘县农商银行",
+            "name_bo": bank.name_bo,
+            "name_en": "Litang Rural Commercial Bank",
+            "active": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    record = AuditRecord.objects.get(action="core.organisation.updated")
+    assert record.changes == {
+        "name_zh": {"from": "理塘县农村信用合作联社", "to": "理塘县农商银行"},
+        "name_en": {
+            "from": "Litang Rural Credit Cooperative Union",
+            "to": "Litang Rural Commercial Bank",
+        },
+    }
+
+
+def test_admin_membership_refusal_saves_nothing(demo, client_as):
+    coop = Organisation.objects.get(county=demo.county, type=OrganisationType.COOPERATIVE)
+    before = Membership.objects.count()
+
+    response = client_as(demo.user("admin")).post(
+        "/admin/core/membership/add/",
+        {
+            "county": demo.county.pk,
+            "user": demo.user("buyer").pk,
+            "organisation": coop.pk,
+            "role": "driver",
+            "active": "on",
+        },
+        follow=True,
+    )
+
+    assert "This role cannot be held in this kind of organisation." in response.content.decode()
+    assert Membership.objects.count() == before
+
+
+def test_admin_person_change_is_audited_without_the_password(demo, client_as):
+    buyer = demo.user("buyer")
+    client = client_as(demo.user("admin"))
+
+    response = client.post(
+        f"/admin/core/user/{buyer.pk}/change/",
+        {
+            "username": "buyer",
+            "display_name": "陈静",
+            "phone": "13900000000",
+            "county": demo.county.pk,
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "preferred_language": "zh-hans",
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    record = AuditRecord.objects.get(action="core.person.updated")
+    assert {"display_name", "phone", "preferred_language"} <= set(record.changes)
+    assert set(record.changes.values()) == {"changed"}
+    assert "password" not in record.changes
+
+
+def test_admin_service_point_refusal_is_a_form_error(demo, client_as):
+    village = demo.point("LT-S01-V01")
+    before = ServicePoint.objects.filter(pk=village.pk).values().get()
+
+    response = client_as(demo.user("admin")).post(
+        f"/admin/network/servicepoint/{village.pk}/change/",
+        {
+            "parent": demo.point("LT-S02-V01").pk,
+            "name_zh": village.name_zh,
+            "name_bo": village.name_bo,
+            "name_en": village.name_en,
+            "township_zh": village.township_zh,
+            "latitude": "29.9",
+            "longitude": "100.3",
+            "altitude_m": "4100",
+            "connectivity": "3g",
+            "services": ["agency_sale"],
+        },
+    )
+
+    assert response.status_code == 200
+    assert "A village point belongs to a township station." in response.content.decode()
+    assert ServicePoint.objects.filter(pk=village.pk).values().get() == before
+
+
+def test_admin_service_point_change_goes_through_the_service(demo, client_as):
+    village = demo.point("LT-S01-V01")
+
+    response = client_as(demo.user("admin")).post(
+        f"/admin/network/servicepoint/{village.pk}/change/",
+        {
+            "parent": demo.point("LT-S02").pk,
+            "organisation": "",
+            "name_zh": village.name_zh,
+            "name_bo": village.name_bo,
+            "name_en": village.name_en,
+            "township_zh": village.township_zh,
+            "township_bo": village.township_bo,
+            "township_en": village.township_en,
+            "village_zh": village.village_zh,
+            "village_bo": village.village_bo,
+            "village_en": village.village_en,
+            "latitude": str(village.latitude),
+            "longitude": str(village.longitude),
+            "altitude_m": "4111",
+            "connectivity": village.connectivity,
+            "services": village.services,
+            **({"connectivity_stable": "on"} if village.connectivity_stable else {}),
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    village.refresh_from_db()
+    assert village.altitude_m == 4111
+    assert village.parent == demo.point("LT-S02")
+    assert set(
+        AuditRecord.objects.filter(object_id=str(village.pk), actor=demo.user("admin")).values_list(
+            "action", flat=True
+        )
+    ) >= {"network.point.updated", "network.point.moved"}
