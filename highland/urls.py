@@ -8,7 +8,7 @@ from highland.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -16,7 +16,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("tokens/", core_views.token_list, name="token-list"),
     path("tokens/<int:token_id>/revoke/", core_views.token_revoke, name="token-revoke"),

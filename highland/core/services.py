@@ -312,3 +312,26 @@ def record_person_change(person: User, changed_fields: list[str], *, actor: User
     data = {field: "changed" for field in changed_fields}
     audit.record(actor, "core.person.updated", person, data, county=person.county)
     return person
+
+
+@transaction.atomic
+def set_preferred_language(person: User, language: str, *, actor: User) -> User:
+    """Remember the interface language a person chose; applied again at their next login."""
+    if actor.pk != person.pk:
+        require(actor, "core.manage_people", person.county)
+    codes = [code for code, _label in settings.LANGUAGES]
+    if language not in codes:
+        raise ValidationFailed(_("Unknown language."), field="language")
+    if person.preferred_language == language:
+        return person
+    previous = person.preferred_language
+    person.preferred_language = language
+    person.save(update_fields=["preferred_language"])
+    audit.record(
+        actor,
+        "core.person.language_set",
+        person,
+        {"from": previous, "to": language},
+        county=person.county,
+    )
+    return person

@@ -188,3 +188,22 @@ def test_openapi_docs_are_served_without_internet(demo, client_as):
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/network/points" in schema["paths"]
+
+
+def test_chosen_language_is_remembered_and_restored_at_login(demo, client_as):
+    from django.test import Client
+
+    client_as(demo.user("agent")).post("/i18n/setlang/", {"language": "bo", "next": "/"})
+    assert User.objects.get(username="agent").preferred_language == "bo"
+    assert AuditRecord.objects.filter(action="core.person.language_set").count() == 1
+
+    fresh = Client()
+    fresh.post("/accounts/login/", {"username": "agent", "password": "highland-demo"})
+    assert '<html lang="bo">' in fresh.get("/network/map/").content.decode()
+
+
+def test_unknown_language_changes_nothing(demo, client_as):
+    client_as(demo.user("agent")).post("/i18n/setlang/", {"language": "xx", "next": "/"})
+
+    assert User.objects.get(username="agent").preferred_language == ""
+    assert not AuditRecord.objects.filter(action="core.person.language_set").exists()
