@@ -138,7 +138,9 @@ def _platform_admin(county: County) -> User:
     if admin is None:
         admin = User.objects.create_superuser(PLATFORM_ADMIN, password=DEMO_PASSWORD)
         admin.display_name = "Platform admin"
-        admin.save(update_fields=["display_name"])
+        # Its home county is the demo county, so the county pages open for it too.
+        admin.county = county
+        admin.save(update_fields=["display_name", "county"])
     return admin
 
 

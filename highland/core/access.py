@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from highland.core.errors import NotFound
-from highland.core.models import ApiToken, User
+from highland.core.errors import NotFound, PermissionDenied
+from highland.core.models import ApiToken, County, User
 from highland.core.permissions import require
 
 
@@ -15,3 +15,13 @@ def access_api_token(user: User, token_id: int) -> ApiToken:
     if token is None or (not user.is_superuser and token.county_id != user.county_id):
         raise NotFound(_("No such token."))
     return token
+
+
+def home_county(user: User) -> County:
+    """The county a person works in; pages and endpoints act only there."""
+    if user.county is None:
+        raise PermissionDenied(
+            _("Your account belongs to no county. Ask the platform administrator to set one."),
+            code="no_county",
+        )
+    return user.county

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from highland.core import access, services
+from highland.core.access import home_county
 from highland.core.errors import NotFound
 from highland.core.models import ApiToken, User
 from highland.core.permissions import require, roles_of
@@ -79,18 +81,20 @@ def me(request: HttpRequest) -> dict[str, object]:
 @router.get("/tokens", response={200: list[TokenOut], **ERROR_RESPONSES})
 def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
     user = _user(request)
-    require(user, "core.manage_api_tokens", user.county)
-    tokens = ApiToken.objects.filter(county=user.county)
+    county = home_county(user)
+    require(user, "core.manage_api_tokens", county)
+    tokens = ApiToken.objects.filter(county=county)
     return [_token_out(token) for token in tokens]
 
 
 @router.post("/tokens", response={201: IssuedTokenOut, **ERROR_RESPONSES})
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = _user(request)
-    require(user, "core.manage_api_tokens", user.county)
-    holder = User.objects.filter(pk=payload.holder_id, county=user.county).first()
+    county = home_county(user)
+    require(user, "core.manage_api_tokens", county)
+    holder = User.objects.filter(pk=payload.holder_id, county=county).first()
     if holder is None:
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     issued = services.issue_api_token(holder, actor=user, name=payload.name)
     return Status(201, {**_token_out(issued.token), "key": issued.raw_key})
 

@@ -15,6 +15,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from highland.core import access, selectors, services
+from highland.core.access import home_county
 from highland.core.errors import DomainError
 from highland.core.forms import AuditFilterForm, IssueTokenForm
 from highland.core.models import User
@@ -31,17 +32,13 @@ def _person(request: HttpRequest) -> User:
 @domain_errors_as_pages
 def audit_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "core.view_audit", user.county)
-    assert user.county is not None
-    form = AuditFilterForm(
-        request.GET or None, object_types=selectors.audit_object_types(user.county)
-    )
+    county = home_county(user)
+    require(user, "core.view_audit", county)
+    form = AuditFilterForm(request.GET or None, object_types=selectors.audit_object_types(county))
     filters = selectors.AuditFilters()
     if form.is_valid():
         filters = selectors.AuditFilters(**{k: v for k, v in form.cleaned_data.items() if v})
-    page = Paginator(selectors.county_audit(user.county, filters), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.county_audit(county, filters), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -53,9 +50,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def token_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "core.manage_api_tokens", user.county)
-    assert user.county is not None
-    holders = selectors.token_holders(user.county)
+    county = home_county(user)
+    require(user, "core.manage_api_tokens", county)
+    holders = selectors.token_holders(county)
     form = IssueTokenForm(request.POST or None, holders=holders)
     issued_key = None
     if request.method == "POST" and form.is_valid():
@@ -73,7 +70,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "core/token_list.html",
         {
             "form": form,
-            "tokens": selectors.county_tokens(user.county),
+            "tokens": selectors.county_tokens(county),
             "issued_key": issued_key,
         },
     )

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from highland.core.access import home_county
 from highland.core.errors import NotFound
 from highland.core.models import Organisation, User
 from highland.core.permissions import require
@@ -140,11 +142,10 @@ def _refetch(user: User, point_id: int) -> ServicePoint:
 @router.get("/points", response={200: list[PointOut], **ERROR_RESPONSES})
 def list_points(request: HttpRequest, filters: Query[PointQuery]) -> list[dict[str, Any]]:
     user = _user(request)
-    require(user, "network.view_point", user.county)
-    if user.county is None:
-        return []
+    county = home_county(user)
+    require(user, "network.view_point", county)
     points = county_points(
-        user.county,
+        county,
         PointFilters(
             tier=filters.tier or "",
             connectivity=filters.connectivity or "",
@@ -168,7 +169,7 @@ def _parent(user: User, parent_id: int | None) -> ServicePoint | None:
     try:
         return access_point(user, parent_id)
     except NotFound as error:
-        raise NotFound("No such parent point.", field="parent_id") from error
+        raise NotFound(_("No such parent point."), field="parent_id") from error
 
 
 def _organisation(user: User, organisation_id: int | None) -> Organisation | None:
@@ -176,22 +177,22 @@ def _organisation(user: User, organisation_id: int | None) -> Organisation | Non
         return None
     organisation = Organisation.objects.filter(pk=organisation_id, county=user.county).first()
     if organisation is None:
-        raise NotFound("No such organisation.", field="organisation_id")
+        raise NotFound(_("No such organisation."), field="organisation_id")
     return organisation
 
 
 @router.post("/points", response={201: PointOut, **ERROR_RESPONSES})
 def create_point(request: HttpRequest, payload: PointIn) -> Status[dict[str, Any]]:
     user = _user(request)
-    require(user, "network.add_point", user.county)
-    assert user.county is not None
+    county = home_county(user)
+    require(user, "network.add_point", county)
     data = payload.dict(exclude={"parent_id", "organisation_id"})
     details = services.PointDetails(
         **data,
         parent=_parent(user, payload.parent_id),
         organisation=_organisation(user, payload.organisation_id),
     )
-    point = services.create_service_point(user.county, details, actor=user)
+    point = services.create_service_point(county, details, actor=user)
     return Status(201, point_out(_refetch(user, point.pk)))
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from highland.core.access import home_county
 from highland.core.errors import DomainError
 from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
@@ -58,9 +59,9 @@ def _organisations(user: User) -> QuerySet[Organisation]:
 @domain_errors_as_pages
 def point_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "network.view_point", user.county)
-    assert user.county is not None
-    form = PointFilterForm(request.GET or None, townships=selectors.townships(user.county))
+    county = home_county(user)
+    require(user, "network.view_point", county)
+    form = PointFilterForm(request.GET or None, townships=selectors.townships(county))
     filters = selectors.PointFilters()
     if form.is_valid():
         data = form.cleaned_data
@@ -72,11 +73,11 @@ def point_list(request: HttpRequest) -> HttpResponse:
             query=data["q"],
             active=None if data["include_inactive"] else True,
         )
-    points = selectors.county_points(user.county, filters)
+    points = selectors.county_points(county, filters)
     context = {
         "form": form,
         "points": points,
-        "can_add": allowed(user, "network.add_point", user.county),
+        "can_add": allowed(user, "network.add_point", county),
     }
     # htmx asks for the table alone when a filter changes.
     template = (
@@ -131,10 +132,10 @@ def _assignable_agents(point: ServicePoint) -> QuerySet[User]:
 @domain_errors_as_pages
 def county_map(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "network.view_point", user.county)
-    assert user.county is not None
-    points = list(selectors.county_points(user.county))
-    title = _("Service network of %(county)s") % {"county": user.county.name}
+    county = home_county(user)
+    require(user, "network.view_point", county)
+    points = list(selectors.county_points(county))
+    title = _("Service network of %(county)s") % {"county": county.name}
     svg = render_county_map(points, title=title)
     if request.GET.get("format") == "svg":
         return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
@@ -145,7 +146,8 @@ def county_map(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def agent_desk(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "network.view_point", user.county)
+    county = home_county(user)
+    require(user, "network.view_point", county)
     return render(request, "network/desk.html", {"points": selectors.points_served_by(user)})
 
 
@@ -153,18 +155,16 @@ def agent_desk(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def point_create(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    require(user, "network.add_point", user.county)
-    assert user.county is not None
+    county = home_county(user)
+    require(user, "network.add_point", county)
     parents = ServicePoint.objects.filter(
-        county=user.county, active=True, tier__in=[Tier.COUNTY_CENTRE, Tier.TOWNSHIP_STATION]
+        county=county, active=True, tier__in=[Tier.COUNTY_CENTRE, Tier.TOWNSHIP_STATION]
     ).order_by("tier", "code")
     form = NewPointForm(request.POST or None, parents=parents, organisations=_organisations(user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            point = services.create_service_point(
-                user.county, services.PointDetails(**data), actor=user
-            )
+            point = services.create_service_point(county, services.PointDetails(**data), actor=user)
         except DomainError as error:
             _apply_error(form, error)
         else:

@@ -207,3 +207,27 @@ def test_unknown_language_changes_nothing(demo, client_as):
 
     assert User.objects.get(username="agent").preferred_language == ""
     assert not AuditRecord.objects.filter(action="core.person.language_set").exists()
+
+
+@pytest.mark.parametrize("url", ["/network/points/", "/network/map/", "/audit/", "/tokens/"])
+def test_account_without_a_county_gets_a_clear_refusal_not_an_error(demo, client_as, url):
+    root = User.objects.create_superuser("root_without_county", password="x")
+
+    response = client_as(root).get(url)
+
+    assert response.status_code == 403
+    assert "Your account belongs to no county." in response.content.decode()
+
+
+def test_api_for_an_account_without_a_county_is_403(demo, client_as):
+    root = User.objects.create_superuser("root_without_county", password="x")
+
+    response = client_as(root).get("/api/v1/network/points")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_county"
+
+
+@pytest.mark.parametrize("url", ["/", "/network/points/", "/network/map/", "/audit/", "/admin/"])
+def test_demo_platform_admin_opens_every_page(demo, client_as, url):
+    assert client_as(demo.user("admin")).get(url).status_code == 200
