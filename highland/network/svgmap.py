@@ -104,10 +104,11 @@ def render_county_map(points: Sequence[ServicePoint], *, title: str) -> str:
             f'<text x="{x + radius + 2}" y="{y - radius + 2}" font-size="9" fill="#374151">'
             f"{escape(CONNECTIVITY_BADGE[Connectivity(point.connectivity)])}</text>"
         )
+        # Stations are labelled by township: full station names overlap where points crowd.
         if point.tier != Tier.VILLAGE_POINT:
             parts.append(
                 f'<text x="{x}" y="{y + radius + 12}" font-size="11" text-anchor="middle" '
-                f'fill="#111827">{escape(point.name)}</text>'
+                f'fill="#111827">{escape(point.township or point.name)}</text>'
             )
         parts.append("</a>")
     parts.append(_legend())
