@@ -22,7 +22,14 @@ def _actor(request: HttpRequest) -> User:
 
 
 class ServiceRefusalsAsFormErrors(admin.ModelAdmin):
-    """Runs the save through a service; a refusal is shown and nothing is saved."""
+    """Runs the save through a service; a refusal is shown and nothing is saved.
+
+    Deleting is switched off: records are ended or deactivated through services, so
+    the audit trail keeps pointing at them.
+    """
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -35,6 +42,8 @@ class ServiceRefusalsAsFormErrors(admin.ModelAdmin):
 
 @admin.register(County)
 class CountyAdmin(ServiceRefusalsAsFormErrors):
+    """Counties are never deleted here: everything else belongs to one."""
+
     list_display = ("code", "name_zh", "name_en", "prefecture_zh")
     search_fields = ("code", "name_zh", "name_en")
 
@@ -52,7 +61,7 @@ class CountyAdmin(ServiceRefusalsAsFormErrors):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(ServiceRefusalsAsFormErrors, UserAdmin):
     list_display = ("username", "display_name", "county", "phone", "is_active", "is_staff")
     list_filter = ("county", "is_active", "is_staff")
     search_fields = ("username", "display_name", "phone")
@@ -62,8 +71,19 @@ class PersonAdmin(UserAdmin):
     )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        services.record_person_change(obj, list(form.changed_data), actor=_actor(request))
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         with transaction.atomic():
-            services.record_person_change(obj, list(form.changed_data), actor=_actor(request))
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                person = User.objects.get(pk=id)
+                services.record_password_reset(person, actor=_actor(request))
+        return response
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People are deactivated, never deleted: the audit trail points at them.
+        return False
 
 
 class MembershipInline(admin.TabularInline):

@@ -304,13 +304,33 @@ def record_person_change(person: User, changed_fields: list[str], *, actor: User
 
     Passwords are never written to the audit trail, only the fact of a change.
     """
+    _require_may_manage(actor, person)
+    creating = person.pk is None
+    if creating:
+        person.save()
+    else:
+        concrete = {field.name for field in User._meta.concrete_fields}
+        fields = [field for field in changed_fields if field in concrete]
+        if fields:
+            person.save(update_fields=fields)
+    data = {field: "changed" for field in changed_fields}
+    action = "core.person.registered" if creating else "core.person.updated"
+    audit.record(actor, action, person, data, county=person.county)
+    return person
+
+
+def _require_may_manage(actor: User, person: User) -> None:
     if person.county is not None:
         require(actor, "core.manage_people", person.county)
     else:
         require(actor, "core.manage_counties")
-    person.save()
-    data = {field: "changed" for field in changed_fields}
-    audit.record(actor, "core.person.updated", person, data, county=person.county)
+
+
+@transaction.atomic
+def record_password_reset(person: User, *, actor: User) -> User:
+    """Audit that `actor` set a new password for `person` (the password itself is not kept)."""
+    _require_may_manage(actor, person)
+    audit.record(actor, "core.person.password_reset", person, {}, county=person.county)
     return person
 
 

@@ -156,3 +156,41 @@ def test_admin_service_point_change_goes_through_the_service(demo, client_as):
             "action", flat=True
         )
     ) >= {"network.point.updated", "network.point.moved"}
+
+
+def test_admin_password_reset_is_audited(demo, client_as):
+    buyer = demo.user("buyer")
+
+    response = client_as(demo.user("admin")).post(
+        f"/admin/core/user/{buyer.pk}/password/",
+        {
+            "password1": "a-new-yak-password-2026",
+            "password2": "a-new-yak-password-2026",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 302
+    assert (
+        AuditRecord.objects.filter(
+            action="core.person.password_reset", object_id=str(buyer.pk)
+        ).count()
+        == 1
+    )
+
+
+def test_admin_cannot_delete_what_the_audit_trail_points_at(demo, client_as):
+    client = client_as(demo.user("admin"))
+    village = demo.point("LT-S01-V01")
+
+    response = client.post(f"/admin/network/servicepoint/{village.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert ServicePoint.objects.filter(pk=village.pk).exists()
+    for url in [
+        "/admin/core/county/",
+        "/admin/core/organisation/",
+        "/admin/core/membership/",
+        "/admin/core/user/",
+    ]:
+        assert "delete_selected" not in client.get(url).content.decode()
