@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
@@ -40,3 +42,39 @@ def record(
         object_repr=str(obj)[:200],
         changes=data or {},
     )
+
+
+def _jsonable(value: Any) -> Any:
+    """A field value as the audit trail stores it: primary keys for rows, text for decimals."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def save_changes(
+    obj: models.Model,
+    cleaned: dict[str, Any],
+    *,
+    actor: User,
+    action: str,
+    also_update: Sequence[str] = (),
+    save: Callable[..., None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Apply the fields of `cleaned` that differ, save only those, and audit them as from/to.
+
+    Returns what changed; nothing is saved or audited when nothing differs. Call inside
+    the action's transaction. `save` replaces `obj.save` (to translate integrity errors).
+    """
+    changed = {
+        field: {"from": _jsonable(getattr(obj, field)), "to": _jsonable(value)}
+        for field, value in cleaned.items()
+        if getattr(obj, field) != value
+    }
+    if changed:
+        for field in changed:
+            setattr(obj, field, cleaned[field])
+        (save or obj.save)(update_fields=[*changed, *also_update])
+        record(actor, action, obj, changed)
+    return changed

@@ -257,16 +257,8 @@ def update_county(county: County, changes: dict[str, str], *, actor: User) -> Co
     if unknown:
         raise ValidationFailed(_("This field cannot be changed here."), field=sorted(unknown)[0])
     _require_all_names(**changes)
-    changed = {
-        field: {"from": getattr(county, field), "to": value.strip()}
-        for field, value in changes.items()
-        if getattr(county, field) != value.strip()
-    }
-    if changed:
-        for field, change in changed.items():
-            setattr(county, field, change["to"])
-        county.save(update_fields=list(changed))
-        audit.record(actor, "core.county.updated", county, changed)
+    cleaned = {field: value.strip() for field, value in changes.items()}
+    audit.save_changes(county, cleaned, actor=actor, action="core.county.updated")
     return county
 
 
@@ -285,16 +277,7 @@ def update_organisation(
     cleaned: dict[str, object] = {field: value.strip() for field, value in names.items()}
     if "active" in changes:
         cleaned["active"] = bool(changes["active"])
-    changed = {
-        field: {"from": getattr(organisation, field), "to": value}
-        for field, value in cleaned.items()
-        if getattr(organisation, field) != value
-    }
-    if changed:
-        for field, change in changed.items():
-            setattr(organisation, field, change["to"])
-        organisation.save(update_fields=list(changed))
-        audit.record(actor, "core.organisation.updated", organisation, changed)
+    audit.save_changes(organisation, cleaned, actor=actor, action="core.organisation.updated")
     return organisation
 
 

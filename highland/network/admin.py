@@ -23,28 +23,7 @@ class ServicePointAdminForm(forms.ModelForm):
 
     class Meta:
         model = ServicePoint
-        fields = (
-            "county",
-            "tier",
-            "code",
-            "parent",
-            "organisation",
-            "name_zh",
-            "name_bo",
-            "name_en",
-            "township_zh",
-            "township_bo",
-            "township_en",
-            "village_zh",
-            "village_bo",
-            "village_en",
-            "latitude",
-            "longitude",
-            "altitude_m",
-            "connectivity",
-            "connectivity_stable",
-            "services",
-        )
+        fields = ("county", "tier", "code", "parent", *services.EDITABLE_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -30,25 +30,24 @@ from highland.network.models import (
 
 # Fields a point's own agents may change; everything else is the centre's.
 AGENT_EDITABLE_FIELDS = frozenset({"connectivity", "connectivity_stable", "services"})
-EDITABLE_FIELDS = frozenset(
-    {
-        "name_zh",
-        "name_bo",
-        "name_en",
-        "township_zh",
-        "township_bo",
-        "township_en",
-        "village_zh",
-        "village_bo",
-        "village_en",
-        "latitude",
-        "longitude",
-        "altitude_m",
-        "connectivity",
-        "connectivity_stable",
-        "services",
-        "organisation",
-    }
+# In the order forms show them.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "organisation",
+    "name_zh",
+    "name_bo",
+    "name_en",
+    "township_zh",
+    "township_bo",
+    "township_en",
+    "village_zh",
+    "village_bo",
+    "village_en",
+    "latitude",
+    "longitude",
+    "altitude_m",
+    "connectivity",
+    "connectivity_stable",
+    "services",
 )
 
 # Other apps register "does this point still have open work?" checks here (orders
@@ -252,14 +251,6 @@ def create_service_point(county: County, details: PointDetails, *, actor: User) 
     return point
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Organisation):
-        return value.pk
-    return value
-
-
 @transaction.atomic
 def update_service_point(
     point: ServicePoint, changes: dict[str, Any], *, actor: User
@@ -273,17 +264,14 @@ def update_service_point(
     cleaned = _validated_changes(changes)
     if "organisation" in cleaned:
         _check_organisation(point.county, cleaned["organisation"])
-    changed = {
-        name: {"from": _jsonable(getattr(point, name)), "to": _jsonable(value)}
-        for name, value in cleaned.items()
-        if getattr(point, name) != value
-    }
-    if not changed:
-        return point
-    for name in changed:
-        setattr(point, name, cleaned[name])
-    _save_unique(point, update_fields=[*changed, "updated_at"])
-    audit.record(actor, "network.point.updated", point, changed)
+    audit.save_changes(
+        point,
+        cleaned,
+        actor=actor,
+        action="network.point.updated",
+        also_update=["updated_at"],
+        save=lambda **kwargs: _save_unique(point, **kwargs),
+    )
     return point
 
 

@@ -221,6 +221,9 @@ def point_edit(request: HttpRequest, point_id: int) -> HttpResponse:
     )
 
 
+POINT_ACTIONS = ("move", "deactivate", "reactivate", "assign-agent", "remove-agent")
+
+
 def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
     user = _person(request)
     point = access_point(user, point_id)
@@ -261,33 +264,6 @@ def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpRespon
 @require_POST
 @login_required
 @domain_errors_as_pages
-def point_move(request: HttpRequest, point_id: int) -> HttpResponse:
-    return _post_action(request, point_id, "move")
-
-
-@require_POST
-@login_required
-@domain_errors_as_pages
-def point_deactivate(request: HttpRequest, point_id: int) -> HttpResponse:
-    return _post_action(request, point_id, "deactivate")
-
-
-@require_POST
-@login_required
-@domain_errors_as_pages
-def point_reactivate(request: HttpRequest, point_id: int) -> HttpResponse:
-    return _post_action(request, point_id, "reactivate")
-
-
-@require_POST
-@login_required
-@domain_errors_as_pages
-def point_assign_agent(request: HttpRequest, point_id: int) -> HttpResponse:
-    return _post_action(request, point_id, "assign-agent")
-
-
-@require_POST
-@login_required
-@domain_errors_as_pages
-def point_remove_agent(request: HttpRequest, point_id: int) -> HttpResponse:
-    return _post_action(request, point_id, "remove-agent")
+def point_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
+    """The one-button actions on a point's page: move, (de/re)activate, agents."""
+    return _post_action(request, point_id, action)

@@ -215,7 +215,7 @@ def test_operator_moves_and_assigns_through_the_point_page(demo, client_as):
 
     client.post(f"/network/points/{village.pk}/move/", {"parent": station.pk})
     client.post(
-        f"/network/points/{station.pk}/agents/add/", {"agent": demo.user("village_agent").pk}
+        f"/network/points/{station.pk}/assign-agent/", {"agent": demo.user("village_agent").pk}
     )
 
     village.refresh_from_db()
