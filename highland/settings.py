@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "ninja",
     "highland.core",
     "highland.network",
+    "highland.catalog",
+    "highland.ledger",
+    "highland.orders",
+    "highland.payments",
     "highland.web",
 ]
 
