@@ -107,10 +107,15 @@ def not_authenticated(request: HttpRequest, error: AuthenticationError) -> HttpR
 
 def register_routers() -> None:
     from highland.core.api import router as core_router
+    from highland.ledger.api import router as ledger_router
     from highland.network.api import router as network_router
 
     api.add_router("/", core_router)
     api.add_router("/network/", network_router)
+    api.add_router("/catalog/", "highland.catalog.api.router")
+    api.add_router("/ledger/", ledger_router)
+    api.add_router("/orders/", "highland.orders.api.router")
+    api.add_router("/payments/", "highland.payments.api.router")
 
 
 register_routers()

@@ -10,11 +10,13 @@ from typing import Any
 
 from django.db import transaction
 
+from highland.catalog.demo import load_demo_catalogue
 from highland.core import services as core_services
 from highland.core.models import County, Organisation, OrganisationType, Role, User
 from highland.network import demo_data
 from highland.network import services as network_services
 from highland.network.models import Service, ServicePoint, Tier
+from highland.orders.demo import load_demo_shipping_rates
 
 DEMO_PASSWORD = "highland-demo"  # noqa: S105 - printed for the demo logins on purpose
 PLATFORM_ADMIN = "admin"
@@ -303,4 +305,7 @@ def load_demo_county() -> dict[str, int]:
             point = ServicePoint.objects.get(county=county, code=code)
             if not point.agents.filter(pk=person.pk).exists():
                 network_services.assign_agent(point, person, actor=admin)
+    catalogue = load_demo_catalogue(county)
+    created["products"] = catalogue["products"]
+    created["shipping_rates"] = load_demo_shipping_rates(county)
     return created

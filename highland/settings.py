@@ -200,6 +200,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+}
 
 if REDIS_URL:
     CACHES = {
@@ -229,6 +232,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# The payment gateway. Development and tests use the project's own sandbox
+# (`python -m highland.payments.sandbox`); production points this at the real one.
+PAYMENT_GATEWAY_URL = os.environ.get("PAYMENT_GATEWAY_URL") or "http://127.0.0.1:8765"
+PAYMENT_GATEWAY_MERCHANT = os.environ.get("PAYMENT_GATEWAY_MERCHANT") or "highland-demo"
+PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET") or (
+    "" if IS_PRODUCTION else "sandbox-secret-not-for-production"  # noqa: S105
+)
+# Where the gateway sends its notifications: this site's public address.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 
 # API tokens for station devices: only a hash is stored.
 API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret

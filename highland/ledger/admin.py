@@ -1,0 +1,45 @@
+"""Back office for the ledger: read-only; entries are written only by services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from highland.core.admin import ReadOnlyAdmin
+from highland.ledger.models import Account, Entry, Posting
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("code", "kind", "name", "county", "created_at")
+    list_filter = ("county", "kind")
+    search_fields = ("code", "name")
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    fields = ("account", "amount_fen")
+    readonly_fields = ("account", "amount_fen")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "occurred_at", "kind", "description", "county", "created_by")
+    list_filter = ("county", "kind")
+    search_fields = ("kind", "description", "reference_id", "idempotency_key")
+    date_hierarchy = "occurred_at"
+    inlines = [PostingInline]
+    list_select_related = ("county", "created_by")

@@ -1,0 +1,124 @@
+"""Ledger API: balances, entries and the invariant checks, for officials and the centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from highland.core.access import home_county
+from highland.core.models import County, User
+from highland.core.permissions import require
+from highland.core.schemas import ERROR_RESPONSES
+from highland.ledger import selectors
+from highland.ledger.invariants import verify_ledger
+from highland.ledger.models import ACCOUNT_CODE_MAX_LENGTH, Entry
+
+router = Router(tags=["ledger"])
+
+MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000
+
+
+class BalanceOut(Schema):
+    code: str
+    balance_fen: int
+
+
+class BalanceQuery(Schema):
+    prefix: str = Field(
+        "", max_length=ACCOUNT_CODE_MAX_LENGTH, pattern=r"^[A-Za-z0-9:-]*$", examples=["Assets"]
+    )
+
+
+class PostingOut(Schema):
+    account: str
+    amount_fen: int
+
+
+class EntryOut(Schema):
+    id: int
+    occurred_at: dt.datetime
+    kind: str
+    description: str
+    reference_type: str
+    reference_id: str
+    created_by_id: int | None
+    postings: list[PostingOut]
+
+
+class EntryQuery(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class EntryPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[EntryOut]
+
+
+class VerifyOut(Schema):
+    ok: bool
+    problems: list[str]
+
+
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise HttpError(401, "Log in or send a device token.")
+    return request.user
+
+
+def _ledger_county(request: HttpRequest) -> County:
+    user = _user(request)
+    county = home_county(user)
+    require(user, "ledger.view_ledger", county)
+    return county
+
+
+def entry_out(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "occurred_at": entry.occurred_at,
+        "kind": entry.kind,
+        "description": entry.description,
+        "reference_type": entry.reference_type,
+        "reference_id": entry.reference_id,
+        "created_by_id": entry.created_by_id,
+        "postings": [
+            {"account": posting.account.code, "amount_fen": posting.amount_fen}
+            for posting in entry.postings.all()
+        ],
+    }
+
+
+@router.get("/balances", response={200: list[BalanceOut], **ERROR_RESPONSES})
+def list_balances(request: HttpRequest, filters: Query[BalanceQuery]) -> list[dict[str, Any]]:
+    county = _ledger_county(request)
+    return [
+        {"code": code, "balance_fen": amount}
+        for code, amount in selectors.balances(county, filters.prefix).items()
+    ]
+
+
+@router.get("/entries", response={200: EntryPage, **ERROR_RESPONSES})
+def list_entries(request: HttpRequest, page: Query[EntryQuery]) -> dict[str, Any]:
+    county = _ledger_county(request)
+    entries = selectors.county_entries(county)
+    items = entries[page.offset : page.offset + page.limit]
+    return {
+        "count": entries.count(),
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": [entry_out(entry) for entry in items],
+    }
+
+
+@router.get("/verify", response={200: VerifyOut, **ERROR_RESPONSES})
+def verify(request: HttpRequest) -> dict[str, Any]:
+    problems = verify_ledger(_ledger_county(request))
+    return {"ok": not problems, "problems": problems}

@@ -1,0 +1,13 @@
+"""Background work for orders: runs on Celery workers, or in-process without a broker."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from highland.orders import services
+
+
+@shared_task(name="orders.expire_reservations")
+def expire_reservations() -> int:
+    """Give back the stock of unpaid orders whose hold ran out (scheduled every minute)."""
+    return services.expire_reservations()

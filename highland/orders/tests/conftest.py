@@ -1,0 +1,46 @@
+"""Fixtures for orders: SKUs of the demo catalogue by code, and buyers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from highland.catalog.models import Sku
+from highland.core.models import Membership, Role, User
+from highland.orders.services import DeliveryDetails
+
+
+@dataclass
+class Shop:
+    demo: object
+
+    def sku(self, code: str) -> Sku:
+        return Sku.objects.select_related("product__seller").get(code=code)
+
+    def buyer(self, username: str = "buyer") -> User:
+        return User.objects.get(username=username)
+
+    def new_buyer(self, username: str) -> User:
+        county = self.demo.county  # type: ignore[attr-defined]
+        person = User.objects.create_user(username, county=county, password=None)
+        Membership.objects.create(county=county, user=person, role=Role.BUYER)
+        return person
+
+
+@pytest.fixture
+def shop(demo) -> Shop:
+    return Shop(demo=demo)
+
+
+@pytest.fixture
+def chengdu_address() -> DeliveryDetails:
+    return DeliveryDetails(
+        method="address", recipient_name="陈静", phone="13800000013", province="四川省",
+        city="成都市", district="武侯区", township="浆洗街街道", detail="洗面桥街 18 号",
+    )
+
+
+@pytest.fixture
+def village_pickup(demo) -> DeliveryDetails:
+    return DeliveryDetails(method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01"))

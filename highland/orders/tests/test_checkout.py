@@ -1,0 +1,263 @@
+"""Checkout: one payment, one order per seller, stock reserved atomically, never oversold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from highland.catalog.models import Sku
+from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
+from highland.core.models import AuditRecord
+from highland.ledger.selectors import balances
+from highland.ledger.invariants import verify_ledger
+from highland.orders import services
+from highland.orders.models import Order, OrderStatus
+from highland.orders.services import CheckoutLine, DeliveryDetails
+from highland.payments.models import Payment, PaymentStatus
+
+
+def state() -> tuple[Any, ...]:
+    """What a checkout could change, to assert a refusal changed nothing."""
+    return (
+        sorted(Sku.objects.values_list("code", "stock")),
+        Order.objects.count(),
+        Payment.objects.count(),
+        AuditRecord.objects.count(),
+    )
+
+
+def place(shop, lines, delivery, *, buyer=None, actor=None, method="bank_transfer", key=""):
+    buyer = buyer or shop.buyer()
+    return services.place_order(
+        shop.demo.county, [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
+        buyer=buyer, actor=actor or buyer, delivery=delivery, payment_method=method, idempotency_key=key,
+    )
+
+
+def test_two_sellers_make_one_payment_and_two_orders(shop, chengdu_address):
+    jerky, matsutake = shop.sku("LT-YJ-100"), shop.sku("LT-SR-W")
+
+    result = place(shop, [("LT-YJ-100", 3), ("LT-SR-W", 500)], chengdu_address)
+
+    assert result.created
+    assert len(result.orders) == 2
+    by_seller = {order.seller_id: order for order in result.orders}
+    jerky_order = by_seller[jerky.product.seller_id]
+    matsutake_order = by_seller[matsutake.product.seller_id]
+    assert jerky_order.items_fen == 3 * 3980
+    # 500 g of fresh matsutake at ¥298.00 per 500 g, plus a 5 % weight allowance
+    assert matsutake_order.items_fen == 29800
+    assert matsutake_order.weight_allowance_fen == 1490
+    # Sichuan, ambient 360 g -> ¥8.00; chilled 500 g -> ¥18.00
+    assert jerky_order.shipping_fen == 800
+    assert matsutake_order.shipping_fen == 1800
+    assert result.payment.amount_fen == sum(order.total_fen for order in result.orders) == 11940 + 800 + 29800 + 1490 + 1800
+    assert shop.sku("LT-YJ-100").stock == jerky.stock - 3
+    assert shop.sku("LT-SR-W").stock == matsutake.stock - 500
+    assert all(order.status == OrderStatus.PENDING_PAYMENT for order in result.orders)
+    record = AuditRecord.objects.get(action="orders.checkout.placed")
+    assert record.actor == shop.buyer()
+    assert record.on_behalf_of is None
+
+
+def test_idempotency_key_returns_the_first_checkout(shop, chengdu_address):
+    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-1")
+    before = state()
+
+    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-1")
+
+    assert again.created is False
+    assert again.payment.pk == first.payment.pk
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("lines", "error", "field"),
+    [
+        ([], ValidationFailed, "lines"),
+        ([("LT-YJ-100", 0)], ValidationFailed, "quantity"),
+        ([("LT-YJ-100", -2)], ValidationFailed, "quantity"),
+        ([("LT-SR-W", 10)], ValidationFailed, "quantity"),
+        ([("LT-GM-4", 1)], ValidationFailed, "quantity"),  # out of stock
+        ([("LT-TK-M", 2)], ValidationFailed, "quantity"),  # only one left
+    ],
+)
+def test_bad_lines_are_refused_and_change_nothing(shop, chengdu_address, lines, error, field):
+    before = state()
+
+    with pytest.raises(error) as refusal:
+        place(shop, lines, chengdu_address)
+
+    assert field in refusal.value.errors
+    assert state() == before
+
+
+def test_unknown_sku_is_not_found(shop, chengdu_address):
+    before = state()
+
+    with pytest.raises(NotFound):
+        services.place_order(shop.demo.county, [CheckoutLine(999999, 1)], buyer=shop.buyer(),
+                             actor=shop.buyer(), delivery=chengdu_address, payment_method="bank_transfer")
+
+    assert state() == before
+
+
+def test_sku_of_another_county_is_not_found(shop, other_county, chengdu_address):
+    from highland.catalog.models import Category, Product, Seller
+
+    county = other_county.county
+    seller = Seller.objects.create(county=county, kind="individual", member=other_county.operator,
+                                   name_zh="红原牧户")
+    category = Category.objects.create(county=county, code="dairy", name_zh="乳品", name_bo="འོ།",
+                                       name_en="Dairy", direction="up", commission_bp=500)
+    product = Product.objects.create(county=county, seller=seller, category=category, name_zh="红原奶粉",
+                                     storage_class="ambient", shelf_life_days=365, status="active")
+    foreign = Sku.objects.create(product=product, county=county, code="HY-NF-1", label_zh="袋",
+                                 selling_unit="pack", price_fen=5000, unit_weight_g=500, stock=9)
+    before = state()
+
+    with pytest.raises(NotFound):
+        services.place_order(shop.demo.county, [CheckoutLine(foreign.pk, 1)], buyer=shop.buyer(),
+                             actor=shop.buyer(), delivery=chengdu_address, payment_method="bank_transfer")
+
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"phone": "0836-1234567"}, "phone"),
+        ({"phone": "12800000000"}, "phone"),
+        ({"recipient_name": " "}, "recipient_name"),
+        ({"detail": ""}, "detail"),
+    ],
+)
+def test_bad_address_is_refused(shop, chengdu_address, changes, field):
+    from dataclasses import replace
+
+    before = state()
+
+    with pytest.raises(ValidationFailed) as refusal:
+        place(shop, [("LT-YJ-100", 1)], replace(chengdu_address, **changes))
+
+    assert field in refusal.value.errors
+    assert state() == before
+
+
+def test_pickup_at_the_county_centre_is_refused(shop):
+    before = state()
+
+    with pytest.raises(ValidationFailed) as refusal:
+        place(shop, [("LT-YJ-100", 1)], DeliveryDetails(method="pickup", recipient_name="格桑",
+                                                        pickup_point=shop.demo.point("LT-C")))
+
+    assert refusal.value.errors == {"pickup_point": ["Parcels cannot be picked up at this point."]}
+    assert state() == before
+
+
+def test_cash_needs_pickup_at_a_point(shop, chengdu_address):
+    with pytest.raises(ValidationFailed) as refusal:
+        place(shop, [("LT-YJ-100", 1)], chengdu_address, method="cash_at_point")
+    assert list(refusal.value.errors) == ["payment_method"]
+
+
+def test_agent_orders_for_a_villager_and_collects_cash(shop, village_pickup):
+    agent, villager = shop.demo.user("village_agent"), shop.demo.user("member")
+
+    result = place(shop, [("LT-CD-20K", 1)], village_pickup, buyer=villager, actor=agent,
+                   method="cash_at_point")
+    order = result.orders[0]
+    assert order.placed_by == agent
+    assert len(order.pickup_code) == 6
+    assert AuditRecord.objects.get(action="orders.checkout.placed").on_behalf_of == villager
+
+    services.collect_cash(result.payment, agent=agent, point=shop.demo.point("LT-S01-V01"))
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    # ¥129.00 goods + ¥3.00 local pickup; 5 % commission on household goods? see category
+    totals = balances(shop.demo.county)
+    assert totals["Assets:Cash:Point:LT-S01-V01"] == result.payment.amount_fen
+    assert totals["Liabilities:BuyerClearing"] == 0
+    assert totals[f"Liabilities:SellerPayable:S{order.seller_id}"] == -(order.items_fen - order.commission_fen)
+    assert totals["Income:Shipping"] == -order.shipping_fen
+    assert verify_ledger(shop.demo.county) == []
+
+
+def test_agent_of_another_point_cannot_collect(shop, village_pickup):
+    villager = shop.demo.user("member")
+    result = place(shop, [("LT-CD-20K", 1)], village_pickup, buyer=villager,
+                   actor=shop.demo.user("village_agent"), method="cash_at_point")
+
+    with pytest.raises(PermissionDenied):
+        services.collect_cash(result.payment, agent=shop.demo.user("agent"), point=shop.demo.point("LT-S01-V01"))
+
+    result.payment.refresh_from_db()
+    assert result.payment.status == PaymentStatus.PENDING
+
+
+def test_a_buyer_cannot_order_for_someone_else(shop, chengdu_address):
+    with pytest.raises(PermissionDenied):
+        place(shop, [("LT-YJ-100", 1)], chengdu_address, buyer=shop.demo.user("member"), actor=shop.buyer())
+
+
+def test_expired_reservation_gives_the_stock_back(shop, chengdu_address):
+    stock = shop.sku("LT-YJ-250").stock
+    result = place(shop, [("LT-YJ-250", 2)], chengdu_address)
+    assert shop.sku("LT-YJ-250").stock == stock - 2
+
+    expired = services.expire_reservations(now=timezone.now() + dt.timedelta(minutes=31))
+
+    assert expired == 1
+    assert shop.sku("LT-YJ-250").stock == stock
+    result.payment.refresh_from_db()
+    assert result.payment.status == PaymentStatus.CANCELLED
+    assert Order.objects.get(pk=result.orders[0].pk).status == OrderStatus.CANCELLED
+
+
+def test_reservation_within_its_hold_is_kept(shop, chengdu_address):
+    place(shop, [("LT-YJ-250", 2)], chengdu_address)
+    assert services.expire_reservations(now=timezone.now() + dt.timedelta(minutes=29)) == 0
+
+
+# --- the race for the last units ------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
+    """Real threads on the real database (SQLite file or PostgreSQL, whichever the suite runs on)."""
+    sku = shop.sku("LT-YJ-250S")
+    Sku.objects.filter(pk=sku.pk).update(stock=10)
+    buyers = [shop.new_buyer(f"racer{index:02d}") for index in range(50)]
+    start = threading.Barrier(len(buyers))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def buy(buyer):
+        try:
+            start.wait()
+            services.place_order(shop.demo.county, [CheckoutLine(sku.pk, 1)], buyer=buyer, actor=buyer,
+                                 delivery=chengdu_address, payment_method="bank_transfer")
+            outcome = "sold"
+        except ValidationFailed as refusal:
+            outcome = refusal.code
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=buy, args=(buyer,)) for buyer in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(set(outcomes)) == ["out_of_stock", "sold"]
+    assert outcomes.count("sold") == 10
+    assert outcomes.count("out_of_stock") == 40
+    assert shop.sku("LT-YJ-250S").stock == 0
+    assert Order.objects.filter(lines__sku=sku).count() == 10

@@ -1,0 +1,40 @@
+"""Payments in the back office: read-only; money moves only through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from highland.payments.models import GatewayNotification, Payment, Refund
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly):
+    list_display = ("out_trade_no", "county", "method", "status", "amount_fen", "refunded_fen", "paid_at")
+    list_filter = ("county", "method", "status")
+    search_fields = ("out_trade_no", "gateway_trade_no", "bank_reference")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ("out_refund_no", "payment", "amount_fen", "reason", "created_at")
+    list_filter = ("county",)
+
+
+@admin.register(GatewayNotification)
+class GatewayNotificationAdmin(ReadOnly):
+    list_display = ("received_at", "notify_id", "event", "signature_valid", "outcome", "payment")
+    list_filter = ("signature_valid", "outcome", "event")

@@ -1,0 +1,749 @@
+"""The gateway sandbox's HTTP server, state and notification delivery (protocol: see the package).
+
+Standard library only; state lives in memory behind one lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+import re
+import secrets
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SIGN_TYPE = "HMAC-SHA256"
+MAX_CLOCK_SKEW_SECONDS = 300
+NONCE_WINDOW_SECONDS = 600
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60, 60, 60)
+MAX_BODY_BYTES = 64 * 1024
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+_REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
+
+
+class ApiError(Exception):
+    """A refusal the gateway answers as JSON {code, message}."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+# The gateway keeps its own signature code rather than importing the client adapter's: a real
+# gateway is an independent implementation, and tests then catch a client that drifts.
+def canonical_string(params: Mapping[str, object]) -> str:
+    pairs = []
+    for key in sorted(params):
+        value = params[key]
+        if key == "sign" or value is None or value == "":
+            continue
+        pairs.append(f"{key}={value}")
+    return "&".join(pairs)
+
+
+def signature(params: Mapping[str, object], secret: str) -> str:
+    digest = hmac.new(secret.encode(), canonical_string(params).encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def china_now() -> str:
+    return datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds")
+
+
+@dataclass
+class Charge:
+    merchant_id: str
+    out_trade_no: str
+    gateway_trade_no: str
+    amount_fen: int
+    subject: str
+    notify_url: str
+    return_url: str
+    status: str = "pending"
+    refunded_fen: int = 0
+    paid_at: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "out_trade_no": self.out_trade_no,
+            "gateway_trade_no": self.gateway_trade_no,
+            "status": self.status,
+            "amount_fen": self.amount_fen,
+            "refunded_fen": self.refunded_fen,
+            "paid_at": self.paid_at,
+            "subject": self.subject,
+        }
+
+
+@dataclass(frozen=True)
+class Refund:
+    out_trade_no: str
+    out_refund_no: str
+    refund_id: str
+    amount_fen: int
+    refunded_fen: int
+    refunded_at: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "out_trade_no": self.out_trade_no,
+            "out_refund_no": self.out_refund_no,
+            "refund_id": self.refund_id,
+            "amount_fen": self.amount_fen,
+            "refunded_fen": self.refunded_fen,
+            "status": "succeeded",
+        }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    attempt: int
+    at: str
+    response_status: int | None
+    response_body: str
+    error: str
+    delivered: bool
+
+
+@dataclass
+class Delivery:
+    merchant_id: str
+    notify_url: str
+    payload: dict[str, object]
+    status: str = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "notify_id": self.payload["notify_id"],
+            "event": self.payload["event"],
+            "out_trade_no": self.payload["out_trade_no"],
+            "out_refund_no": self.payload.get("out_refund_no"),
+            "notify_url": self.notify_url,
+            "status": self.status,
+            "attempts": [asdict(attempt) for attempt in self.attempts],
+        }
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    location: str | None = None
+
+
+def json_response(status: int, data: Mapping[str, object]) -> Response:
+    return Response(status, json.dumps(data, ensure_ascii=False).encode())
+
+
+ROUTES = [
+    (re.compile(pattern), method, handler)
+    for pattern, method, handler in [
+        (r"/v1/charges", "POST", "_create_charge"),
+        (r"/v1/charges/([^/]+)", "GET", "_query_charge"),
+        (r"/v1/refunds", "POST", "_refund"),
+        (r"/v1/test/charges/([^/]+)/pay", "POST", "_test_pay"),
+        (r"/v1/test/notifications", "GET", "_test_notifications"),
+        (r"/pay/([^/]+)", "GET", "_pay_page"),
+        (r"/pay/([^/]+)/confirm", "POST", "_confirm"),
+        (r"/pay/([^/]+)/cancel", "POST", "_cancel"),
+    ]
+]
+
+
+class SandboxGateway:
+    """The sandbox: an HTTP server on loopback plus the threads delivering notifications."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        merchants: Mapping[str, str] | None = None,
+        *,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        notify_timeout: float = 5.0,
+        allow_external: bool = False,
+    ) -> None:
+        if not allow_external and host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"the sandbox listens on loopback only, not on {host!r}; "
+                "pass allow_external=True (--allow-external from a shell) to listen elsewhere"
+            )
+        if any(delay < 0 for delay in retry_delays):
+            raise ValueError("retry delays must not be negative")
+        self.host = host
+        self.port = port
+        self.merchants = dict(merchants or {})
+        self.retry_delays = tuple(retry_delays)
+        self.notify_timeout = notify_timeout
+        self.allow_external = allow_external
+        self._lock = threading.Lock()
+        self._charges: dict[tuple[str, str], Charge] = {}
+        self._charges_by_gateway_no: dict[str, Charge] = {}
+        self._refunds: dict[tuple[str, str], Refund] = {}
+        self._nonces: dict[tuple[str, str], float] = {}
+        self._deliveries: list[Delivery] = []
+        self._delivery_threads: set[threading.Thread] = set()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        # Notifications go to loopback or, if allowed, wherever notify_url says; never via a
+        # proxy from the environment and never after a redirect.
+        self._notify_opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), _RefuseRedirects()
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> SandboxGateway:
+        """Bind and serve in a background thread; returns self."""
+        if self._httpd is not None:
+            raise RuntimeError("the sandbox is already running")
+        server_class = _HttpServer6 if ":" in self.host else _HttpServer
+        httpd = server_class((self.host, self.port), _Handler)
+        httpd.gateway = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._stopping.clear()
+        self._serve_thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._serve_thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and retrying; waits (bounded) for threads in flight."""
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout=5)
+            self._serve_thread = None
+        self.wait_for_deliveries(timeout=self.notify_timeout + 1)
+
+    def __enter__(self) -> SandboxGateway:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not running: call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def wait_for_deliveries(self, timeout: float) -> bool:
+        """Wait until no notification is being delivered or retried; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                threads = list(self._delivery_threads)
+            if not threads:
+                return True
+            for thread in threads:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                thread.join(timeout=remaining)
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, body: bytes) -> Response:
+        parts = urllib.parse.urlsplit(target)
+        path = parts.path
+        try:
+            for pattern, allowed, name in ROUTES:
+                match = pattern.fullmatch(path)
+                if match is None:
+                    continue
+                if method != allowed:
+                    raise ApiError(405, "method_not_allowed", f"{method} is not allowed here")
+                handler: Callable[[list[str], str, bytes], Response] = getattr(self, name)
+                args = [urllib.parse.unquote(group) for group in match.groups()]
+                return handler(args, parts.query, body)
+            raise ApiError(404, "not_found", f"no such endpoint: {path}")
+        except ApiError as error:
+            return json_response(error.status, {"code": error.code, "message": error.message})
+
+    # -- merchant API -----------------------------------------------------------------------
+
+    def _create_charge(self, args: list[str], query: str, body: bytes) -> Response:
+        params = json_params(body)
+        merchant_id = self._authenticate(params)
+        out_trade_no = reference(params, "out_trade_no")
+        amount_fen = positive_amount(params, "amount_fen")
+        subject = text(params, "subject", max_length=256)
+        notify_url = http_url(params, "notify_url")
+        return_url = http_url(params, "return_url")
+        self._check_notify_url(notify_url)
+        with self._lock:
+            charge = self._charges.get((merchant_id, out_trade_no))
+            if charge is None:
+                charge = Charge(
+                    merchant_id=merchant_id,
+                    out_trade_no=out_trade_no,
+                    gateway_trade_no="GT" + secrets.token_hex(12),
+                    amount_fen=amount_fen,
+                    subject=subject,
+                    notify_url=notify_url,
+                    return_url=return_url,
+                )
+                self._charges[(merchant_id, out_trade_no)] = charge
+                self._charges_by_gateway_no[charge.gateway_trade_no] = charge
+            else:
+                asked = (amount_fen, subject, notify_url, return_url)
+                held = (charge.amount_fen, charge.subject, charge.notify_url, charge.return_url)
+                names = ("amount_fen", "subject", "notify_url", "return_url")
+                differing = [name for name, a, b in zip(names, asked, held, strict=True) if a != b]
+                if differing:
+                    raise ApiError(
+                        409,
+                        "out_trade_no_conflict",
+                        f"out_trade_no {out_trade_no} was used with a different "
+                        + ", ".join(differing),
+                    )
+            answer = {
+                "out_trade_no": charge.out_trade_no,
+                "gateway_trade_no": charge.gateway_trade_no,
+                "pay_url": f"{self.url}/pay/{charge.gateway_trade_no}",
+                "status": charge.status,
+            }
+        return json_response(200, answer)
+
+    def _query_charge(self, args: list[str], query: str, body: bytes) -> Response:
+        params = query_params(query)
+        merchant_id = self._authenticate(params, path_params={"out_trade_no": args[0]})
+        with self._lock:
+            charge = self._merchant_charge(merchant_id, args[0])
+            return json_response(200, charge.as_dict())
+
+    def _refund(self, args: list[str], query: str, body: bytes) -> Response:
+        params = json_params(body)
+        merchant_id = self._authenticate(params)
+        out_trade_no = reference(params, "out_trade_no")
+        out_refund_no = reference(params, "out_refund_no")
+        amount_fen = positive_amount(params, "amount_fen")
+        with self._lock:
+            charge = self._merchant_charge(merchant_id, out_trade_no)
+            refund = self._refunds.get((merchant_id, out_refund_no))
+            if refund is not None:
+                if (refund.out_trade_no, refund.amount_fen) != (out_trade_no, amount_fen):
+                    raise ApiError(
+                        409,
+                        "out_refund_no_conflict",
+                        f"out_refund_no {out_refund_no} was used for "
+                        f"{refund.amount_fen} fen of {refund.out_trade_no}",
+                    )
+                return json_response(200, refund.as_dict())
+            if charge.status not in {"paid", "partially_refunded", "refunded"}:
+                raise ApiError(
+                    409, "charge_not_refundable", f"a {charge.status} charge cannot be refunded"
+                )
+            refundable = charge.amount_fen - charge.refunded_fen
+            if amount_fen > refundable:
+                raise ApiError(
+                    409,
+                    "over_refund",
+                    f"refund of {amount_fen} fen exceeds the {refundable} fen still refundable",
+                )
+            charge.refunded_fen += amount_fen
+            charge.status = (
+                "refunded" if charge.refunded_fen == charge.amount_fen else "partially_refunded"
+            )
+            refund = Refund(
+                out_trade_no=out_trade_no,
+                out_refund_no=out_refund_no,
+                refund_id="RF" + secrets.token_hex(12),
+                amount_fen=amount_fen,
+                refunded_fen=charge.refunded_fen,
+                refunded_at=china_now(),
+            )
+            self._refunds[(merchant_id, out_refund_no)] = refund
+            delivery = self._queue_notification(
+                charge,
+                {
+                    "event": "refund.succeeded",
+                    "amount_fen": amount_fen,
+                    "out_refund_no": out_refund_no,
+                    "refund_id": refund.refund_id,
+                    "refunded_fen": refund.refunded_fen,
+                    "refunded_at": refund.refunded_at,
+                },
+            )
+        self._start_delivery(delivery)
+        return json_response(200, refund.as_dict())
+
+    def _test_pay(self, args: list[str], query: str, body: bytes) -> Response:
+        params = json_params(body)
+        merchant_id = self._authenticate(params, path_params={"gateway_trade_no": args[0]})
+        with self._lock:
+            charge = self._charges_by_gateway_no.get(args[0])
+            if charge is None or charge.merchant_id != merchant_id:
+                raise ApiError(404, "not_found", "no such charge")
+        self._mark_paid(charge)
+        with self._lock:
+            return json_response(200, charge.as_dict())
+
+    def _test_notifications(self, args: list[str], query: str, body: bytes) -> Response:
+        params = query_params(query)
+        merchant_id = self._authenticate(params)
+        out_trade_no = reference(params, "out_trade_no")
+        with self._lock:
+            found = [
+                delivery.as_dict()
+                for delivery in self._deliveries
+                if delivery.merchant_id == merchant_id
+                and delivery.payload["out_trade_no"] == out_trade_no
+            ]
+        return json_response(200, {"notifications": found})
+
+    # -- cashier pages ----------------------------------------------------------------------
+
+    def _pay_page(self, args: list[str], query: str, body: bytes) -> Response:
+        with self._lock:
+            charge = self._charges_by_gateway_no.get(args[0])
+            if charge is None:
+                return page(404, "Not found", "<p>No such charge.</p>")
+            yuan, fen = divmod(charge.amount_fen, 100)
+            content = (
+                f"<p>Merchant: {html.escape(charge.merchant_id)}</p>"
+                f"<p>Subject: {html.escape(charge.subject)}</p>"
+                f"<p>Amount: ¥{yuan:,}.{fen:02d}</p>"
+                f"<p>Status: {html.escape(charge.status)}</p>"
+            )
+            if charge.status == "pending":
+                base = "/pay/" + urllib.parse.quote(charge.gateway_trade_no)
+                content += (
+                    f'<form method="post" action="{base}/confirm"><button>Pay</button></form>'
+                    f'<form method="post" action="{base}/cancel"><button>Cancel</button></form>'
+                )
+        return page(200, "Sandbox cashier", content)
+
+    def _confirm(self, args: list[str], query: str, body: bytes) -> Response:
+        with self._lock:
+            charge = self._charges_by_gateway_no.get(args[0])
+        if charge is None:
+            return page(404, "Not found", "<p>No such charge.</p>")
+        try:
+            self._mark_paid(charge)
+        except ApiError as error:
+            return page(error.status, "Not paid", f"<p>{html.escape(error.message)}</p>")
+        return redirect_back(charge)
+
+    def _cancel(self, args: list[str], query: str, body: bytes) -> Response:
+        with self._lock:
+            charge = self._charges_by_gateway_no.get(args[0])
+        if charge is None:
+            return page(404, "Not found", "<p>No such charge.</p>")
+        with self._lock:
+            if charge.status not in {"pending", "closed"}:
+                message = f"A {charge.status} charge cannot be cancelled."
+                return page(409, "Not cancelled", f"<p>{html.escape(message)}</p>")
+            charge.status = "closed"
+        return redirect_back(charge)
+
+    # -- state changes ----------------------------------------------------------------------
+
+    def _mark_paid(self, charge: Charge) -> None:
+        with self._lock:
+            if charge.status == "closed":
+                raise ApiError(409, "charge_not_payable", "the charge is closed")
+            if charge.status != "pending":
+                return  # paid already: paying again changes nothing and notifies nobody
+            charge.status = "paid"
+            charge.paid_at = china_now()
+            delivery = self._queue_notification(
+                charge, {"event": "charge.succeeded", "amount_fen": charge.amount_fen}
+            )
+        self._start_delivery(delivery)
+
+    def _queue_notification(self, charge: Charge, fields: Mapping[str, object]) -> Delivery:
+        # Call with the lock held.
+        payload: dict[str, object] = {
+            "notify_id": "N" + secrets.token_hex(16),
+            "merchant_id": charge.merchant_id,
+            "out_trade_no": charge.out_trade_no,
+            "gateway_trade_no": charge.gateway_trade_no,
+            "paid_at": charge.paid_at,
+            **fields,
+        }
+        delivery = Delivery(
+            merchant_id=charge.merchant_id, notify_url=charge.notify_url, payload=payload
+        )
+        self._deliveries.append(delivery)
+        return delivery
+
+    def _start_delivery(self, delivery: Delivery) -> None:
+        thread = threading.Thread(
+            target=self._deliver, args=(delivery,), name="sandbox-notify", daemon=True
+        )
+        with self._lock:
+            self._delivery_threads.add(thread)
+        thread.start()
+
+    def _deliver(self, delivery: Delivery) -> None:
+        try:
+            for number in range(1, len(self.retry_delays) + 2):
+                if number > 1 and self._stopping.wait(self.retry_delays[number - 2]):
+                    return  # stopped: the notification stays pending
+                attempt = self._attempt(delivery, number)
+                with self._lock:
+                    delivery.attempts.append(attempt)
+                    if attempt.delivered:
+                        delivery.status = "delivered"
+                        return
+            with self._lock:
+                delivery.status = "failed"
+        finally:
+            with self._lock:
+                self._delivery_threads.discard(threading.current_thread())
+
+    def _attempt(self, delivery: Delivery, number: int) -> Attempt:
+        secret = self.merchants[delivery.merchant_id]
+        body: dict[str, object] = {
+            **delivery.payload,
+            "timestamp": int(time.time()),
+            "nonce": secrets.token_hex(16),
+            "sign_type": SIGN_TYPE,
+        }
+        body["sign"] = signature(body, secret)
+        at = china_now()
+        try:
+            self._check_notify_url(delivery.notify_url)  # again, right before sending
+            request = urllib.request.Request(  # noqa: S310  (http(s) checked at charge creation)
+                delivery.notify_url,
+                data=json.dumps(body, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                method="POST",
+            )
+            with self._notify_opener.open(request, timeout=self.notify_timeout) as response:
+                status, answer = response.status, response.read(1024)
+        except urllib.error.HTTPError as error:
+            status, answer = error.code, error.read(1024)
+            error.close()
+        except (ApiError, urllib.error.URLError, OSError) as error:
+            logger.info("notification %s attempt %d failed: %s", body["notify_id"], number, error)
+            return Attempt(number, at, None, "", str(error), delivered=False)
+        delivered = status == 200 and answer == b"success"
+        logger.info(
+            "notification %s attempt %d: %d %r", body["notify_id"], number, status, answer[:40]
+        )
+        text_answer = answer.decode("utf-8", errors="replace")[:200]
+        return Attempt(number, at, status, text_answer, "", delivered)
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def _authenticate(
+        self, params: Mapping[str, object], *, path_params: Mapping[str, str] | None = None
+    ) -> str:
+        """Check the envelope and spend its nonce; returns the merchant id."""
+        for name, value in (path_params or {}).items():
+            if params.get(name) not in (None, "", value):
+                raise ApiError(400, "invalid_params", f"{name} differs from the path")
+        params = {**params, **(path_params or {})}
+        merchant_id = text(params, "merchant_id", max_length=64)
+        nonce = text(params, "nonce", max_length=64)
+        if params.get("sign_type") != SIGN_TYPE:
+            raise ApiError(400, "invalid_params", f"sign_type must be {SIGN_TYPE}")
+        timestamp = params.get("timestamp")
+        if isinstance(timestamp, str) and _UNIX_SECONDS.fullmatch(timestamp):
+            timestamp = int(timestamp)
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+            raise ApiError(400, "invalid_params", "timestamp must be unix seconds")
+        secret = self.merchants.get(merchant_id)
+        if secret is None:
+            raise ApiError(401, "unknown_merchant", f"unknown merchant {merchant_id}")
+        given = params.get("sign")
+        expected = signature(params, secret)
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(401, "bad_signature", "the signature does not match")
+        if abs(time.time() - timestamp) > MAX_CLOCK_SKEW_SECONDS:
+            raise ApiError(
+                401, "stale_timestamp", f"timestamp is more than {MAX_CLOCK_SKEW_SECONDS} s off"
+            )
+        now = time.monotonic()
+        with self._lock:
+            while self._nonces:
+                oldest = next(iter(self._nonces))
+                if now - self._nonces[oldest] <= NONCE_WINDOW_SECONDS:
+                    break
+                del self._nonces[oldest]
+            if (merchant_id, nonce) in self._nonces:
+                raise ApiError(401, "replayed_nonce", "this nonce was used already")
+            self._nonces[(merchant_id, nonce)] = now
+        return merchant_id
+
+    def _check_notify_url(self, url: str) -> None:
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        if not self.allow_external and host not in LOOPBACK_HOSTS:
+            raise ApiError(
+                400,
+                "notify_url_not_allowed",
+                f"notify_url host {host!r} is not 127.0.0.1, localhost or ::1; "
+                "start the sandbox with allow_external=True to notify other hosts",
+            )
+
+    def _merchant_charge(self, merchant_id: str, out_trade_no: str) -> Charge:
+        # Call with the lock held.
+        charge = self._charges.get((merchant_id, out_trade_no))
+        if charge is None:
+            raise ApiError(404, "not_found", f"no charge {out_trade_no}")
+        return charge
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+
+def json_params(body: bytes) -> dict[str, object]:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApiError(400, "invalid_json", f"the body is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "the body is not a JSON object")
+    for key, value in data.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            raise ApiError(400, "invalid_params", f"{key} must be a string or an integer")
+    return data
+
+
+def query_params(query: str) -> dict[str, object]:
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    params: dict[str, object] = {}
+    for key, value in pairs:
+        if key in params:
+            raise ApiError(400, "invalid_params", f"{key} is given twice")
+        params[key] = value
+    return params
+
+
+def text(params: Mapping[str, object], key: str, *, max_length: int) -> str:
+    value = params.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, "invalid_params", f"{key} is required")
+    if len(value) > max_length:
+        raise ApiError(400, "invalid_params", f"{key} is longer than {max_length} characters")
+    return value
+
+
+def reference(params: Mapping[str, object], key: str) -> str:
+    value = text(params, key, max_length=64)
+    if not _REFERENCE.fullmatch(value):
+        raise ApiError(400, "invalid_params", f"{key} must be 1-64 of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+def positive_amount(params: Mapping[str, object], key: str) -> int:
+    value = params.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ApiError(400, "invalid_params", f"{key} must be an integer number of fen above 0")
+    return value
+
+
+def http_url(params: Mapping[str, object], key: str) -> str:
+    value = text(params, key, max_length=1024)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ApiError(400, "invalid_params", f"{key} must be an http(s) URL")
+    return value
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+def page(status: int, title: str, content: str) -> Response:
+    document = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1>{content}</body></html>"
+    )
+    return Response(status, document.encode(), content_type="text/html; charset=utf-8")
+
+
+def redirect_back(charge: Charge) -> Response:
+    parts = urllib.parse.urlsplit(charge.return_url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query.append(("out_trade_no", charge.out_trade_no))
+    location = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    return Response(303, b"", content_type="text/plain", location=location)
+
+
+# -- HTTP plumbing ------------------------------------------------------------------------
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    gateway: SandboxGateway
+
+
+class _HttpServer6(_HttpServer):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HttpServer
+    server_version = "HighlandGatewaySandbox/1"
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            response = json_response(400, {"code": "invalid_body", "message": "bad Content-Length"})
+            self.close_connection = True
+        elif length > MAX_BODY_BYTES:
+            response = json_response(413, {"code": "body_too_large", "message": "over 64 KiB"})
+            self.close_connection = True
+        else:
+            body = self.rfile.read(length) if length > 0 else b""
+            try:
+                response = self.server.gateway.handle(method, self.path, body)
+            except Exception:
+                logger.exception("sandbox failed on %s %s", method, self.path)
+                response = json_response(500, {"code": "internal_error", "message": "see log"})
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        if response.location is not None:
+            self.send_header("Location", response.location)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s %s", self.address_string(), format % args)
