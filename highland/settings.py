@@ -238,7 +238,7 @@ LOGGING = {
 PAYMENT_GATEWAY_URL = os.environ.get("PAYMENT_GATEWAY_URL") or "http://127.0.0.1:8765"
 PAYMENT_GATEWAY_MERCHANT = os.environ.get("PAYMENT_GATEWAY_MERCHANT") or "highland-demo"
 PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET") or (
-    "" if IS_PRODUCTION else "sandbox-secret-not-for-production"  # noqa: S105
+    "" if IS_PRODUCTION else "sandbox-secret-not-for-production"
 )
 # Where the gateway sends its notifications: this site's public address.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"

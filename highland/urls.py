@@ -8,7 +8,7 @@ from highland.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", web_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -21,6 +21,9 @@ urlpatterns = [
     path("tokens/", core_views.token_list, name="token-list"),
     path("tokens/<int:token_id>/revoke/", core_views.token_revoke, name="token-revoke"),
     path("network/", include("highland.network.urls")),
+    path("shop/", include("highland.catalog.urls")),
+    path("orders/", include("highland.orders.urls")),
+    path("ledger/", include("highland.ledger.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

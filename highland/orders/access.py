@@ -29,6 +29,8 @@ def access_payment(user: User, payment_id: int) -> Payment:
     if payment is None:
         raise NotFound(_("No such payment."))
     orders = list(payment.orders.select_related("county", "seller", "pickup_point"))
-    if payment.payer_id == user.pk or any(allowed(user, "orders.view_order", order) for order in orders):
+    if payment.payer_id == user.pk or any(
+        allowed(user, "orders.view_order", order) for order in orders
+    ):
         return payment
     raise NotFound(_("No such payment."))

@@ -30,8 +30,17 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ("sku", "product_name", "sku_label", "selling_unit", "quantity", "unit_price_fen",
-                       "line_fen", "packed_grams", "adjustment_fen")
+    readonly_fields = (
+        "sku",
+        "product_name",
+        "sku_label",
+        "selling_unit",
+        "quantity",
+        "unit_price_fen",
+        "line_fen",
+        "packed_grams",
+        "adjustment_fen",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -58,13 +67,22 @@ class OrderAdmin(ReadOnly):
         assert isinstance(request.user, User)
         for order in queryset:
             try:
-                services.cancel_order(order, actor=request.user, reason="cancelled by the service centre")
+                services.cancel_order(
+                    order, actor=request.user, reason="cancelled by the service centre"
+                )
             except DomainError as error:
                 messages.error(request, f"{order.number}: {error.message}")
 
 
 @admin.register(ShippingRate)
 class ShippingRateAdmin(admin.ModelAdmin):
-    list_display = ("county", "zone", "storage_class", "first_weight_g", "first_fee_fen", "step_weight_g",
-                    "step_fee_fen")
+    list_display = (
+        "county",
+        "zone",
+        "storage_class",
+        "first_weight_g",
+        "first_fee_fen",
+        "step_weight_g",
+        "step_fee_fen",
+    )
     list_filter = ("county", "zone", "storage_class")

@@ -133,18 +133,25 @@ def _user(request: HttpRequest) -> User:
 def order_out(order: Order) -> dict[str, Any]:
     data = {name: getattr(order, name) for name in OrderOut.model_fields if name != "lines"}
     data["lines"] = [
-        {name: getattr(line, name) for name in OrderLineOut.model_fields} for line in order.lines.all()
+        {name: getattr(line, name) for name in OrderLineOut.model_fields}
+        for line in order.lines.all()
     ]
     return data
 
 
 # --- cart ---------------------------------------------------------------------------------------
 
+
 @router.get("/cart", response={200: CartOut, **ERROR_RESPONSES})
 def get_cart(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
     cart = carts.cart_for(home_county(user), user=user, session_key="")
-    return {"lines": [{"sku_id": line.sku_id, "quantity": line.quantity} for line in cart.lines.order_by("sku_id")]}
+    return {
+        "lines": [
+            {"sku_id": line.sku_id, "quantity": line.quantity}
+            for line in cart.lines.order_by("sku_id")
+        ]
+    }
 
 
 @router.post("/cart/lines", response={200: CartOut, **ERROR_RESPONSES})
@@ -167,6 +174,7 @@ def set_cart_line(request: HttpRequest, sku_id: int, payload: CartLineOut) -> di
 
 # --- checkout -----------------------------------------------------------------------------------
 
+
 @router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, **ERROR_RESPONSES})
 def checkout(
     request: HttpRequest,
@@ -185,23 +193,41 @@ def checkout(
     delivery_in = payload.delivery
     point = access_point(user, delivery_in.pickup_point_id) if delivery_in.pickup_point_id else None
     delivery = services.DeliveryDetails(
-        method=delivery_in.method, recipient_name=delivery_in.recipient_name, phone=delivery_in.phone,
-        province=delivery_in.province, city=delivery_in.city, district=delivery_in.district,
-        township=delivery_in.township, detail=delivery_in.detail, pickup_point=point,
+        method=delivery_in.method,
+        recipient_name=delivery_in.recipient_name,
+        phone=delivery_in.phone,
+        province=delivery_in.province,
+        city=delivery_in.city,
+        district=delivery_in.district,
+        township=delivery_in.township,
+        detail=delivery_in.detail,
+        pickup_point=point,
     )
     cart = None
     if payload.lines is None:
         cart = carts.cart_for(county, user=user, session_key="")
         lines = carts.checkout_lines(cart)
     else:
-        lines = [services.CheckoutLine(sku_id=line.sku_id, quantity=line.quantity) for line in payload.lines]
-    result = services.place_order(county, lines, buyer=buyer, actor=user, delivery=delivery,
-                                  payment_method=payload.payment_method, idempotency_key=idempotency_key)
+        lines = [
+            services.CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
+            for line in payload.lines
+        ]
+    result = services.place_order(
+        county,
+        lines,
+        buyer=buyer,
+        actor=user,
+        delivery=delivery,
+        payment_method=payload.payment_method,
+        idempotency_key=idempotency_key,
+    )
     if cart is not None and result.created:
         carts.clear_cart(cart)
     body = {
-        "payment_id": result.payment.pk, "out_trade_no": result.payment.out_trade_no,
-        "amount_fen": result.payment.amount_fen, "payment_method": result.payment.method,
+        "payment_id": result.payment.pk,
+        "out_trade_no": result.payment.out_trade_no,
+        "amount_fen": result.payment.amount_fen,
+        "payment_method": result.payment.method,
         "created": result.created,
         "orders": [order_out(order) for order in result.orders],
     }
@@ -210,9 +236,11 @@ def checkout(
 
 # --- orders -------------------------------------------------------------------------------------
 
+
 @router.get("/", response={200: list[OrderOut], **ERROR_RESPONSES})
-def list_orders(request: HttpRequest, status: OrderStatus | None = None, limit: int = 50,
-                offset: int = 0) -> list[dict[str, Any]]:
+def list_orders(
+    request: HttpRequest, status: OrderStatus | None = None, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
     user = _user(request)
     home_county(user)
     if not 1 <= limit <= 200 or offset < 0:
@@ -220,7 +248,7 @@ def list_orders(request: HttpRequest, status: OrderStatus | None = None, limit: 
     orders = orders_visible_to(user).prefetch_related("lines")
     if status:
         orders = orders.filter(status=status)
-    return [order_out(order) for order in orders[offset:offset + limit]]
+    return [order_out(order) for order in orders[offset : offset + limit]]
 
 
 @router.get("/{order_id}", response={200: OrderOut, **ERROR_RESPONSES})
@@ -238,29 +266,38 @@ def cancel(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict[str, 
 @router.post("/{order_id}/pack", response={200: OrderOut, **ERROR_RESPONSES})
 def pack(request: HttpRequest, order_id: int, payload: PackIn) -> dict[str, Any]:
     user = _user(request)
-    return order_out(services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user))
+    return order_out(
+        services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user)
+    )
 
 
 @router.post("/{order_id}/pickup", response={200: OrderOut, **ERROR_RESPONSES})
 def pickup(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[str, Any]:
     user = _user(request)
-    return order_out(services.record_pickup(access_order(user, order_id), agent=user,
-                                            pickup_code=payload.pickup_code))
+    return order_out(
+        services.record_pickup(
+            access_order(user, order_id), agent=user, pickup_code=payload.pickup_code
+        )
+    )
 
 
 @router.post("/payments/{payment_id}/cash", response={200: CheckoutOut, **ERROR_RESPONSES})
 def collect_cash(request: HttpRequest, payment_id: int, payload: CashIn) -> dict[str, Any]:
     user = _user(request)
-    payment = services.collect_cash(access_payment(user, payment_id), agent=user,
-                                    point=access_point(user, payload.point_id))
+    payment = services.collect_cash(
+        access_payment(user, payment_id), agent=user, point=access_point(user, payload.point_id)
+    )
     return _payment_out(payment)
 
 
-@router.post("/payments/{payment_id}/confirm-transfer", response={200: CheckoutOut, **ERROR_RESPONSES})
+@router.post(
+    "/payments/{payment_id}/confirm-transfer", response={200: CheckoutOut, **ERROR_RESPONSES}
+)
 def confirm_transfer(request: HttpRequest, payment_id: int, payload: TransferIn) -> dict[str, Any]:
     user = _user(request)
-    payment = services.confirm_bank_transfer(access_payment(user, payment_id), actor=user,
-                                             bank_reference=payload.bank_reference)
+    payment = services.confirm_bank_transfer(
+        access_payment(user, payment_id), actor=user, bank_reference=payload.bank_reference
+    )
     return _payment_out(payment)
 
 
@@ -268,15 +305,26 @@ def confirm_transfer(request: HttpRequest, payment_id: int, payload: TransferIn)
 def advance(request: HttpRequest, order_id: int, step: str) -> dict[str, Any]:
     """`ship`, `deliver` or `complete` an order."""
     user = _user(request)
-    statuses = {"ship": OrderStatus.SHIPPED, "deliver": OrderStatus.DELIVERED, "complete": OrderStatus.COMPLETED}
+    statuses = {
+        "ship": OrderStatus.SHIPPED,
+        "deliver": OrderStatus.DELIVERED,
+        "complete": OrderStatus.COMPLETED,
+    }
     if step not in statuses:
         raise NotFound(_("No such action."))
-    return order_out(services.advance_order(access_order(user, order_id), statuses[step], actor=user))
+    return order_out(
+        services.advance_order(access_order(user, order_id), statuses[step], actor=user)
+    )
 
 
 def _payment_out(payment: Any) -> dict[str, Any]:
     return {
-        "payment_id": payment.pk, "out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen,
-        "payment_method": payment.method, "created": False,
-        "orders": [order_out(order) for order in payment.orders.prefetch_related("lines").order_by("pk")],
+        "payment_id": payment.pk,
+        "out_trade_no": payment.out_trade_no,
+        "amount_fen": payment.amount_fen,
+        "payment_method": payment.method,
+        "created": False,
+        "orders": [
+            order_out(order) for order in payment.orders.prefetch_related("lines").order_by("pk")
+        ],
     }

@@ -34,7 +34,9 @@ def _sku(cart: Cart, sku_id: int) -> Sku:
     if sku is None:
         raise NotFound(_("Unknown product variant."), field="sku_id")
     if not sku.active or sku.product.status != "active":
-        raise ValidationFailed(_("This product is not for sale."), field="sku_id", code="not_for_sale")
+        raise ValidationFailed(
+            _("This product is not for sale."), field="sku_id", code="not_for_sale"
+        )
     return sku
 
 
@@ -49,8 +51,9 @@ def _check_quantity(quantity: int) -> None:
 def add_to_cart(cart: Cart, sku_id: int, quantity: int) -> CartLine:
     _check_quantity(quantity)
     _sku(cart, sku_id)
-    line, created = CartLine.objects.get_or_create(cart=cart, sku_id=sku_id,
-                                                   defaults={"quantity": quantity})
+    line, created = CartLine.objects.get_or_create(
+        cart=cart, sku_id=sku_id, defaults={"quantity": quantity}
+    )
     if not created:
         CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
         line.refresh_from_db()
@@ -67,8 +70,9 @@ def set_cart_quantity(cart: Cart, sku_id: int, quantity: int) -> CartLine | None
         return None
     _check_quantity(quantity)
     _sku(cart, sku_id)
-    line, _created = CartLine.objects.update_or_create(cart=cart, sku_id=sku_id,
-                                                       defaults={"quantity": quantity})
+    line, _created = CartLine.objects.update_or_create(
+        cart=cart, sku_id=sku_id, defaults={"quantity": quantity}
+    )
     return line
 
 
@@ -91,8 +95,10 @@ def merge_guest_cart(county: County, *, session_key: str, user: User) -> Cart:
 
 
 def checkout_lines(cart: Cart) -> list[CheckoutLine]:
-    return [CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
-            for line in cart.lines.order_by("sku_id")]
+    return [
+        CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
+        for line in cart.lines.order_by("sku_id")
+    ]
 
 
 def clear_cart(cart: Cart) -> None:

@@ -21,9 +21,15 @@ def load_demo_shipping_rates(county: County) -> int:
     for zone, classes in DEMO_RATES.items():
         for storage_class, (first_fee, step_fee) in classes.items():
             _rate, was_created = ShippingRate.objects.get_or_create(
-                county=county, zone=zone, storage_class=storage_class,
-                defaults={"first_weight_g": 1000, "first_fee_fen": first_fee,
-                          "step_weight_g": 1000, "step_fee_fen": step_fee},
+                county=county,
+                zone=zone,
+                storage_class=storage_class,
+                defaults={
+                    "first_weight_g": 1000,
+                    "first_fee_fen": first_fee,
+                    "step_weight_g": 1000,
+                    "step_fee_fen": step_fee,
+                },
             )
             created += int(was_created)
     return created

@@ -16,20 +16,28 @@ class Cart(models.Model):
     """A guest's cart is keyed by session; it becomes the person's cart at login."""
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="carts")
-    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="carts")
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+    )
     session_key = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["county", "owner"], condition=Q(owner__isnull=False), name="one_cart_per_owner"
+                fields=["county", "owner"],
+                condition=Q(owner__isnull=False),
+                name="one_cart_per_owner",
             ),
             models.UniqueConstraint(
-                fields=["county", "session_key"], condition=~Q(session_key=""),
+                fields=["county", "session_key"],
+                condition=~Q(session_key=""),
                 name="one_cart_per_session",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"cart {self.pk} ({self.owner or 'guest'})"
 
 
 class CartLine(models.Model):
@@ -43,6 +51,9 @@ class CartLine(models.Model):
             models.UniqueConstraint(fields=["cart", "sku"], name="cart_line_unique_sku"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} × {self.quantity}"
 
 
 class OrderStatus(models.TextChoices):
@@ -128,10 +139,13 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(items_fen__gt=0), name="order_items_positive"),
-            models.CheckConstraint(condition=Q(shipping_fen__gte=0), name="order_shipping_not_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_fen__gte=0), name="order_shipping_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(
-                    total_fen=models.F("items_fen") + models.F("shipping_fen")
+                    total_fen=models.F("items_fen")
+                    + models.F("shipping_fen")
                     + models.F("weight_allowance_fen")
                 ),
                 name="order_total_is_items_shipping_allowance",
@@ -164,9 +178,14 @@ class OrderLine(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
             models.CheckConstraint(condition=Q(line_fen__gt=0), name="order_line_amount_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.product_name} {self.sku_label} × {self.quantity}"
 
 
 class ShippingZone(models.TextChoices):
@@ -189,5 +208,10 @@ class ShippingRate(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["county", "zone", "storage_class"], name="one_rate_per_zone_class"),
+            models.UniqueConstraint(
+                fields=["county", "zone", "storage_class"], name="one_rate_per_zone_class"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.zone}/{self.storage_class}"

@@ -37,7 +37,9 @@ def parcel_storage_class(classes: Iterable[str]) -> str:
     return max(classes, key=lambda name: STORAGE_ORDER.get(name, 0), default="ambient")
 
 
-def shipping_zone(*, pickup_in_county: bool, province: str, district: str, county_names: set[str]) -> str:
+def shipping_zone(
+    *, pickup_in_county: bool, province: str, district: str, county_names: set[str]
+) -> str:
     if pickup_in_county or district in county_names:
         return "local"
     if province == HOME_PROVINCE:

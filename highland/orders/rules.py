@@ -59,9 +59,18 @@ add_rule("orders.place_order", is_county_member)
 add_rule("orders.place_for_villager", is_station_agent | is_centre_operator)
 add_rule("orders.collect_cash", serves_at_point | is_centre_operator)
 add_rule("orders.confirm_transfer", is_centre_operator)
-add_rule("orders.view_order", is_order_buyer | is_order_placer | works_for_order_seller
-         | serves_at_order_point | is_centre_operator | has_role(Role.COUNTY_OFFICIAL))
-add_rule("orders.cancel_order", is_order_buyer | is_order_placer | works_for_order_seller
-         | is_centre_operator)
+add_rule(
+    "orders.view_order",
+    is_order_buyer
+    | is_order_placer
+    | works_for_order_seller
+    | serves_at_order_point
+    | is_centre_operator
+    | has_role(Role.COUNTY_OFFICIAL),
+)
+add_rule(
+    "orders.cancel_order",
+    is_order_buyer | is_order_placer | works_for_order_seller | is_centre_operator,
+)
 add_rule("orders.fulfil_order", works_for_order_seller | is_centre_operator)
 add_rule("orders.deliver_order", serves_at_order_point | is_centre_operator)

@@ -90,12 +90,15 @@ SHIPPING_INCOME = "Income:Shipping"
 
 # --- validation -----------------------------------------------------------------------
 
+
 def _check_delivery(county: County, delivery: DeliveryDetails) -> None:
     errors: dict[str, list[str]] = {}
     if not delivery.recipient_name.strip():
         errors["recipient_name"] = [_("Who receives the parcel?")]
     if delivery.phone and not MAINLAND_MOBILE.match(delivery.phone):
-        errors["phone"] = [_("Enter a mainland China mobile number: 11 digits starting with 13–19.")]
+        errors["phone"] = [
+            _("Enter a mainland China mobile number: 11 digits starting with 13–19.")
+        ]
     if delivery.method == Delivery.ADDRESS:
         if not delivery.phone:
             errors["phone"] = [_("A mobile number is needed for delivery to an address.")]
@@ -128,8 +131,9 @@ def _load_skus(county: County, lines: Sequence[CheckoutLine]) -> dict[int, Sku]:
         seen.add(line.sku_id)
     skus = {
         sku.pk: sku
-        for sku in Sku.objects.filter(pk__in=seen, county=county)
-        .select_related("product__seller", "product__category")
+        for sku in Sku.objects.filter(pk__in=seen, county=county).select_related(
+            "product__seller", "product__category"
+        )
     }
     for line in lines:
         sku = skus.get(line.sku_id)
@@ -139,26 +143,33 @@ def _load_skus(county: County, lines: Sequence[CheckoutLine]) -> dict[int, Sku]:
         if not sku.active or sku.product.status != "active":
             raise ValidationFailed(
                 _("%(product)s is no longer for sale.") % {"product": sku.product.name_zh},
-                field="sku_id", code="not_for_sale",
+                field="sku_id",
+                code="not_for_sale",
             )
         if sku.selling_unit == "weight" and line.quantity < MIN_WEIGHT_GRAMS:
             raise ValidationFailed(
-                _("Order at least %(grams)d g of goods sold by weight.") % {"grams": MIN_WEIGHT_GRAMS},
+                _("Order at least %(grams)d g of goods sold by weight.")
+                % {"grams": MIN_WEIGHT_GRAMS},
                 field="quantity",
             )
     return skus
 
 
 def quote_shipping(county: County, *, zone: str, storage_class: str, weight_g: int) -> int:
-    rate = ShippingRate.objects.filter(county=county, zone=zone, storage_class=storage_class).first()
+    rate = ShippingRate.objects.filter(
+        county=county, zone=zone, storage_class=storage_class
+    ).first()
     if rate is None:
         raise ValidationFailed(
             _("No shipping rate for this destination and storage; ask the service centre."),
             code="no_shipping_rate",
         )
     return pricing.shipping_fee_fen(
-        weight_g, first_weight_g=rate.first_weight_g, first_fee_fen=rate.first_fee_fen,
-        step_weight_g=rate.step_weight_g, step_fee_fen=rate.step_fee_fen,
+        weight_g,
+        first_weight_g=rate.first_weight_g,
+        first_fee_fen=rate.first_fee_fen,
+        step_weight_g=rate.step_weight_g,
+        step_fee_fen=rate.step_fee_fen,
     )
 
 
@@ -177,6 +188,7 @@ def _number(prefix: str) -> str:
 
 
 # --- checkout ----------------------------------------------------------------------------------
+
 
 def place_order(
     county: County,
@@ -199,8 +211,15 @@ def place_order(
         if existing is not None:
             return existing
     try:
-        return _place_order(county, lines, buyer=buyer, actor=actor, delivery=delivery,
-                            payment_method=payment_method, idempotency_key=idempotency_key)
+        return _place_order(
+            county,
+            lines,
+            buyer=buyer,
+            actor=actor,
+            delivery=delivery,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+        )
     except IntegrityError:
         # Two requests with one key raced; the other one won.
         existing = _existing_checkout(county, buyer, idempotency_key) if idempotency_key else None
@@ -213,7 +232,9 @@ def _existing_checkout(county: County, buyer: User, key: str) -> CheckoutResult 
     payment = Payment.objects.filter(county=county, payer=buyer, idempotency_key=key).first()
     if payment is None:
         return None
-    return CheckoutResult(payment=payment, orders=list(payment.orders.order_by("pk")), created=False)
+    return CheckoutResult(
+        payment=payment, orders=list(payment.orders.order_by("pk")), created=False
+    )
 
 
 @transaction.atomic
@@ -251,8 +272,12 @@ def _place_order(
     reserved_until = now + dt.timedelta(minutes=RESERVATION_MINUTES)
 
     payment = Payment.objects.create(
-        county=county, payer=buyer, method=payment_method, amount_fen=1,  # set below
-        out_trade_no=_number("P"), idempotency_key=idempotency_key,
+        county=county,
+        payer=buyer,
+        method=payment_method,
+        amount_fen=1,  # set below
+        out_trade_no=_number("P"),
+        idempotency_key=idempotency_key,
     )
     orders: list[Order] = []
     for seller_id, seller_lines in sorted(by_seller.items()):
@@ -268,32 +293,54 @@ def _place_order(
             if by_weight:
                 weight_g += line.quantity
                 upper = line.quantity * (100 + WEIGHT_TOLERANCE_PERCENT) // 100
-                allowance += pricing.line_amount_fen(
-                    unit_price_fen=sku.price_fen, quantity=upper, by_weight=True
-                ) - amount
+                allowance += (
+                    pricing.line_amount_fen(
+                        unit_price_fen=sku.price_fen, quantity=upper, by_weight=True
+                    )
+                    - amount
+                )
             else:
                 weight_g += (sku.unit_weight_g or 0) * line.quantity
-            order_lines.append(OrderLine(
-                sku=sku, product_name=sku.product.name_zh, sku_label=sku.label_zh,
-                selling_unit=sku.selling_unit, quantity=line.quantity,
-                unit_price_fen=sku.price_fen, line_fen=amount,
-            ))
+            order_lines.append(
+                OrderLine(
+                    sku=sku,
+                    product_name=sku.product.name_zh,
+                    sku_label=sku.label_zh,
+                    selling_unit=sku.selling_unit,
+                    quantity=line.quantity,
+                    unit_price_fen=sku.price_fen,
+                    line_fen=amount,
+                )
+            )
         items = sum(order_line.line_fen for order_line in order_lines)
         storage = pricing.parcel_storage_class(
             skus[line.sku_id].product.storage_class for line in seller_lines
         )
         shipping = quote_shipping(county, zone=zone, storage_class=storage, weight_g=weight_g)
         order = Order.objects.create(
-            county=county, number=_number(county.code[-4:]), payment=payment, buyer=buyer,
-            placed_by=actor if on_behalf else None, seller_id=seller_id, items_fen=items,
-            shipping_fen=shipping, weight_allowance_fen=allowance,
-            total_fen=items + shipping + allowance, delivery=delivery.method,
+            county=county,
+            number=_number(county.code[-4:]),
+            payment=payment,
+            buyer=buyer,
+            placed_by=actor if on_behalf else None,
+            seller_id=seller_id,
+            items_fen=items,
+            shipping_fen=shipping,
+            weight_allowance_fen=allowance,
+            total_fen=items + shipping + allowance,
+            delivery=delivery.method,
             pickup_point=delivery.pickup_point if delivery.method == Delivery.PICKUP else None,
-            pickup_code=f"{secrets.randbelow(10**6):06d}" if delivery.method == Delivery.PICKUP else "",
-            recipient_name=delivery.recipient_name.strip(), recipient_phone=delivery.phone,
-            province=delivery.province.strip(), city=delivery.city.strip(),
-            district=delivery.district.strip(), township=delivery.township.strip(),
-            address_detail=delivery.detail.strip(), reserved_until=reserved_until,
+            pickup_code=f"{secrets.randbelow(10**6):06d}"
+            if delivery.method == Delivery.PICKUP
+            else "",
+            recipient_name=delivery.recipient_name.strip(),
+            recipient_phone=delivery.phone,
+            province=delivery.province.strip(),
+            city=delivery.city.strip(),
+            district=delivery.district.strip(),
+            township=delivery.township.strip(),
+            address_detail=delivery.detail.strip(),
+            reserved_until=reserved_until,
         )
         for order_line in order_lines:
             order_line.order = order
@@ -302,9 +349,14 @@ def _place_order(
     payment.amount_fen = sum(order.total_fen for order in orders)
     payment.save(update_fields=["amount_fen"])
     audit.record(
-        actor, "orders.checkout.placed", payment,
-        {"orders": [order.number for order in orders], "amount_fen": payment.amount_fen,
-         "method": payment_method},
+        actor,
+        "orders.checkout.placed",
+        payment,
+        {
+            "orders": [order.number for order in orders],
+            "amount_fen": payment.amount_fen,
+            "method": payment_method,
+        },
         on_behalf_of=buyer if on_behalf else None,
     )
     # Last, so the hot rows stay locked for as short a time as possible.
@@ -313,7 +365,8 @@ def _place_order(
             sku = skus[line.sku_id]
             raise ValidationFailed(
                 _("Not enough %(product)s left.") % {"product": sku.product.name_zh},
-                field="quantity", code="out_of_stock",
+                field="quantity",
+                code="out_of_stock",
             )
     return CheckoutResult(payment=payment, orders=orders, created=True)
 
@@ -351,12 +404,15 @@ def allocate_paid_orders(payment: Payment, *, actor: User | None) -> None:
     """Mark every order of a just-paid payment paid, fix its commission and post who is owed
     what. Call inside the payment's transaction, after the money was posted as received."""
     lines_to_post: list[tuple[str, int]] = []
-    for order in payment.orders.select_related("seller").prefetch_related(
-        "lines__sku__product__category"
-    ).order_by("pk"):
+    for order in (
+        payment.orders.select_related("seller")
+        .prefetch_related("lines__sku__product__category")
+        .order_by("pk")
+    ):
         fields = transition(order, OrderStatus.PAID)
         order.commission_fen = sum(
-            pricing.commission_fen(line.line_fen, _commission_rate(order, line)) for line in order.lines.all()
+            pricing.commission_fen(line.line_fen, _commission_rate(order, line))
+            for line in order.lines.all()
         )
         order.save(update_fields=[*fields, "commission_fen"])
         lines_to_post += [
@@ -368,9 +424,12 @@ def allocate_paid_orders(payment: Payment, *, actor: User | None) -> None:
         if order.shipping_fen:
             lines_to_post.append((SHIPPING_INCOME, -order.shipping_fen))
     post_entry(
-        payment.county, kind="orders.payment.allocated",
+        payment.county,
+        kind="orders.payment.allocated",
         description=f"Orders of payment {payment.out_trade_no} paid",
-        lines=_merge(lines_to_post), actor=actor, reference=payment,
+        lines=_merge(lines_to_post),
+        actor=actor,
+        reference=payment,
     )
 
 
@@ -390,6 +449,7 @@ def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 # --- reservations and cancellation -------------------------------------------------------------
 
+
 def _release(order: Order) -> None:
     for line in order.lines.all():
         catalog_services.release_stock(line.sku_id, line.quantity)
@@ -400,27 +460,36 @@ def expire_reservations(*, now: dt.datetime | None = None) -> int:
     """Cancel unpaid orders whose hold ran out and give their stock back; returns how many."""
     now = now or timezone.now()
     expired = 0
-    for order in Order.objects.select_for_update(skip_locked=True).filter(
-        status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now
-    ).order_by("pk"):
+    for order in (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now)
+        .order_by("pk")
+    ):
         fields = transition(order, OrderStatus.CANCELLED)
         order.save(update_fields=fields)
         _release(order)
-        audit.record(None, "orders.order.expired", order, {"reserved_until": order.reserved_until.isoformat()})
+        audit.record(
+            None,
+            "orders.order.expired",
+            order,
+            {"reserved_until": order.reserved_until.isoformat()},
+        )
         _cancel_payment_if_unpaid(order.payment)
         expired += 1
     return expired
 
 
 def _cancel_payment_if_unpaid(payment: Payment) -> None:
-    if payment.status == PaymentStatus.PENDING and not payment.orders.exclude(
-        status=OrderStatus.CANCELLED
-    ).exists():
+    if (
+        payment.status == PaymentStatus.PENDING
+        and not payment.orders.exclude(status=OrderStatus.CANCELLED).exists()
+    ):
         payment.status = PaymentStatus.CANCELLED
         payment.save(update_fields=["status"])
 
 
 # --- paying ------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def collect_cash(payment: Payment, *, agent: User, point: ServicePoint) -> Payment:
@@ -430,12 +499,18 @@ def collect_cash(payment: Payment, *, agent: User, point: ServicePoint) -> Payme
     if payment.method != PaymentMethod.CASH_AT_POINT:
         raise ValidationFailed(_("This payment is not paid in cash."), code="wrong_method")
     if payment.orders.exclude(pickup_point=point).exists():
-        raise ValidationFailed(_("These orders are picked up at another point."), code="wrong_point")
+        raise ValidationFailed(
+            _("These orders are picked up at another point."), code="wrong_point"
+        )
     payment_services.record_received(payment, actor=agent, point=point, collected_by=agent)
     allocate_paid_orders(payment, actor=agent)
-    audit.record(agent, "orders.payment.cash_collected", payment,
-                 {"amount_fen": payment.amount_fen, "point": point.code},
-                 on_behalf_of=payment.payer if payment.payer_id != agent.pk else None)
+    audit.record(
+        agent,
+        "orders.payment.cash_collected",
+        payment,
+        {"amount_fen": payment.amount_fen, "point": point.code},
+        on_behalf_of=payment.payer if payment.payer_id != agent.pk else None,
+    )
     return payment
 
 
@@ -444,14 +519,20 @@ def confirm_bank_transfer(payment: Payment, *, actor: User, bank_reference: str)
     """A centre operator confirms the transfer arrived on the platform's account."""
     require(actor, "orders.confirm_transfer", payment.county)
     if not bank_reference.strip():
-        raise ValidationFailed(_("Enter the bank's reference for the transfer."), field="bank_reference")
+        raise ValidationFailed(
+            _("Enter the bank's reference for the transfer."), field="bank_reference"
+        )
     payment = payment_services.lock_payment(payment.pk)
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise ValidationFailed(_("This payment is not a bank transfer."), code="wrong_method")
     payment_services.record_received(payment, actor=actor, bank_reference=bank_reference.strip())
     allocate_paid_orders(payment, actor=actor)
-    audit.record(actor, "orders.payment.transfer_confirmed", payment,
-                 {"amount_fen": payment.amount_fen, "bank_reference": bank_reference.strip()})
+    audit.record(
+        actor,
+        "orders.payment.transfer_confirmed",
+        payment,
+        {"amount_fen": payment.amount_fen, "bank_reference": bank_reference.strip()},
+    )
     return payment
 
 
@@ -463,30 +544,44 @@ def settle_gateway_payment(payment: Payment, *, gateway_trade_no: str, amount_fe
     if payment.status != PaymentStatus.PENDING:
         return False
     if amount_fen != payment.amount_fen:
-        raise ValidationFailed(_("The paid amount does not match the payment."), code="amount_mismatch")
+        raise ValidationFailed(
+            _("The paid amount does not match the payment."), code="amount_mismatch"
+        )
     if payment.orders.filter(status=OrderStatus.CANCELLED).exists():
         # Paid after the hold ran out: take the money in, then give it straight back.
         payment_services.record_received(payment, actor=None, gateway_trade_no=gateway_trade_no)
         audit.record(None, "orders.payment.late", payment, {"gateway_trade_no": gateway_trade_no})
         payment_services.refund(
-            payment, payment.amount_fen, reason="paid after the order expired", actor=None,
+            payment,
+            payment.amount_fen,
+            reason="paid after the order expired",
+            actor=None,
             debit_lines=[(BUYER_CLEARING, payment.amount_fen)],
         )
         return True
     payment_services.record_received(payment, actor=None, gateway_trade_no=gateway_trade_no)
     allocate_paid_orders(payment, actor=None)
-    audit.record(None, "orders.payment.gateway_paid", payment,
-                 {"amount_fen": amount_fen, "gateway_trade_no": gateway_trade_no})
+    audit.record(
+        None,
+        "orders.payment.gateway_paid",
+        payment,
+        {"amount_fen": amount_fen, "gateway_trade_no": gateway_trade_no},
+    )
     return True
 
 
 # --- cancelling -------------------------------------------------------------------------------
 
+
 def _refund_lines_for(order: Order) -> list[tuple[str, int]]:
     """Whose balances a full refund of `order` comes out of: the reverse of allocation."""
     # After packing the seller was also credited the catch-weight adjustment.
-    lines = [(seller_payable_account(order.seller_id),
-              order.items_fen - order.commission_fen + order.adjustment_fen)]
+    lines = [
+        (
+            seller_payable_account(order.seller_id),
+            order.items_fen - order.commission_fen + order.adjustment_fen,
+        )
+    ]
     if order.commission_fen:
         lines.append((COMMISSION_INCOME, order.commission_fen))
     if order.shipping_fen:
@@ -500,7 +595,11 @@ def _refund_lines_for(order: Order) -> list[tuple[str, int]]:
 @transaction.atomic
 def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
     """Cancel before shipping: stock goes back and a paid order is refunded in full."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("payment", "county").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("payment", "county")
+        .get(pk=order.pk)
+    )
     require(actor, "orders.cancel_order", order)
     if not reason.strip():
         raise ValidationFailed(_("Say why the order is cancelled."), field="reason")
@@ -509,16 +608,25 @@ def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
     order.save(update_fields=fields)
     _release(order)
     if was_paid:
-        refund_amount = (order.items_fen + order.shipping_fen + order.adjustment_fen
-                         + _allowance_left(order))
+        refund_amount = (
+            order.items_fen + order.shipping_fen + order.adjustment_fen + _allowance_left(order)
+        )
         payment_services.refund(
-            order.payment, refund_amount, reason=reason.strip(), actor=actor,
+            order.payment,
+            refund_amount,
+            reason=reason.strip(),
+            actor=actor,
             debit_lines=_refund_lines_for(order),
         )
     else:
         _cancel_payment_if_unpaid(order.payment)
-    audit.record(actor, "orders.order.cancelled", order, {"reason": reason.strip(), "refunded": was_paid},
-                 on_behalf_of=order.buyer if order.buyer_id != actor.pk else None)
+    audit.record(
+        actor,
+        "orders.order.cancelled",
+        order,
+        {"reason": reason.strip(), "refunded": was_paid},
+        on_behalf_of=order.buyer if order.buyer_id != actor.pk else None,
+    )
     return order
 
 
@@ -529,18 +637,24 @@ def _allowance_left(order: Order) -> int:
 
 # --- packing, catch weight, shipping --------------------------------------------------------
 
+
 @transaction.atomic
 def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Order:
     """The seller packs: by-weight lines get their real weight; the difference is settled
     against the allowance and what is left of it refunded to the buyer."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("payment", "county").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("payment", "county")
+        .get(pk=order.pk)
+    )
     require(actor, "orders.fulfil_order", order)
     weight_lines = {line.pk: line for line in order.lines.all() if line.selling_unit == "weight"}
     missing = set(weight_lines) - set(packed_grams)
     unknown = set(packed_grams) - set(weight_lines)
     if missing or unknown:
-        raise ValidationFailed(_("Give the packed weight of every line sold by weight."),
-                               field="packed_grams")
+        raise ValidationFailed(
+            _("Give the packed weight of every line sold by weight."), field="packed_grams"
+        )
     adjustment = 0
     for line_id, grams in packed_grams.items():
         line = weight_lines[line_id]
@@ -548,10 +662,15 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         high = line.quantity * (100 + WEIGHT_TOLERANCE_PERCENT) / 100
         if not low <= grams <= high:
             raise ValidationFailed(
-                _("%(product)s: %(grams)d g is outside ±%(tolerance)d%% of the %(ordered)d g ordered.")
-                % {"product": line.product_name, "grams": grams, "tolerance": WEIGHT_TOLERANCE_PERCENT,
-                   "ordered": line.quantity},
-                field="packed_grams", code="weight_out_of_tolerance",
+                _("%(product)s: %(grams)d g is outside ±%(tolerance)d%% of %(ordered)d g ordered.")
+                % {
+                    "product": line.product_name,
+                    "grams": grams,
+                    "tolerance": WEIGHT_TOLERANCE_PERCENT,
+                    "ordered": line.quantity,
+                },
+                field="packed_grams",
+                code="weight_out_of_tolerance",
             )
         line.packed_grams = grams
         line.adjustment_fen = pricing.catch_weight_adjustment_fen(
@@ -571,16 +690,31 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
             ledger_lines.append((seller_payable_account(order.seller_id), -adjustment))
         if leftover:
             ledger_lines.append(("Liabilities:RefundsDue", -leftover))
-        post_entry(order.county, kind="orders.catch_weight.settled",
-                   description=f"Catch weight of order {order.number}", lines=ledger_lines,
-                   actor=actor, reference=order)
+        post_entry(
+            order.county,
+            kind="orders.catch_weight.settled",
+            description=f"Catch weight of order {order.number}",
+            lines=ledger_lines,
+            actor=actor,
+            reference=order,
+        )
         if leftover:
             payment_services.refund(
-                order.payment, leftover, reason=f"weight allowance of {order.number}", actor=actor,
+                order.payment,
+                leftover,
+                reason=f"weight allowance of {order.number}",
+                actor=actor,
                 debit_lines=[("Liabilities:RefundsDue", leftover)],
             )
-    audit.record(actor, "orders.order.packed", order,
-                 {"packed_grams": {str(k): v for k, v in packed_grams.items()}, "adjustment_fen": adjustment})
+    audit.record(
+        actor,
+        "orders.order.packed",
+        order,
+        {
+            "packed_grams": {str(k): v for k, v in packed_grams.items()},
+            "adjustment_fen": adjustment,
+        },
+    )
     return order
 
 
@@ -588,13 +722,19 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
 def advance_order(order: Order, new_status: str, *, actor: User) -> Order:
     """Ship, deliver or complete an order (packing has its own action)."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    permission = {
-        OrderStatus.SHIPPED: "orders.fulfil_order",
-        OrderStatus.DELIVERED: "orders.deliver_order",
-        OrderStatus.COMPLETED: "orders.deliver_order",
-    }.get(OrderStatus(new_status)) if new_status in OrderStatus.values else None
+    permission = (
+        {
+            OrderStatus.SHIPPED: "orders.fulfil_order",
+            OrderStatus.DELIVERED: "orders.deliver_order",
+            OrderStatus.COMPLETED: "orders.deliver_order",
+        }.get(OrderStatus(new_status))
+        if new_status in OrderStatus.values
+        else None
+    )
     if permission is None:
-        raise ValidationFailed(_("Use the packing or cancelling action for this."), code="bad_transition")
+        raise ValidationFailed(
+            _("Use the packing or cancelling action for this."), code="bad_transition"
+        )
     require(actor, permission, order)
     fields = transition(order, new_status)
     order.save(update_fields=fields)
@@ -605,7 +745,11 @@ def advance_order(order: Order, new_status: str, *, actor: User) -> Order:
 @transaction.atomic
 def record_pickup(order: Order, *, agent: User, pickup_code: str) -> Order:
     """The villager collects a parcel at the point; the code on their receipt proves it."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("pickup_point").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("pickup_point")
+        .get(pk=order.pk)
+    )
     if order.pickup_point is None:
         raise ValidationFailed(_("This order is delivered to an address."), code="not_pickup")
     require(agent, "orders.collect_cash", order.pickup_point)

@@ -23,7 +23,15 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
-    list_display = ("out_trade_no", "county", "method", "status", "amount_fen", "refunded_fen", "paid_at")
+    list_display = (
+        "out_trade_no",
+        "county",
+        "method",
+        "status",
+        "amount_fen",
+        "refunded_fen",
+        "paid_at",
+    )
     list_filter = ("county", "method", "status")
     search_fields = ("out_trade_no", "gateway_trade_no", "bank_reference")
 

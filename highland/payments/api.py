@@ -44,7 +44,9 @@ class PaymentOut(Schema):
 def get_payment(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     assert isinstance(request.user, User)
     payment = access_payment(request.user, payment_id)
-    return {name: getattr(payment, name) for name in PaymentOut.model_fields if name != "id"} | {"id": payment.pk}
+    return {name: getattr(payment, name) for name in PaymentOut.model_fields if name != "id"} | {
+        "id": payment.pk
+    }
 
 
 @router.post("/{payment_id}/pay-online", response={200: PayOnlineOut, **ERROR_RESPONSES})
@@ -58,13 +60,18 @@ def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
         raise ValidationFailed(_("This payment is not awaiting payment."), code="not_pending")
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     charge = gateway_client().create_charge(
-        out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
+        out_trade_no=payment.out_trade_no,
+        amount_fen=payment.amount_fen,
         subject=f"Highland {payment.out_trade_no}",
         notify_url=base + reverse("api:gateway_notify"),
         return_url=base + "/",
     )
-    return {"payment_id": payment.pk, "out_trade_no": payment.out_trade_no,
-            "amount_fen": payment.amount_fen, "pay_url": charge.pay_url}
+    return {
+        "payment_id": payment.pk,
+        "out_trade_no": payment.out_trade_no,
+        "amount_fen": payment.amount_fen,
+        "pay_url": charge.pay_url,
+    }
 
 
 @router.post("/gateway/notify", auth=None, url_name="gateway_notify", include_in_schema=False)
@@ -80,34 +87,65 @@ def gateway_notify(request: HttpRequest) -> HttpResponse:
         return HttpResponse(message, status=400, content_type="text/plain")
     payment = Payment.objects.filter(out_trade_no=notification.out_trade_no).first()
     if payment is None or notification.merchant_id != settings.PAYMENT_GATEWAY_MERCHANT:
-        _record(body, None, signature_valid=True, outcome="unknown_payment", notify_id=notification.notify_id)
+        _record(
+            body,
+            None,
+            signature_valid=True,
+            outcome="unknown_payment",
+            notify_id=notification.notify_id,
+        )
         return HttpResponse("unknown payment", status=422, content_type="text/plain")
     if notification.event == "charge.succeeded":
         try:
             paid_now = order_services.settle_gateway_payment(
-                payment, gateway_trade_no=notification.gateway_trade_no, amount_fen=notification.amount_fen
+                payment,
+                gateway_trade_no=notification.gateway_trade_no,
+                amount_fen=notification.amount_fen,
             )
         except ValidationFailed as error:
-            _record(body, payment, signature_valid=True, outcome=error.code, notify_id=notification.notify_id)
+            _record(
+                body,
+                payment,
+                signature_valid=True,
+                outcome=error.code,
+                notify_id=notification.notify_id,
+            )
             return HttpResponse(error.message, status=422, content_type="text/plain")
         outcome = "paid" if paid_now else "replay"
     else:
         # Refunds are recorded when we ask for them; their notice only confirms.
         outcome = "acknowledged"
-    _record(body, payment, signature_valid=True, outcome=outcome, notify_id=notification.notify_id,
-            event=notification.event)
+    _record(
+        body,
+        payment,
+        signature_valid=True,
+        outcome=outcome,
+        notify_id=notification.notify_id,
+        event=notification.event,
+    )
     return HttpResponse("success", content_type="text/plain")
 
 
 @transaction.atomic
-def _record(body: bytes, payment: Payment | None, *, signature_valid: bool, outcome: str,
-            notify_id: str = "", event: str = "") -> None:
+def _record(
+    body: bytes,
+    payment: Payment | None,
+    *,
+    signature_valid: bool,
+    outcome: str,
+    notify_id: str = "",
+    event: str = "",
+) -> None:
     try:
         event = event or str(json.loads(body).get("event", ""))[:40]
     except (ValueError, AttributeError):
         event = event or ""
     GatewayNotification.objects.create(
-        county=payment.county if payment else None, payment=payment, notify_id=notify_id[:80],
-        event=event[:40], signature_valid=signature_valid, outcome=outcome,
+        county=payment.county if payment else None,
+        payment=payment,
+        notify_id=notify_id[:80],
+        event=event[:40],
+        signature_valid=signature_valid,
+        outcome=outcome,
         body=body.decode("utf-8", errors="replace")[:10_000],
     )

@@ -1,4 +1,4 @@
-"""Payments: one per checkout, collected in cash at a point, by bank transfer or through a gateway."""
+"""Payments: one per checkout, paid in cash at a point, by bank transfer or online."""
 
 from __future__ import annotations
 
@@ -89,6 +89,9 @@ class GatewayNotification(models.Model):
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["notify_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.notify_id} {self.event} {self.outcome}"
+
 
 class Refund(models.Model):
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="refunds")
@@ -105,3 +108,6 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
         ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no

@@ -18,6 +18,7 @@ from highland.core.errors import ValidationFailed
 from highland.core.models import User
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
+from highland.payments.gateway import GatewayClient
 from highland.payments.models import Payment, PaymentMethod, PaymentStatus, Refund
 
 BUYER_CLEARING = "Liabilities:BuyerClearing"
@@ -86,10 +87,8 @@ def record_received(
     return payment
 
 
-def gateway_client():  # type: ignore[no-untyped-def]
+def gateway_client() -> GatewayClient:
     """The configured gateway adapter (the project's sandbox in development and tests)."""
-    from highland.payments.gateway import GatewayClient
-
     return GatewayClient(
         settings.PAYMENT_GATEWAY_URL,
         settings.PAYMENT_GATEWAY_MERCHANT,

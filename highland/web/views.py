@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from highland.core.models import County, User
 from highland.network.models import ServicePoint, Tier
+from highland.orders.cart import merge_guest_cart
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,3 +31,26 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     tiers = [(label, counts.get(value, 0)) for value, label in Tier.choices]
     return render(request, "web/home.html", {"county": county, "tiers": tiers})
+
+
+class LoginView(auth_views.LoginView):
+    """Login that brings back the person's language and keeps what they put in the cart
+    as a guest."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        guest_session = self.request.session.session_key or ""
+        response = super().form_valid(form)
+        person = form.get_user()
+        if guest_session and isinstance(person, User) and person.county is not None:
+            merge_guest_cart(person.county, session_key=guest_session, user=person)
+        language = getattr(person, "preferred_language", "")
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+        return response

@@ -7,159 +7,394 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_product_search_index_per_database'),
-        ('core', '0001_initial'),
-        ('network', '0001_initial'),
-        ('payments', '0001_payments_refunds_notifications'),
+        ("catalog", "0002_product_search_index_per_database"),
+        ("core", "0001_initial"),
+        ("network", "0001_initial"),
+        ("payments", "0001_payments_refunds_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cart',
+            name="Cart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='carts', to='core.county')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='carts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="carts",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="carts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CartLine',
+            name="CartLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveBigIntegerField()),
-                ('cart', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.cart')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.sku')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveBigIntegerField()),
+                (
+                    "cart",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.cart",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.sku",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='order number')),
-                ('status', models.CharField(choices=[('pending_payment', 'Awaiting payment'), ('paid', 'Paid'), ('packed', 'Packed'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='pending_payment', max_length=20, verbose_name='status')),
-                ('items_fen', models.BigIntegerField(verbose_name='goods (fen)')),
-                ('shipping_fen', models.BigIntegerField(verbose_name='shipping (fen)')),
-                ('total_fen', models.BigIntegerField(verbose_name='total (fen)')),
-                ('commission_fen', models.BigIntegerField(default=0, verbose_name='commission (fen)')),
-                ('weight_allowance_fen', models.BigIntegerField(default=0, verbose_name='weight allowance (fen)')),
-                ('adjustment_fen', models.BigIntegerField(default=0, verbose_name='weight adjustment (fen)')),
-                ('delivery', models.CharField(choices=[('address', 'Delivery to an address'), ('pickup', 'Pickup at a village point')], max_length=10, verbose_name='delivery')),
-                ('pickup_code', models.CharField(blank=True, max_length=8, verbose_name='pickup code')),
-                ('recipient_name', models.CharField(max_length=60, verbose_name='recipient')),
-                ('recipient_phone', models.CharField(blank=True, max_length=11, verbose_name='mobile phone')),
-                ('province', models.CharField(blank=True, max_length=20, verbose_name='province')),
-                ('city', models.CharField(blank=True, max_length=30, verbose_name='city')),
-                ('district', models.CharField(blank=True, max_length=30, verbose_name='county or district')),
-                ('township', models.CharField(blank=True, max_length=30, verbose_name='township')),
-                ('address_detail', models.CharField(blank=True, max_length=120, verbose_name='address')),
-                ('reserved_until', models.DateTimeField(verbose_name='stock held until')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('packed_at', models.DateTimeField(blank=True, null=True)),
-                ('shipped_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('picked_up_at', models.DateTimeField(blank=True, null=True)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='core.county')),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='payments.payment')),
-                ('pickup_point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pickup_orders', to='network.servicepoint')),
-                ('placed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders_placed', to=settings.AUTH_USER_MODEL)),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='catalog.seller')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=24, unique=True, verbose_name="order number"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_payment", "Awaiting payment"),
+                            ("paid", "Paid"),
+                            ("packed", "Packed"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending_payment",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("items_fen", models.BigIntegerField(verbose_name="goods (fen)")),
+                ("shipping_fen", models.BigIntegerField(verbose_name="shipping (fen)")),
+                ("total_fen", models.BigIntegerField(verbose_name="total (fen)")),
+                (
+                    "commission_fen",
+                    models.BigIntegerField(default=0, verbose_name="commission (fen)"),
+                ),
+                (
+                    "weight_allowance_fen",
+                    models.BigIntegerField(default=0, verbose_name="weight allowance (fen)"),
+                ),
+                (
+                    "adjustment_fen",
+                    models.BigIntegerField(default=0, verbose_name="weight adjustment (fen)"),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("address", "Delivery to an address"),
+                            ("pickup", "Pickup at a village point"),
+                        ],
+                        max_length=10,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "pickup_code",
+                    models.CharField(blank=True, max_length=8, verbose_name="pickup code"),
+                ),
+                ("recipient_name", models.CharField(max_length=60, verbose_name="recipient")),
+                (
+                    "recipient_phone",
+                    models.CharField(blank=True, max_length=11, verbose_name="mobile phone"),
+                ),
+                ("province", models.CharField(blank=True, max_length=20, verbose_name="province")),
+                ("city", models.CharField(blank=True, max_length=30, verbose_name="city")),
+                (
+                    "district",
+                    models.CharField(blank=True, max_length=30, verbose_name="county or district"),
+                ),
+                ("township", models.CharField(blank=True, max_length=30, verbose_name="township")),
+                (
+                    "address_detail",
+                    models.CharField(blank=True, max_length=120, verbose_name="address"),
+                ),
+                ("reserved_until", models.DateTimeField(verbose_name="stock held until")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("packed_at", models.DateTimeField(blank=True, null=True)),
+                ("shipped_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("picked_up_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="payments.payment",
+                    ),
+                ),
+                (
+                    "pickup_point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pickup_orders",
+                        to="network.servicepoint",
+                    ),
+                ),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders_placed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="catalog.seller",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-created_at'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product_name', models.CharField(max_length=200)),
-                ('sku_label', models.CharField(max_length=200)),
-                ('selling_unit', models.CharField(choices=[('piece', 'Piece'), ('pack', 'Pack'), ('weight', 'By weight (price per 500 g)')], max_length=10)),
-                ('quantity', models.PositiveBigIntegerField()),
-                ('unit_price_fen', models.BigIntegerField()),
-                ('line_fen', models.BigIntegerField()),
-                ('packed_grams', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('adjustment_fen', models.BigIntegerField(default=0)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("product_name", models.CharField(max_length=200)),
+                ("sku_label", models.CharField(max_length=200)),
+                (
+                    "selling_unit",
+                    models.CharField(
+                        choices=[
+                            ("piece", "Piece"),
+                            ("pack", "Pack"),
+                            ("weight", "By weight (price per 500 g)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("quantity", models.PositiveBigIntegerField()),
+                ("unit_price_fen", models.BigIntegerField()),
+                ("line_fen", models.BigIntegerField()),
+                ("packed_grams", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("adjustment_fen", models.BigIntegerField(default=0)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.sku",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ShippingRate',
+            name="ShippingRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('zone', models.CharField(choices=[('local', 'Within the county'), ('province', 'Within Sichuan'), ('near', 'Neighbouring provinces'), ('far', 'Rest of China')], max_length=10)),
-                ('storage_class', models.CharField(max_length=10)),
-                ('first_weight_g', models.PositiveIntegerField()),
-                ('first_fee_fen', models.BigIntegerField()),
-                ('step_weight_g', models.PositiveIntegerField()),
-                ('step_fee_fen', models.BigIntegerField()),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipping_rates', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[
+                            ("local", "Within the county"),
+                            ("province", "Within Sichuan"),
+                            ("near", "Neighbouring provinces"),
+                            ("far", "Rest of China"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("storage_class", models.CharField(max_length=10)),
+                ("first_weight_g", models.PositiveIntegerField()),
+                ("first_fee_fen", models.BigIntegerField()),
+                ("step_weight_g", models.PositiveIntegerField()),
+                ("step_fee_fen", models.BigIntegerField()),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipping_rates",
+                        to="core.county",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='cart',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner__isnull', False)), fields=('county', 'owner'), name='one_cart_per_owner'),
+            model_name="cart",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner__isnull", False)),
+                fields=("county", "owner"),
+                name="one_cart_per_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cart',
-            constraint=models.UniqueConstraint(condition=models.Q(('session_key', ''), _negated=True), fields=('county', 'session_key'), name='one_cart_per_session'),
+            model_name="cart",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("session_key", ""), _negated=True),
+                fields=("county", "session_key"),
+                name="one_cart_per_session",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.UniqueConstraint(fields=('cart', 'sku'), name='cart_line_unique_sku'),
+            model_name="cartline",
+            constraint=models.UniqueConstraint(fields=("cart", "sku"), name="cart_line_unique_sku"),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='cart_line_quantity_positive'),
+            model_name="cartline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="cart_line_quantity_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['county', 'status', 'reserved_until'], name='orders_orde_county__fa79fa_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["county", "status", "reserved_until"], name="orders_orde_county__fa79fa_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['seller', 'status'], name='orders_orde_seller__c90b9c_idx'),
+            model_name="order",
+            index=models.Index(fields=["seller", "status"], name="orders_orde_seller__c90b9c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('items_fen__gt', 0)), name='order_items_positive'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("items_fen__gt", 0)), name="order_items_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('shipping_fen__gte', 0)), name='order_shipping_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shipping_fen__gte", 0)), name="order_shipping_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total_fen', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('items_fen'), '+', models.F('shipping_fen')), '+', models.F('weight_allowance_fen')))), name='order_total_is_items_shipping_allowance'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total_fen",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("items_fen"), "+", models.F("shipping_fen")
+                            ),
+                            "+",
+                            models.F("weight_allowance_fen"),
+                        ),
+                    )
+                ),
+                name="order_total_is_items_shipping_allowance",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('delivery', 'pickup'), ('pickup_point__isnull', False)), models.Q(('delivery', 'address'), ('pickup_point__isnull', True)), _connector='OR'), name='order_delivery_has_its_place'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("delivery", "pickup"), ("pickup_point__isnull", False)),
+                    models.Q(("delivery", "address"), ("pickup_point__isnull", True)),
+                    _connector="OR",
+                ),
+                name="order_delivery_has_its_place",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='order_line_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="order_line_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('line_fen__gt', 0)), name='order_line_amount_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("line_fen__gt", 0)), name="order_line_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shippingrate',
-            constraint=models.UniqueConstraint(fields=('county', 'zone', 'storage_class'), name='one_rate_per_zone_class'),
+            model_name="shippingrate",
+            constraint=models.UniqueConstraint(
+                fields=("county", "zone", "storage_class"), name="one_rate_per_zone_class"
+            ),
         ),
     ]

@@ -36,11 +36,29 @@ def shop(demo) -> Shop:
 @pytest.fixture
 def chengdu_address() -> DeliveryDetails:
     return DeliveryDetails(
-        method="address", recipient_name="陈静", phone="13800000013", province="四川省",
-        city="成都市", district="武侯区", township="浆洗街街道", detail="洗面桥街 18 号",
+        method="address",
+        recipient_name="陈静",
+        phone="13800000013",
+        province="四川省",
+        city="成都市",
+        district="武侯区",
+        township="浆洗街街道",
+        detail="洗面桥街 18 号",
     )
 
 
 @pytest.fixture
 def village_pickup(demo) -> DeliveryDetails:
-    return DeliveryDetails(method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01"))
+    return DeliveryDetails(
+        method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01")
+    )
+
+
+# The gateway sandbox fixtures, for checkouts paid online.
+from highland.payments.tests.conftest import (  # noqa: E402
+    gateway_pay,
+    gateway_sandbox,
+    gateway_send,
+)
+
+__all__ = ["gateway_pay", "gateway_sandbox", "gateway_send"]

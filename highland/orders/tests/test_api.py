@@ -11,19 +11,36 @@ from highland.ledger.models import Entry
 from highland.orders.models import Order
 from highland.payments.models import Payment
 
-ADDRESS = {"method": "address", "recipient_name": "陈静", "phone": "13800000013", "province": "四川省",
-           "city": "成都市", "district": "武侯区", "detail": "洗面桥街 18 号"}
+ADDRESS = {
+    "method": "address",
+    "recipient_name": "陈静",
+    "phone": "13800000013",
+    "province": "四川省",
+    "city": "成都市",
+    "district": "武侯区",
+    "detail": "洗面桥街 18 号",
+}
 
 
 def post(client, url, payload=None, **headers):
-    return client.post(url, data=json.dumps(payload or {}), content_type="application/json", **headers)
+    return client.post(
+        url, data=json.dumps(payload or {}), content_type="application/json", **headers
+    )
 
 
 def checkout(client, shop, lines, *, key="key-00000001", method="bank_transfer", delivery=None):
-    return post(client, "/api/v1/orders/checkout", {
-        "delivery": delivery or ADDRESS, "payment_method": method,
-        "lines": [{"sku_id": shop.sku(code).pk, "quantity": quantity} for code, quantity in lines],
-    }, HTTP_IDEMPOTENCY_KEY=key)
+    return post(
+        client,
+        "/api/v1/orders/checkout",
+        {
+            "delivery": delivery or ADDRESS,
+            "payment_method": method,
+            "lines": [
+                {"sku_id": shop.sku(code).pk, "quantity": quantity} for code, quantity in lines
+            ],
+        },
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
 
 
 def test_checkout_then_replay_with_the_same_key(shop, client_as):
@@ -41,9 +58,15 @@ def test_checkout_then_replay_with_the_same_key(shop, client_as):
 
 
 def test_checkout_without_an_idempotency_key_is_refused(shop, client_as):
-    response = post(client_as(shop.buyer()), "/api/v1/orders/checkout",
-                    {"delivery": ADDRESS, "payment_method": "bank_transfer",
-                     "lines": [{"sku_id": shop.sku("LT-YJ-100").pk, "quantity": 1}]})
+    response = post(
+        client_as(shop.buyer()),
+        "/api/v1/orders/checkout",
+        {
+            "delivery": ADDRESS,
+            "payment_method": "bank_transfer",
+            "lines": [{"sku_id": shop.sku("LT-YJ-100").pk, "quantity": 1}],
+        },
+    )
 
     assert response.status_code == 422
     assert "Idempotency-Key" in json.dumps(response.json()["errors"])
@@ -63,16 +86,25 @@ def test_bad_quantities_are_422(shop, client_as, lines, status, field):
 
 
 def test_unknown_sku_is_404(shop, client_as):
-    response = post(client_as(shop.buyer()), "/api/v1/orders/checkout", {
-        "delivery": ADDRESS, "payment_method": "bank_transfer", "lines": [{"sku_id": 987654, "quantity": 1}],
-    }, HTTP_IDEMPOTENCY_KEY="key-00000002")
+    response = post(
+        client_as(shop.buyer()),
+        "/api/v1/orders/checkout",
+        {
+            "delivery": ADDRESS,
+            "payment_method": "bank_transfer",
+            "lines": [{"sku_id": 987654, "quantity": 1}],
+        },
+        HTTP_IDEMPOTENCY_KEY="key-00000002",
+    )
 
     assert response.status_code == 404
     assert response.json()["errors"] == {"sku_id": ["Unknown product variant."]}
 
 
 def test_bad_phone_is_422(shop, client_as):
-    response = checkout(client_as(shop.buyer()), shop, [("LT-YJ-100", 1)], delivery={**ADDRESS, "phone": "12345"})
+    response = checkout(
+        client_as(shop.buyer()), shop, [("LT-YJ-100", 1)], delivery={**ADDRESS, "phone": "12345"}
+    )
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["phone"]
@@ -83,10 +115,16 @@ def test_cart_checkout_empties_the_cart(shop, client_as):
     client = client_as(shop.buyer())
     post(client, "/api/v1/orders/cart/lines", {"sku_id": shop.sku("LT-ZC-500").pk, "quantity": 2})
     post(client, "/api/v1/orders/cart/lines", {"sku_id": shop.sku("LT-ZC-500").pk, "quantity": 1})
-    assert client.get("/api/v1/orders/cart").json() == {"lines": [{"sku_id": shop.sku("LT-ZC-500").pk, "quantity": 3}]}
+    assert client.get("/api/v1/orders/cart").json() == {
+        "lines": [{"sku_id": shop.sku("LT-ZC-500").pk, "quantity": 3}]
+    }
 
-    response = post(client, "/api/v1/orders/checkout", {"delivery": ADDRESS, "payment_method": "gateway"},
-                    HTTP_IDEMPOTENCY_KEY="cart-000001")
+    response = post(
+        client,
+        "/api/v1/orders/checkout",
+        {"delivery": ADDRESS, "payment_method": "gateway"},
+        HTTP_IDEMPOTENCY_KEY="cart-000001",
+    )
 
     assert response.status_code == 201, response.content
     assert response.json()["orders"][0]["lines"][0]["quantity"] == 3
@@ -94,14 +132,27 @@ def test_cart_checkout_empties_the_cart(shop, client_as):
 
 
 @pytest.mark.parametrize(
-    ("who", "status"), [("anonymous", 401), ("other_county", 404), ("stranger_same_county", 404), ("buyer", 200),
-                        ("seller", 200), ("operator", 200)],
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("other_county", 404),
+        ("stranger_same_county", 404),
+        ("buyer", 200),
+        ("seller", 200),
+        ("operator", 200),
+    ],
 )
 def test_order_detail_permission_matrix(shop, other_county, client_as, who, status):
     checkout(client_as(shop.buyer()), shop, [("LT-ZC-500", 1)])
     order = Order.objects.get()
-    user = {"anonymous": None, "other_county": other_county.operator, "stranger_same_county": shop.demo.user("driver"),
-            "buyer": shop.buyer(), "seller": shop.demo.user("seller"), "operator": shop.demo.user("operator")}[who]
+    user = {
+        "anonymous": None,
+        "other_county": other_county.operator,
+        "stranger_same_county": shop.demo.user("driver"),
+        "buyer": shop.buyer(),
+        "seller": shop.demo.user("seller"),
+        "operator": shop.demo.user("operator"),
+    }[who]
 
     response = client_as(user).get(f"/api/v1/orders/{order.pk}")
 
@@ -113,8 +164,11 @@ def test_cancel_through_the_api_refunds_and_posts(shop, client_as):
     client = client_as(shop.buyer())
     checkout(client, shop, [("LT-ZC-500", 1)])
     payment = Payment.objects.get()
-    confirm = post(client_as(shop.demo.user("operator")), f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
-                   {"bank_reference": "ICBC-77"})
+    confirm = post(
+        client_as(shop.demo.user("operator")),
+        f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
+        {"bank_reference": "ICBC-77"},
+    )
     assert confirm.status_code == 200, confirm.content
     order = Order.objects.get()
 
@@ -129,8 +183,11 @@ def test_wrong_role_cannot_confirm_a_transfer(shop, client_as):
     checkout(client_as(shop.buyer()), shop, [("LT-ZC-500", 1)])
     payment = Payment.objects.get()
 
-    response = post(client_as(shop.buyer()), f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
-                    {"bank_reference": "fake"})
+    response = post(
+        client_as(shop.buyer()),
+        f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
+        {"bank_reference": "fake"},
+    )
 
     assert response.status_code == 403
     payment.refresh_from_db()
@@ -140,8 +197,11 @@ def test_wrong_role_cannot_confirm_a_transfer(shop, client_as):
 def test_seller_ships_through_the_api(shop, client_as):
     checkout(client_as(shop.buyer()), shop, [("LT-ZC-500", 1)])
     payment = Payment.objects.get()
-    post(client_as(shop.demo.user("operator")), f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
-         {"bank_reference": "ICBC-78"})
+    post(
+        client_as(shop.demo.user("operator")),
+        f"/api/v1/orders/payments/{payment.pk}/confirm-transfer",
+        {"bank_reference": "ICBC-78"},
+    )
     order, seller = Order.objects.get(), client_as(shop.demo.user("seller"))
 
     assert post(seller, f"/api/v1/orders/{order.pk}/pack", {"packed_grams": {}}).status_code == 200

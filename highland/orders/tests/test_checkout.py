@@ -13,8 +13,8 @@ from django.utils import timezone
 from highland.catalog.models import Sku
 from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
 from highland.core.models import AuditRecord
-from highland.ledger.selectors import balances
 from highland.ledger.invariants import verify_ledger
+from highland.ledger.selectors import balances
 from highland.orders import services
 from highland.orders.models import Order, OrderStatus
 from highland.orders.services import CheckoutLine, DeliveryDetails
@@ -34,8 +34,13 @@ def state() -> tuple[Any, ...]:
 def place(shop, lines, delivery, *, buyer=None, actor=None, method="bank_transfer", key=""):
     buyer = buyer or shop.buyer()
     return services.place_order(
-        shop.demo.county, [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
-        buyer=buyer, actor=actor or buyer, delivery=delivery, payment_method=method, idempotency_key=key,
+        shop.demo.county,
+        [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
+        buyer=buyer,
+        actor=actor or buyer,
+        delivery=delivery,
+        payment_method=method,
+        idempotency_key=key,
     )
 
 
@@ -56,7 +61,11 @@ def test_two_sellers_make_one_payment_and_two_orders(shop, chengdu_address):
     # Sichuan, ambient 360 g -> ¥8.00; chilled 500 g -> ¥18.00
     assert jerky_order.shipping_fen == 800
     assert matsutake_order.shipping_fen == 1800
-    assert result.payment.amount_fen == sum(order.total_fen for order in result.orders) == 11940 + 800 + 29800 + 1490 + 1800
+    assert (
+        result.payment.amount_fen
+        == sum(order.total_fen for order in result.orders)
+        == 11940 + 800 + 29800 + 1490 + 1800
+    )
     assert shop.sku("LT-YJ-100").stock == jerky.stock - 3
     assert shop.sku("LT-SR-W").stock == matsutake.stock - 500
     assert all(order.status == OrderStatus.PENDING_PAYMENT for order in result.orders)
@@ -101,8 +110,14 @@ def test_unknown_sku_is_not_found(shop, chengdu_address):
     before = state()
 
     with pytest.raises(NotFound):
-        services.place_order(shop.demo.county, [CheckoutLine(999999, 1)], buyer=shop.buyer(),
-                             actor=shop.buyer(), delivery=chengdu_address, payment_method="bank_transfer")
+        services.place_order(
+            shop.demo.county,
+            [CheckoutLine(999999, 1)],
+            buyer=shop.buyer(),
+            actor=shop.buyer(),
+            delivery=chengdu_address,
+            payment_method="bank_transfer",
+        )
 
     assert state() == before
 
@@ -111,19 +126,48 @@ def test_sku_of_another_county_is_not_found(shop, other_county, chengdu_address)
     from highland.catalog.models import Category, Product, Seller
 
     county = other_county.county
-    seller = Seller.objects.create(county=county, kind="individual", member=other_county.operator,
-                                   name_zh="红原牧户")
-    category = Category.objects.create(county=county, code="dairy", name_zh="乳品", name_bo="འོ།",
-                                       name_en="Dairy", direction="up", commission_bp=500)
-    product = Product.objects.create(county=county, seller=seller, category=category, name_zh="红原奶粉",
-                                     storage_class="ambient", shelf_life_days=365, status="active")
-    foreign = Sku.objects.create(product=product, county=county, code="HY-NF-1", label_zh="袋",
-                                 selling_unit="pack", price_fen=5000, unit_weight_g=500, stock=9)
+    seller = Seller.objects.create(
+        county=county, kind="individual", member=other_county.operator, name_zh="红原牧户"
+    )
+    category = Category.objects.create(
+        county=county,
+        code="dairy",
+        name_zh="乳品",
+        name_bo="འོ།",
+        name_en="Dairy",
+        direction="up",
+        commission_bp=500,
+    )
+    product = Product.objects.create(
+        county=county,
+        seller=seller,
+        category=category,
+        name_zh="红原奶粉",
+        storage_class="ambient",
+        shelf_life_days=365,
+        status="active",
+    )
+    foreign = Sku.objects.create(
+        product=product,
+        county=county,
+        code="HY-NF-1",
+        label_zh="袋",
+        selling_unit="pack",
+        price_fen=5000,
+        unit_weight_g=500,
+        stock=9,
+    )
     before = state()
 
     with pytest.raises(NotFound):
-        services.place_order(shop.demo.county, [CheckoutLine(foreign.pk, 1)], buyer=shop.buyer(),
-                             actor=shop.buyer(), delivery=chengdu_address, payment_method="bank_transfer")
+        services.place_order(
+            shop.demo.county,
+            [CheckoutLine(foreign.pk, 1)],
+            buyer=shop.buyer(),
+            actor=shop.buyer(),
+            delivery=chengdu_address,
+            payment_method="bank_transfer",
+        )
 
     assert state() == before
 
@@ -153,8 +197,13 @@ def test_pickup_at_the_county_centre_is_refused(shop):
     before = state()
 
     with pytest.raises(ValidationFailed) as refusal:
-        place(shop, [("LT-YJ-100", 1)], DeliveryDetails(method="pickup", recipient_name="格桑",
-                                                        pickup_point=shop.demo.point("LT-C")))
+        place(
+            shop,
+            [("LT-YJ-100", 1)],
+            DeliveryDetails(
+                method="pickup", recipient_name="格桑", pickup_point=shop.demo.point("LT-C")
+            ),
+        )
 
     assert refusal.value.errors == {"pickup_point": ["Parcels cannot be picked up at this point."]}
     assert state() == before
@@ -169,8 +218,14 @@ def test_cash_needs_pickup_at_a_point(shop, chengdu_address):
 def test_agent_orders_for_a_villager_and_collects_cash(shop, village_pickup):
     agent, villager = shop.demo.user("village_agent"), shop.demo.user("member")
 
-    result = place(shop, [("LT-CD-20K", 1)], village_pickup, buyer=villager, actor=agent,
-                   method="cash_at_point")
+    result = place(
+        shop,
+        [("LT-CD-20K", 1)],
+        village_pickup,
+        buyer=villager,
+        actor=agent,
+        method="cash_at_point",
+    )
     order = result.orders[0]
     assert order.placed_by == agent
     assert len(order.pickup_code) == 6
@@ -184,18 +239,28 @@ def test_agent_orders_for_a_villager_and_collects_cash(shop, village_pickup):
     totals = balances(shop.demo.county)
     assert totals["Assets:Cash:Point:LT-S01-V01"] == result.payment.amount_fen
     assert totals["Liabilities:BuyerClearing"] == 0
-    assert totals[f"Liabilities:SellerPayable:S{order.seller_id}"] == -(order.items_fen - order.commission_fen)
+    assert totals[f"Liabilities:SellerPayable:S{order.seller_id}"] == -(
+        order.items_fen - order.commission_fen
+    )
     assert totals["Income:Shipping"] == -order.shipping_fen
     assert verify_ledger(shop.demo.county) == []
 
 
 def test_agent_of_another_point_cannot_collect(shop, village_pickup):
     villager = shop.demo.user("member")
-    result = place(shop, [("LT-CD-20K", 1)], village_pickup, buyer=villager,
-                   actor=shop.demo.user("village_agent"), method="cash_at_point")
+    result = place(
+        shop,
+        [("LT-CD-20K", 1)],
+        village_pickup,
+        buyer=villager,
+        actor=shop.demo.user("village_agent"),
+        method="cash_at_point",
+    )
 
     with pytest.raises(PermissionDenied):
-        services.collect_cash(result.payment, agent=shop.demo.user("agent"), point=shop.demo.point("LT-S01-V01"))
+        services.collect_cash(
+            result.payment, agent=shop.demo.user("agent"), point=shop.demo.point("LT-S01-V01")
+        )
 
     result.payment.refresh_from_db()
     assert result.payment.status == PaymentStatus.PENDING
@@ -203,7 +268,13 @@ def test_agent_of_another_point_cannot_collect(shop, village_pickup):
 
 def test_a_buyer_cannot_order_for_someone_else(shop, chengdu_address):
     with pytest.raises(PermissionDenied):
-        place(shop, [("LT-YJ-100", 1)], chengdu_address, buyer=shop.demo.user("member"), actor=shop.buyer())
+        place(
+            shop,
+            [("LT-YJ-100", 1)],
+            chengdu_address,
+            buyer=shop.demo.user("member"),
+            actor=shop.buyer(),
+        )
 
 
 def test_expired_reservation_gives_the_stock_back(shop, chengdu_address):
@@ -227,9 +298,10 @@ def test_reservation_within_its_hold_is_kept(shop, chengdu_address):
 
 # --- the race for the last units ------------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
-    """Real threads on the real database (SQLite file or PostgreSQL, whichever the suite runs on)."""
+    """Real threads on the real database (SQLite file or PostgreSQL, whichever runs)."""
     sku = shop.sku("LT-YJ-250S")
     Sku.objects.filter(pk=sku.pk).update(stock=10)
     buyers = [shop.new_buyer(f"racer{index:02d}") for index in range(50)]
@@ -240,8 +312,14 @@ def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
     def buy(buyer):
         try:
             start.wait()
-            services.place_order(shop.demo.county, [CheckoutLine(sku.pk, 1)], buyer=buyer, actor=buyer,
-                                 delivery=chengdu_address, payment_method="bank_transfer")
+            services.place_order(
+                shop.demo.county,
+                [CheckoutLine(sku.pk, 1)],
+                buyer=buyer,
+                actor=buyer,
+                delivery=chengdu_address,
+                payment_method="bank_transfer",
+            )
             outcome = "sold"
         except ValidationFailed as refusal:
             outcome = refusal.code

@@ -17,30 +17,50 @@ from highland.payments.models import PaymentStatus, Refund
 def place_and_pay(shop, lines, delivery, *, buyer=None):
     buyer = buyer or shop.buyer()
     result = services.place_order(
-        shop.demo.county, [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
-        buyer=buyer, actor=buyer, delivery=delivery, payment_method="bank_transfer",
+        shop.demo.county,
+        [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
+        buyer=buyer,
+        actor=buyer,
+        delivery=delivery,
+        payment_method="bank_transfer",
     )
-    services.confirm_bank_transfer(result.payment, actor=shop.demo.user("operator"), bank_reference="ICBC-001")
+    services.confirm_bank_transfer(
+        result.payment, actor=shop.demo.user("operator"), bank_reference="ICBC-001"
+    )
     return result
 
 
 def test_bank_transfer_is_confirmed_by_an_operator_only(shop, chengdu_address):
     buyer = shop.buyer()
-    result = services.place_order(shop.demo.county, [CheckoutLine(shop.sku("LT-ZC-500").pk, 1)], buyer=buyer,
-                                  actor=buyer, delivery=chengdu_address, payment_method="bank_transfer")
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-ZC-500").pk, 1)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=chengdu_address,
+        payment_method="bank_transfer",
+    )
 
     with pytest.raises(PermissionDenied):
-        services.confirm_bank_transfer(result.payment, actor=shop.demo.user("agent"), bank_reference="x")
+        services.confirm_bank_transfer(
+            result.payment, actor=shop.demo.user("agent"), bank_reference="x"
+        )
     with pytest.raises(ValidationFailed):
-        services.confirm_bank_transfer(result.payment, actor=shop.demo.user("operator"), bank_reference=" ")
+        services.confirm_bank_transfer(
+            result.payment, actor=shop.demo.user("operator"), bank_reference=" "
+        )
     result.payment.refresh_from_db()
     assert result.payment.status == PaymentStatus.PENDING
 
-    services.confirm_bank_transfer(result.payment, actor=shop.demo.user("operator"), bank_reference="ICBC-9")
+    services.confirm_bank_transfer(
+        result.payment, actor=shop.demo.user("operator"), bank_reference="ICBC-9"
+    )
     result.payment.refresh_from_db()
     assert result.payment.status == PaymentStatus.PAID
     with pytest.raises(ValidationFailed):
-        services.confirm_bank_transfer(result.payment, actor=shop.demo.user("operator"), bank_reference="again")
+        services.confirm_bank_transfer(
+            result.payment, actor=shop.demo.user("operator"), bank_reference="again"
+        )
 
 
 def test_commission_is_fixed_at_payment(shop, chengdu_address):
@@ -144,15 +164,23 @@ def test_shipped_order_cannot_be_cancelled(shop, chengdu_address):
 
 def test_pickup_needs_the_right_code(shop, village_pickup):
     agent, villager = shop.demo.user("village_agent"), shop.demo.user("member")
-    result = services.place_order(shop.demo.county, [CheckoutLine(shop.sku("LT-CD-20K").pk, 1)], buyer=villager,
-                                  actor=agent, delivery=village_pickup, payment_method="cash_at_point")
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-CD-20K").pk, 1)],
+        buyer=villager,
+        actor=agent,
+        delivery=village_pickup,
+        payment_method="cash_at_point",
+    )
     services.collect_cash(result.payment, agent=agent, point=shop.demo.point("LT-S01-V01"))
     order, seller = result.orders[0], shop.demo.user("seller")
     services.pack_order(order, {}, actor=seller)
     services.advance_order(order, OrderStatus.SHIPPED, actor=seller)
 
     with pytest.raises(ValidationFailed):
-        services.record_pickup(order, agent=agent, pickup_code="000000" if order.pickup_code != "000000" else "1")
+        services.record_pickup(
+            order, agent=agent, pickup_code="000000" if order.pickup_code != "000000" else "1"
+        )
     services.record_pickup(order, agent=agent, pickup_code=order.pickup_code)
 
     order.refresh_from_db()
@@ -164,4 +192,6 @@ def test_state_machine_refuses_skipping(shop, chengdu_address):
     result = place_and_pay(shop, [("LT-ZC-500", 1)], chengdu_address)
 
     with pytest.raises(ValidationFailed):
-        services.advance_order(result.orders[0], OrderStatus.DELIVERED, actor=shop.demo.user("operator"))
+        services.advance_order(
+            result.orders[0], OrderStatus.DELIVERED, actor=shop.demo.user("operator")
+        )

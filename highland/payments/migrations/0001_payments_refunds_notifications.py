@@ -6,95 +6,221 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('network', '0001_initial'),
+        ("core", "0001_initial"),
+        ("network", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('cash_at_point', 'Cash at a service point'), ('bank_transfer', 'Bank transfer'), ('gateway', 'Online payment')], max_length=20, verbose_name='method')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting payment'), ('paid', 'Paid'), ('partially_refunded', 'Partly refunded'), ('refunded', 'Refunded'), ('cancelled', 'Cancelled')], default='pending', max_length=20, verbose_name='status')),
-                ('amount_fen', models.BigIntegerField(verbose_name='amount (fen)')),
-                ('refunded_fen', models.BigIntegerField(default=0, verbose_name='refunded (fen)')),
-                ('out_trade_no', models.CharField(max_length=40, unique=True)),
-                ('gateway_trade_no', models.CharField(blank=True, max_length=64)),
-                ('idempotency_key', models.CharField(blank=True, max_length=80)),
-                ('bank_reference', models.CharField(blank=True, max_length=64, verbose_name='bank reference')),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('collected_at', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cash_payments', to='network.servicepoint')),
-                ('collected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cash_collected', to=settings.AUTH_USER_MODEL)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='core.county')),
-                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash_at_point", "Cash at a service point"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("gateway", "Online payment"),
+                        ],
+                        max_length=20,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting payment"),
+                            ("paid", "Paid"),
+                            ("partially_refunded", "Partly refunded"),
+                            ("refunded", "Refunded"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField(verbose_name="amount (fen)")),
+                ("refunded_fen", models.BigIntegerField(default=0, verbose_name="refunded (fen)")),
+                ("out_trade_no", models.CharField(max_length=40, unique=True)),
+                ("gateway_trade_no", models.CharField(blank=True, max_length=64)),
+                ("idempotency_key", models.CharField(blank=True, max_length=80)),
+                (
+                    "bank_reference",
+                    models.CharField(blank=True, max_length=64, verbose_name="bank reference"),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "collected_at",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cash_payments",
+                        to="network.servicepoint",
+                    ),
+                ),
+                (
+                    "collected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cash_collected",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
-                'ordering': ['-created_at'],
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='GatewayNotification',
+            name="GatewayNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notify_id', models.CharField(max_length=80)),
-                ('event', models.CharField(max_length=40)),
-                ('signature_valid', models.BooleanField()),
-                ('outcome', models.CharField(max_length=40)),
-                ('body', models.TextField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.county')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='payments.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notify_id", models.CharField(max_length=80)),
+                ("event", models.CharField(max_length=40)),
+                ("signature_valid", models.BooleanField()),
+                ("outcome", models.CharField(max_length=40)),
+                ("body", models.TextField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="payments.payment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gateway notification',
-                'verbose_name_plural': 'gateway notifications',
-                'ordering': ['-received_at'],
+                "verbose_name": "gateway notification",
+                "verbose_name_plural": "gateway notifications",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_fen', models.BigIntegerField(verbose_name='amount (fen)')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('out_refund_no', models.CharField(max_length=40, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='core.county')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='payments.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField(verbose_name="amount (fen)")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("out_refund_no", models.CharField(max_length=40, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="payments.payment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund',
-                'verbose_name_plural': 'refunds',
+                "verbose_name": "refund",
+                "verbose_name_plural": "refunds",
             },
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_fen__gt", 0)), name="payment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_fen__gte', 0), ('refunded_fen__lte', models.F('amount_fen'))), name='payment_refund_within_amount'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("refunded_fen__gte", 0), ("refunded_fen__lte", models.F("amount_fen"))
+                ),
+                name="payment_refund_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('county', 'payer', 'idempotency_key'), name='payment_idempotency_key_per_payer'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("county", "payer", "idempotency_key"),
+                name="payment_idempotency_key_per_payer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='gatewaynotification',
-            index=models.Index(fields=['notify_id'], name='payments_ga_notify__bd073f_idx'),
+            model_name="gatewaynotification",
+            index=models.Index(fields=["notify_id"], name="payments_ga_notify__bd073f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='refund_amount_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_fen__gt", 0)), name="refund_amount_positive"
+            ),
         ),
     ]

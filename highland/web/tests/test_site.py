@@ -138,7 +138,12 @@ def test_loading_the_demo_twice_changes_nothing(demo):
 
     before = snapshot()
     assert load_demo_county() == {
-        "counties": 0, "organisations": 0, "people": 0, "points": 0, "products": 0, "shipping_rates": 0,
+        "counties": 0,
+        "organisations": 0,
+        "people": 0,
+        "points": 0,
+        "products": 0,
+        "shipping_rates": 0,
     }
     call_command("load_demo_county", "--quiet-logins")
     assert snapshot() == before
