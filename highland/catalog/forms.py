@@ -28,8 +28,18 @@ class SearchForm(forms.Form):
     origin = forms.ModelChoiceField(
         label=_("Origin"), required=False, queryset=ServicePoint.objects.none()
     )
-    min_price = YuanField(label=_("Lowest price (¥)"), required=False, min_fen=0, max_length=12)
-    max_price = YuanField(label=_("Highest price (¥)"), required=False, min_fen=0, max_length=12)
+    min_price = YuanField(
+        label=_("Lowest price (¥)"),
+        required=False,
+        min_fen=0,
+        widget=forms.TextInput(attrs={"maxlength": 12, "inputmode": "decimal"}),
+    )
+    max_price = YuanField(
+        label=_("Highest price (¥)"),
+        required=False,
+        min_fen=0,
+        widget=forms.TextInput(attrs={"maxlength": 12, "inputmode": "decimal"}),
+    )
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 

@@ -117,8 +117,8 @@ def _replay(
     if not _same_entry(existing, kind, reference, lines):
         raise DomainError(
             _(
-                "Entry #%(entry)d was already posted with the key “%(key)s” and different "
-                "lines; nothing was posted."
+                "Entry #%(entry)d was already posted with the key “%(key)s” and a different "
+                "kind, reference or lines; nothing was posted."
             )
             % {"entry": existing.pk, "key": key},
             code="idempotency_conflict",

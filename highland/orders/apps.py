@@ -6,3 +6,10 @@ class OrdersConfig(AppConfig):
     name = "highland.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from highland.ledger.invariants import register_invariant
+        from highland.orders.invariants import paid_payments_posted, seller_payables_match
+
+        register_invariant("orders.paid_payments_posted", paid_payments_posted)
+        register_invariant("orders.seller_payables_match", seller_payables_match)

@@ -9,8 +9,6 @@ import pytest
 from highland.ledger.services import post_entry
 from highland.ledger.tests.helpers import at, ledger_state, post_sale_day
 
-pytestmark = pytest.mark.urls("highland.ledger.tests.urls")
-
 OVERVIEW = "/ledger/"
 BANK_STATEMENT = "/ledger/accounts/Assets:Bank/"
 

@@ -241,8 +241,8 @@ def test_a_replay_with_different_lines_is_refused(demo, overrides):
 
     assert refused.value.code == "idempotency_conflict"
     assert refused.value.message == (
-        f"Entry #{first.pk} was already posted with the key “payment:41” and different lines; "
-        "nothing was posted."
+        f"Entry #{first.pk} was already posted with the key “payment:41” and a different kind, "
+        "reference or lines; nothing was posted."
     )
     assert ledger_state() == before
 

@@ -32,17 +32,27 @@ def wait_until(predicate, timeout=10.0):
 @pytest.fixture
 def gateway_settings(gateway_sandbox, live_server):
     with override_settings(
-        PAYMENT_GATEWAY_URL=gateway_sandbox.url, PAYMENT_GATEWAY_MERCHANT="demo",
-        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"], PUBLIC_BASE_URL=live_server.url,
+        PAYMENT_GATEWAY_URL=gateway_sandbox.url,
+        PAYMENT_GATEWAY_MERCHANT="demo",
+        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
+        PUBLIC_BASE_URL=live_server.url,
     ):
         yield
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pay_online_then_replays_and_forgeries(shop, chengdu_address, gateway_settings, gateway_pay):
+def test_pay_online_then_replays_and_forgeries(
+    shop, chengdu_address, gateway_settings, gateway_pay
+):
     buyer = shop.buyer()
-    result = services.place_order(shop.demo.county, [CheckoutLine(shop.sku("LT-ZC-500").pk, 2)], buyer=buyer,
-                                  actor=buyer, delivery=chengdu_address, payment_method="gateway")
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-ZC-500").pk, 2)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=chengdu_address,
+        payment_method="gateway",
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(buyer)
 
@@ -54,7 +64,9 @@ def test_pay_online_then_replays_and_forgeries(shop, chengdu_address, gateway_se
     gateway_pay(gateway_trade_no)
 
     # The gateway's notification reaches our live server and pays the order.
-    assert wait_until(lambda: Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PAID)
+    assert wait_until(
+        lambda: Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PAID
+    )
     assert Payment.objects.get(pk=result.payment.pk).gateway_trade_no == gateway_trade_no
     assert result.orders[0].__class__.objects.get(pk=result.orders[0].pk).status == OrderStatus.PAID
     delivered = GatewayNotification.objects.get(outcome="paid")

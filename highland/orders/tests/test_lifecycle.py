@@ -195,3 +195,29 @@ def test_state_machine_refuses_skipping(shop, chengdu_address):
         services.advance_order(
             result.orders[0], OrderStatus.DELIVERED, actor=shop.demo.user("operator")
         )
+
+
+def test_verify_ledger_catches_a_payment_paid_behind_its_back(shop, chengdu_address):
+    from django.utils import timezone
+
+    from highland.payments.models import Payment
+
+    buyer = shop.buyer()
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-ZC-500").pk, 1)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=chengdu_address,
+        payment_method="bank_transfer",
+    )
+    Payment.objects.filter(pk=result.payment.pk).update(status="paid", paid_at=timezone.now())
+    Order.objects.filter(pk=result.orders[0].pk).update(status="paid", paid_at=timezone.now())
+
+    problems = verify_ledger(shop.demo.county)
+
+    assert (
+        f"orders.paid_payments_posted: Paid payment #{result.payment.pk} has no ledger entry."
+        in problems
+    )
+    assert any(problem.startswith("orders.seller_payables_match: Seller S") for problem in problems)
