@@ -202,6 +202,7 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+    "settle-sellers": {"task": "orders.settle_sellers", "schedule": 24 * 60 * 60.0},
 }
 
 if REDIS_URL:

@@ -14,6 +14,7 @@ from highland.network.models import ServicePoint
 from .models import MAX_STOCK, Category, ProductStatus, Seller, SellingUnit, StorageClass
 from .search import MAX_QUERY_LENGTH
 
+PRICE_INPUT = forms.TextInput(attrs={"maxlength": 12, "inputmode": "decimal"})
 SORT_CHOICES = [
     ("relevance", _("Best match")),
     ("price_asc", _("Price: low to high")),
@@ -132,7 +133,9 @@ class SkuForm(forms.Form):
     label_en = forms.CharField(label=_("Variant (English)"), max_length=120, required=False)
     selling_unit = forms.ChoiceField(label=_("Sold by"), choices=SellingUnit.choices)
     price_fen = YuanField(
-        label=_("Price (¥; per 500 g when sold by weight)"), min_fen=None, max_length=12
+        label=_("Price (¥; per 500 g when sold by weight)"),
+        min_fen=None,
+        widget=PRICE_INPUT,
     )
     unit_weight_g = forms.IntegerField(
         label=_("Shipping weight of one unit (g)"),
@@ -153,7 +156,9 @@ class SkuEditForm(forms.Form):
     label_bo = forms.CharField(label=_("Variant (Tibetan)"), max_length=200, required=False)
     label_en = forms.CharField(label=_("Variant (English)"), max_length=120, required=False)
     price_fen = YuanField(
-        label=_("Price (¥; per 500 g when sold by weight)"), min_fen=None, max_length=12
+        label=_("Price (¥; per 500 g when sold by weight)"),
+        min_fen=None,
+        widget=PRICE_INPUT,
     )
     active = forms.BooleanField(label=_("On sale"), required=False)
 

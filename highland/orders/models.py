@@ -128,6 +128,9 @@ class Order(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)
+    payout = models.ForeignKey(
+        "orders.Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -215,3 +218,37 @@ class ShippingRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone}/{self.storage_class}"
+
+
+class Payout(models.Model):
+    """Money paid to one seller for the orders that became due, minus commission."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="payouts")
+    seller = models.ForeignKey("catalog.Seller", on_delete=models.PROTECT, related_name="payouts")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    goods_fen = models.BigIntegerField(_("goods (fen)"))
+    commission_fen = models.BigIntegerField(_("commission (fen)"))
+    adjustment_fen = models.BigIntegerField(_("weight adjustments (fen)"))
+    order_count = models.PositiveIntegerField()
+    due_before = models.DateTimeField(_("orders delivered before"))
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(
+                    amount_fen=models.F("goods_fen")
+                    - models.F("commission_fen")
+                    + models.F("adjustment_fen")
+                ),
+                name="payout_amount_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk} to {self.seller_id}: {self.amount_fen}"

@@ -74,3 +74,4 @@ add_rule(
 )
 add_rule("orders.fulfil_order", works_for_order_seller | is_centre_operator)
 add_rule("orders.deliver_order", serves_at_order_point | is_centre_operator)
+add_rule("orders.run_settlement", is_centre_operator)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("payments/<int:payment_id>/", views.payment_page, name="payment"),
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
     path("payments/<int:payment_id>/collect-cash/", views.collect_cash, name="collect-cash"),
+    path("settlements/", views.settlement_page, name="settlements"),
+    path("statements/<int:seller_id>/", views.statement_page, name="statement"),
     path("", views.order_list, name="order-list"),
     path("<int:order_id>/", views.order_detail, name="order-detail"),
     *[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -10,18 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from highland.catalog.models import Sku
+from highland.catalog.models import Seller, Sku
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
-from highland.core.errors import DomainError, ValidationFailed
+from highland.core.errors import DomainError, NotFound, ValidationFailed
 from highland.core.models import County, Role, User
 from highland.core.permissions import allowed, require
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import cart as carts
-from highland.orders import services
+from highland.orders import services, settlement
 from highland.orders.access import access_order, access_payment
 from highland.orders.forms import (
     AssistedOrderForm,
@@ -31,7 +33,7 @@ from highland.orders.forms import (
     ReasonForm,
     TransferForm,
 )
-from highland.orders.models import Delivery, OrderStatus
+from highland.orders.models import Delivery, OrderStatus, Payout
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
 from highland.web.http import domain_errors_as_pages
@@ -414,3 +416,69 @@ def assisted_order(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("orders:payment", result.payment.pk)
     return render(request, "orders/assisted.html", {"form": form})
+
+
+# --- settlement ----------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors_as_pages
+def settlement_page(request: HttpRequest) -> HttpResponse:
+    """The operator's view of payouts, with a button for a settlement run now."""
+    user = _person(request)
+    county = home_county(user)
+    require(user, "orders.run_settlement", county)
+    if request.method == "POST":
+        run = settlement.settle_sellers(county, actor=user)
+        messages.success(request, _("%(count)d payout(s) made.") % {"count": len(run.payouts)})
+        return redirect("orders:settlements")
+    return render(
+        request,
+        "orders/settlements.html",
+        {
+            "payouts": Payout.objects.filter(county=county).select_related("seller")[:100],
+            "due": settlement.due_orders(county, as_of=timezone.now()).count(),
+        },
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
+    """A seller's statement for a period (default: this month), printable."""
+    user = _person(request)
+    county = home_county(user)
+    seller = Seller.objects.filter(pk=seller_id, county=county).first()
+    if seller is None or not may_see_seller_money(user, seller):
+        raise NotFound(_("No such seller."))
+    today = timezone.localdate()
+    try:
+        start = (
+            dt.date.fromisoformat(request.GET.get("start", ""))
+            if request.GET.get("start")
+            else today.replace(day=1)
+        )
+        end = dt.date.fromisoformat(request.GET.get("end", "")) if request.GET.get("end") else today
+    except ValueError:
+        raise ValidationFailed(_("Dates are written YYYY-MM-DD.")) from None
+    if end < start:
+        raise ValidationFailed(_("The start date is after the end date."))
+    statement = settlement.seller_statement(county, seller.pk, start=start, end=end)
+    return render(
+        request,
+        "orders/statement.html",
+        {"seller": seller, "start": start, "end": end, **statement},
+    )
+
+
+def may_see_seller_money(user: User, seller: Seller) -> bool:
+    if allowed(user, "orders.run_settlement", seller.county) or seller.represented_by_id == user.pk:
+        return True
+    return (
+        bool(seller.organisation_id)
+        and user.memberships.filter(
+            organisation_id=seller.organisation_id,
+            active=True,
+            role__in=[Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT],
+        ).exists()
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from highland.core.models import AuditRecord, County, User
+from highland.ledger import invariants
 from highland.ledger.models import Account, Entry, Posting
 from highland.ledger.services import post_entry
 
@@ -21,6 +22,18 @@ def ledger_state() -> tuple[Any, ...]:
         list(Posting.objects.order_by("pk").values()),
         AuditRecord.objects.count(),
     )
+
+
+def ledger_invariants_only() -> dict[str, invariants.InvariantCheck]:
+    """The ledger's own checks: what verify_ledger runs in these tests (monkeypatch it in).
+
+    Other apps' checks (orders, payments) judge their own records and are tested there.
+    """
+    return {
+        name: check
+        for name, check in invariants.registered_invariants().items()
+        if name.startswith("ledger.")
+    }
 
 
 def at(day: str, time: str = "10:00") -> dt.datetime:

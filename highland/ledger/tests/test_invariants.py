@@ -9,7 +9,12 @@ from django.db import connections
 from highland.ledger import invariants
 from highland.ledger.invariants import register_invariant, verify_ledger
 from highland.ledger.models import Account, Entry, Posting
-from highland.ledger.tests.helpers import post_sale_day
+from highland.ledger.tests.helpers import ledger_invariants_only, post_sale_day
+
+
+@pytest.fixture(autouse=True)
+def _ledger_checks_only(monkeypatch):
+    monkeypatch.setattr(invariants, "_invariants", ledger_invariants_only())
 
 
 def corrupt_entry(county, lines):
@@ -97,8 +102,6 @@ def test_the_balance_check_is_one_query(demo, django_assert_num_queries):
 
 
 def test_other_apps_register_their_checks(demo, monkeypatch):
-    monkeypatch.setattr(invariants, "_invariants", dict(invariants._invariants))
-
     def paid_orders_posted(county):
         return [f"Order LT-0009 of {county.code} was paid but has no entry."]
 

@@ -1,0 +1,100 @@
+"""Settlement: due orders are paid out once, minus commission, and the ledger agrees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from highland.core.errors import PermissionDenied
+from highland.ledger.invariants import verify_ledger
+from highland.ledger.selectors import balances
+from highland.orders import services
+from highland.orders.models import Order, OrderStatus, Payout
+from highland.orders.services import CheckoutLine
+from highland.orders.settlement import seller_statement, settle_sellers
+
+
+def delivered_order(shop, address, code, quantity, *, days_ago):
+    buyer, seller, operator = shop.buyer(), shop.demo.user("seller"), shop.demo.user("operator")
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku(code).pk, quantity)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=address,
+        payment_method="bank_transfer",
+    )
+    services.confirm_bank_transfer(result.payment, actor=operator, bank_reference="B")
+    order = result.orders[0]
+    services.pack_order(order, {}, actor=seller)
+    services.advance_order(order, OrderStatus.SHIPPED, actor=seller)
+    services.advance_order(order, OrderStatus.DELIVERED, actor=operator)
+    Order.objects.filter(pk=order.pk).update(
+        delivered_at=timezone.now() - dt.timedelta(days=days_ago)
+    )
+    return Order.objects.get(pk=order.pk)
+
+
+def test_orders_delivered_a_week_ago_are_paid_out_once(shop, chengdu_address):
+    due = delivered_order(shop, chengdu_address, "LT-ZC-500", 2, days_ago=8)
+    not_yet = delivered_order(shop, chengdu_address, "LT-ZC-500", 1, days_ago=6)
+
+    run = settle_sellers(shop.demo.county, actor=shop.demo.user("operator"))
+
+    assert len(run.payouts) == 1
+    payout = run.payouts[0]
+    assert payout.amount_fen == due.items_fen - due.commission_fen == 9600 - 576
+    assert Order.objects.get(pk=due.pk).payout == payout
+    assert Order.objects.get(pk=not_yet.pk).payout is None
+    totals = balances(shop.demo.county)
+    assert totals[f"Liabilities:SellerPayable:S{due.seller_id}"] == -(
+        not_yet.items_fen - not_yet.commission_fen
+    )
+    assert verify_ledger(shop.demo.county) == []
+    assert settle_sellers(shop.demo.county, actor=None).payouts == []
+    assert Payout.objects.count() == 1
+
+
+def test_only_operators_run_settlement(shop, chengdu_address):
+    delivered_order(shop, chengdu_address, "LT-ZC-500", 1, days_ago=9)
+
+    with pytest.raises(PermissionDenied):
+        settle_sellers(shop.demo.county, actor=shop.demo.user("seller"))
+
+    assert Payout.objects.count() == 0
+
+
+def test_statement_adds_up(shop, chengdu_address):
+    order = delivered_order(shop, chengdu_address, "LT-ZC-500", 3, days_ago=10)
+    settle_sellers(shop.demo.county, actor=None)
+    today = timezone.localdate()
+
+    statement = seller_statement(
+        shop.demo.county, order.seller_id, start=today - dt.timedelta(days=30), end=today
+    )
+
+    assert statement["goods_fen"] == 14400
+    assert statement["commission_fen"] == 864
+    assert statement["earned_fen"] == statement["paid_out_fen"] == 14400 - 864
+
+
+def test_statement_page_and_settlement_page(shop, chengdu_address, client_as):
+    order = delivered_order(shop, chengdu_address, "LT-ZC-500", 1, days_ago=10)
+    operator = client_as(shop.demo.user("operator"))
+
+    assert operator.get("/orders/settlements/").status_code == 200
+    response = operator.post("/orders/settlements/")
+    assert response.status_code == 302
+    assert Payout.objects.count() == 1
+    page = client_as(shop.demo.user("seller")).get(f"/orders/statements/{order.seller_id}/")
+    assert page.status_code == 200
+    assert "¥45.12" in page.content.decode()
+    assert (
+        client_as(shop.demo.user("coop_manager"))
+        .get(f"/orders/statements/{order.seller_id}/")
+        .status_code
+        == 404
+    )
+    assert client_as(shop.demo.user("seller")).get("/orders/settlements/").status_code == 403
