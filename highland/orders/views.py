@@ -474,11 +474,10 @@ def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
 def may_see_seller_money(user: User, seller: Seller) -> bool:
     if allowed(user, "orders.run_settlement", seller.county) or seller.represented_by_id == user.pk:
         return True
-    return (
-        bool(seller.organisation_id)
-        and user.memberships.filter(
-            organisation_id=seller.organisation_id,
-            active=True,
-            role__in=[Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT],
-        ).exists()
-    )
+    if seller.organisation is None:
+        return False
+    return user.memberships.filter(
+        organisation=seller.organisation,
+        active=True,
+        role__in=[Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT],
+    ).exists()
