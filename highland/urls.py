@@ -23,6 +23,7 @@ urlpatterns = [
     path("network/", include("highland.network.urls")),
     path("shop/", include("highland.catalog.urls")),
     path("orders/", include("highland.orders.urls")),
+    path("payments/", include("highland.payments.urls")),
     path("ledger/", include("highland.ledger.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

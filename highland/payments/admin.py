@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from highland.payments.models import GatewayNotification, Payment, Refund
+from highland.payments.models import CashReconciliation, GatewayNotification, Payment, Refund
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -46,3 +46,16 @@ class RefundAdmin(ReadOnly):
 class GatewayNotificationAdmin(ReadOnly):
     list_display = ("received_at", "notify_id", "event", "signature_valid", "outcome", "payment")
     list_filter = ("signature_valid", "outcome", "event")
+
+
+@admin.register(CashReconciliation)
+class CashReconciliationAdmin(ReadOnly):
+    list_display = (
+        "business_date",
+        "point",
+        "counted_by",
+        "expected_fen",
+        "counted_fen",
+        "handed_over_fen",
+    )
+    list_filter = ("county", "business_date")

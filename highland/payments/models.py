@@ -111,3 +111,45 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+class CashReconciliation(models.Model):
+    """An agent's end-of-day count of the cash held at their point, and what was handed over."""
+
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="cash_reconciliations"
+    )
+    point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="cash_reconciliations"
+    )
+    counted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="cash_counts")
+    business_date = models.DateField(_("business day"))
+    expected_fen = models.BigIntegerField(_("expected (fen)"))
+    counted_fen = models.BigIntegerField(_("counted (fen)"))
+    handed_over_fen = models.BigIntegerField(_("handed over (fen)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cash reconciliation")
+        verbose_name_plural = _("cash reconciliations")
+        ordering = ["-business_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(counted_fen__gte=0), name="cash_counted_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(handed_over_fen__gte=0) & Q(handed_over_fen__lte=F("counted_fen")),
+                name="cash_handed_over_within_counted",
+            ),
+            models.UniqueConstraint(
+                fields=["point", "business_date"], name="one_cash_count_per_point_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.point.code} {self.business_date}"
+
+    @property
+    def difference_fen(self) -> int:
+        return self.counted_fen - self.expected_fen

@@ -22,8 +22,17 @@ def chrome(request: HttpRequest) -> dict[str, Any]:
     if allowed(user, "network.view_point", county):
         menu.append((reverse("network:point-list"), _("Service network")))
         menu.append((reverse("network:map"), _("Map")))
+    menu.append((reverse("catalog:storefront"), _("Shop")))
+    menu.append((reverse("orders:order-list"), _("Orders")))
     if Role.STATION_AGENT in roles:
         menu.append((reverse("network:desk"), _("My desk")))
+        menu.append((reverse("orders:assisted"), _("Order for a villager")))
+    if roles & {Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.STATION_AGENT}:
+        menu.append((reverse("catalog:my-products"), _("My products")))
+    if allowed(user, "orders.run_settlement", county):
+        menu.append((reverse("orders:settlements"), _("Settlements")))
+    if allowed(user, "ledger.view_ledger", county):
+        menu.append((reverse("ledger:overview"), _("Ledger")))
     if allowed(user, "core.view_audit", county):
         menu.append((reverse("audit-list"), _("Audit")))
     if allowed(user, "core.manage_api_tokens", county):

@@ -1,0 +1,109 @@
+"""End-of-day cash at a service point: count, post any difference, hand over to the bank."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from highland.core import audit
+from highland.core.errors import ValidationFailed
+from highland.core.models import User
+from highland.core.permissions import require
+from highland.ledger.selectors import balance
+from highland.ledger.services import post_entry
+from highland.network.models import ServicePoint
+from highland.payments.models import CashReconciliation
+from highland.payments.services import cash_account
+
+SHORTAGE_ACCOUNT = "Expenses:CashShortage"
+OVERAGE_ACCOUNT = "Income:CashOverage"
+BANK_ACCOUNT = "Assets:Bank"
+
+
+def expected_cash(point: ServicePoint) -> int:
+    """What the ledger says the point holds: cash collected − refunded − handed over."""
+    return balance(point.county, cash_account(point))
+
+
+@transaction.atomic
+def reconcile_cash(
+    point: ServicePoint,
+    *,
+    actor: User,
+    counted_fen: int,
+    handed_over_fen: int,
+    note: str = "",
+    business_date: dt.date | None = None,
+) -> CashReconciliation:
+    """Record the day's count. A difference is posted as shortage or overage (with a note
+    required), then the handed-over cash moves from the point to the bank."""
+    require(actor, "payments.reconcile_cash", point)
+    errors: dict[str, list[str]] = {}
+    if counted_fen < 0:
+        errors["counted_fen"] = [_("The count cannot be negative.")]
+    if handed_over_fen < 0 or handed_over_fen > max(counted_fen, 0):
+        errors["handed_over_fen"] = [_("Hand over at most what was counted.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the cash count."), errors=errors)
+    expected = expected_cash(point)
+    difference = counted_fen - expected
+    if difference and not note.strip():
+        raise ValidationFailed(_("The count differs from what is expected: say why."), field="note")
+    try:
+        with transaction.atomic():
+            record = CashReconciliation.objects.create(
+                county=point.county,
+                point=point,
+                counted_by=actor,
+                business_date=business_date or timezone.localdate(),
+                expected_fen=expected,
+                counted_fen=counted_fen,
+                handed_over_fen=handed_over_fen,
+                note=note.strip()[:200],
+            )
+    except IntegrityError as error:
+        raise ValidationFailed(
+            _("This point's cash was already counted today."), code="already_counted"
+        ) from error
+    cash = cash_account(point)
+    if difference < 0:
+        post_entry(
+            point.county,
+            kind="payments.cash.shortage",
+            description=f"Cash short at {point.code}",
+            lines=[(SHORTAGE_ACCOUNT, -difference), (cash, difference)],
+            actor=actor,
+            reference=record,
+        )
+    elif difference > 0:
+        post_entry(
+            point.county,
+            kind="payments.cash.overage",
+            description=f"Cash over at {point.code}",
+            lines=[(cash, difference), (OVERAGE_ACCOUNT, -difference)],
+            actor=actor,
+            reference=record,
+        )
+    if handed_over_fen:
+        post_entry(
+            point.county,
+            kind="payments.cash.handed_over",
+            description=f"Cash from {point.code} paid into the bank",
+            lines=[(BANK_ACCOUNT, handed_over_fen), (cash, -handed_over_fen)],
+            actor=actor,
+            reference=record,
+        )
+    audit.record(
+        actor,
+        "payments.cash.reconciled",
+        record,
+        {
+            "expected_fen": expected,
+            "counted_fen": counted_fen,
+            "handed_over_fen": handed_over_fen,
+        },
+    )
+    return record

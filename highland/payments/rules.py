@@ -1,0 +1,17 @@
+"""Who may count a point's cash (loaded by rules' autodiscovery)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from highland.core.permissions import add_rule, is_centre_operator
+
+
+@rules.predicate
+def serves_at_point(user: Any, point: Any) -> bool:
+    return bool(point is not None and point.agents.filter(pk=user.pk).exists())
+
+
+add_rule("payments.reconcile_cash", serves_at_point | is_centre_operator)

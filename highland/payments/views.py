@@ -1,0 +1,57 @@
+"""The end-of-day cash page of a service point."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from highland.core.errors import DomainError
+from highland.core.models import User
+from highland.core.permissions import require
+from highland.network.access import access_point
+from highland.payments.cash import expected_cash, reconcile_cash
+from highland.payments.forms import CashCountForm
+from highland.web.http import domain_errors_as_pages
+
+
+@login_required
+@domain_errors_as_pages
+def cash_page(request: HttpRequest, point_id: int) -> HttpResponse:
+    assert isinstance(request.user, User)
+    user = request.user
+    point = access_point(user, point_id)
+    require(user, "payments.reconcile_cash", point)
+    form = CashCountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reconcile_cash(
+                point,
+                actor=user,
+                counted_fen=form.cleaned_data["counted"],
+                handed_over_fen=form.cleaned_data["handed_over"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            for field, field_messages in error.errors.items():
+                target = {"counted_fen": "counted", "handed_over_fen": "handed_over"}.get(
+                    field, field
+                )
+                form.add_error(target if target in form.fields else None, field_messages)
+            if not error.errors:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The day's cash is recorded."))
+            return redirect("payments:cash", point.pk)
+    return render(
+        request,
+        "payments/cash.html",
+        {
+            "point": point,
+            "form": form,
+            "expected_fen": expected_cash(point),
+            "history": point.cash_reconciliations.select_related("counted_by")[:30],
+        },
+    )
