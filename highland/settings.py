@@ -203,6 +203,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "settle-sellers": {"task": "orders.settle_sellers", "schedule": 24 * 60 * 60.0},
+    "reconcile-gateway-payments": {"task": "orders.reconcile_gateway_payments", "schedule": 300.0},
 }
 
 if REDIS_URL:
@@ -246,3 +247,7 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 
 # API tokens for station devices: only a hash is stored.
 API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret
+
+# Benchmark-only pages (the bare baseline page at /_bench/bare/); `make bench` turns
+# them on for its own server. Off everywhere else.
+BENCH_ENDPOINTS = env_bool("HIGHLAND_BENCH_ENDPOINTS", False)

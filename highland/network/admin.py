@@ -13,7 +13,7 @@ from highland.core.admin import ServiceRefusalsAsFormErrors
 from highland.core.errors import DomainError
 from highland.core.models import User
 from highland.network import services
-from highland.network.models import ServicePoint
+from highland.network.models import Resident, ServicePoint
 
 
 class ServicePointAdminForm(forms.ModelForm):
@@ -101,3 +101,19 @@ class ServicePointAdmin(ServiceRefusalsAsFormErrors):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # No related rows are edited here: agents and hours have their own services.
         pass
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ("person", "point", "household", "registered_by", "created_at")
+    list_filter = ("county", "point")
+    search_fields = ("person__display_name", "household")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # agents register villagers at their desk (network.services.register_villager)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -151,3 +151,9 @@ class AgentForm(forms.Form):
     def __init__(self, *args: Any, agents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = agents  # type: ignore[attr-defined]
+
+
+class VillagerForm(forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=120)
+    phone = forms.CharField(label=_("Mobile phone (optional)"), max_length=11, required=False)
+    household = forms.CharField(label=_("Household"), max_length=80, required=False)

@@ -169,3 +169,25 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Resident(models.Model):
+    """A villager registered at their village point, usually by its agent; they may have
+    no phone and no login, and agents buy and sell on their behalf."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="residents")
+    person = models.OneToOneField(User, on_delete=models.PROTECT, related_name="residence")
+    point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="residents")
+    household = models.CharField(_("household"), max_length=80, blank=True)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="residents_registered"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["point", "person__display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.point.code}"

@@ -22,3 +22,15 @@ add_rule("network.view_point", is_county_member)
 add_rule("network.add_point", is_centre_operator)
 add_rule("network.manage_point", is_centre_operator)
 add_rule("network.change_point", is_centre_operator | is_agent_of_point)
+
+
+@rules.predicate
+def is_agent_of_point_or_its_station(user: Any, point: Any) -> bool:
+    """Agents of the point, or of the township station it belongs to."""
+    if point is None or not getattr(point, "pk", None):
+        return False
+    station_ids = [point.pk] + ([point.parent_id] if point.parent_id else [])
+    return bool(user.service_points.filter(pk__in=station_ids).exists())
+
+
+add_rule("network.register_villager", is_centre_operator | is_agent_of_point_or_its_station)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from highland.core import audit
 from highland.core.errors import ValidationFailed
-from highland.core.models import County, Organisation, Role, User
+from highland.core.models import County, Membership, Organisation, Role, User
 from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import (
     ALTITUDE_RANGE_M,
@@ -23,6 +25,7 @@ from highland.network.models import (
     PARENT_TIER,
     Connectivity,
     OpeningHours,
+    Resident,
     Service,
     ServicePoint,
     Tier,
@@ -385,3 +388,50 @@ def remove_agent(point: ServicePoint, agent: User, *, actor: User) -> ServicePoi
     point.agents.remove(agent)
     audit.record(actor, "network.point.agent_removed", point, {"agent": agent.pk})
     return point
+
+
+@transaction.atomic
+def register_villager(
+    point: ServicePoint, *, actor: User, display_name: str, phone: str = "", household: str = ""
+) -> Resident:
+    """Register a villager at their point so an agent can order and sell for them.
+
+    The person gets no usable password: the agent acts for them, and the audit trail
+    shows it. A phone is optional; when given it must be a mainland mobile number.
+    """
+    require(actor, "network.register_villager", point)
+    errors: dict[str, list[str]] = {}
+    if not display_name.strip():
+        errors["display_name"] = [_("Enter the villager's name.")]
+    if phone and not re.fullmatch(r"1[3-9]\d{9}", phone.strip()):
+        errors["phone"] = [
+            _("Enter a mainland China mobile number: 11 digits starting with 13–19.")
+        ]
+    if point.tier == Tier.COUNTY_CENTRE or not point.active:
+        errors["point"] = [_("Villagers are registered at an active station or village point.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the villager's details."), errors=errors)
+    person = User(
+        county=point.county,
+        username=f"v{point.county.code}-{secrets.token_hex(4)}",
+        display_name=display_name.strip(),
+        phone=phone.strip(),
+    )
+    person.set_unusable_password()
+    person.save()
+    Membership.objects.create(county=point.county, user=person, role=Role.BUYER)
+    resident = Resident.objects.create(
+        county=point.county,
+        person=person,
+        point=point,
+        household=household.strip()[:80],
+        registered_by=actor,
+    )
+    audit.record(
+        actor,
+        "network.villager.registered",
+        resident,
+        {"point": point.code, "has_phone": bool(phone)},
+        on_behalf_of=person,
+    )
+    return resident

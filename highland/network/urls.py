@@ -18,6 +18,7 @@ urlpatterns = [
         )
         for action in views.POINT_ACTIONS
     ],
+    path("points/<int:point_id>/villagers/", views.point_villagers, name="point-villagers"),
     path("map/", views.county_map, name="map"),
     path("desk/", views.agent_desk, name="desk"),
 ]

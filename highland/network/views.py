@@ -28,6 +28,7 @@ from highland.network.forms import (
     PointConnectivityForm,
     PointDetailsForm,
     PointFilterForm,
+    VillagerForm,
 )
 from highland.network.models import PARENT_TIER, ServicePoint, Tier
 from highland.network.svgmap import render_county_map
@@ -267,3 +268,25 @@ def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpRespon
 def point_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
     """The one-button actions on a point's page: move, (de/re)activate, agents."""
     return _post_action(request, point_id, action)
+
+
+@login_required
+@domain_errors_as_pages
+def point_villagers(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The villagers registered at a point, and the form an agent registers one with."""
+    user = _person(request)
+    point = access_point(user, point_id)
+    require(user, "network.register_villager", point)
+    form = VillagerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.register_villager(point, actor=user, **form.cleaned_data)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": resident.person})
+            return redirect("network:point-villagers", point.pk)
+    residents = point.residents.select_related("person").order_by("person__display_name")
+    return render(
+        request, "network/villagers.html", {"point": point, "form": form, "residents": residents}
+    )

@@ -760,3 +760,42 @@ def record_pickup(order: Order, *, agent: User, pickup_code: str) -> Order:
     order.save(update_fields=[*fields, "picked_up_at"])
     audit.record(agent, "orders.order.picked_up", order, {}, on_behalf_of=order.buyer)
     return order
+
+
+def reconcile_gateway_payments(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Ask the gateway about online payments still pending after `older_than`: a payment the
+    gateway has as paid, whose notification never reached us, is settled now. Returns how
+    many were settled. Scheduled every few minutes; safe to run any time (settling is
+    idempotent)."""
+    from highland.payments.gateway import ChargeStatus, GatewayError
+
+    cutoff = timezone.now() - older_than
+    settled = 0
+    pending = Payment.objects.filter(
+        method=PaymentMethod.GATEWAY, status=PaymentStatus.PENDING, created_at__lt=cutoff
+    ).order_by("pk")
+    client = payment_services.gateway_client()
+    for payment in pending:
+        try:
+            state = client.query_charge(payment.out_trade_no)
+        except GatewayError as error:
+            if error.status == 404:
+                continue  # the buyer never opened the pay page
+            raise
+        if state.status in (
+            ChargeStatus.PAID,
+            ChargeStatus.PARTIALLY_REFUNDED,
+            ChargeStatus.REFUNDED,
+        ):
+            with transaction.atomic():
+                if settle_gateway_payment(
+                    payment, gateway_trade_no=state.gateway_trade_no, amount_fen=state.amount_fen
+                ):
+                    audit.record(
+                        None,
+                        "orders.payment.reconciled",
+                        payment,
+                        {"gateway_trade_no": state.gateway_trade_no},
+                    )
+                    settled += 1
+    return settled

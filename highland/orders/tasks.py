@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from highland.orders import services
+from highland.orders import aftersales, services
 
 
 @shared_task(name="orders.expire_reservations")
@@ -20,3 +20,24 @@ def settle_sellers_daily() -> int:
     from highland.orders.settlement import settle_sellers
 
     return sum(len(settle_sellers(county, actor=None).payouts) for county in County.objects.all())
+
+
+@shared_task(name="orders.escalate_aftersales")
+def escalate_aftersales() -> int:
+    """Hand after-sale requests the seller left unanswered for 48 hours to the service
+    centre. Meant to run every 15 minutes."""
+    return aftersales.escalate_overdue_aftersales()
+
+
+@shared_task(name="orders.reconcile_gateway_payments")
+def reconcile_gateway_payments() -> int:
+    """Settle online payments whose notification was lost (scheduled every 5 minutes)."""
+    return services.reconcile_gateway_payments()
+
+
+@shared_task(name="orders.close_group_buys")
+def close_group_buys() -> int:
+    """Close the group buys whose cut-off passed (scheduled every 5 minutes)."""
+    from highland.orders.groupbuys import close_due_group_buys
+
+    return close_due_group_buys()

@@ -6,24 +6,28 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from highland.catalog.models import Seller, Sku
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
-from highland.core.errors import DomainError, NotFound, ValidationFailed
+from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from highland.core.models import County, Role, User
+from highland.core.money import YuanField
 from highland.core.permissions import allowed, require
 from highland.network.models import Service, ServicePoint, Tier
+from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
-from highland.orders import services, settlement
 from highland.orders.access import access_order, access_payment
 from highland.orders.forms import (
     AssistedOrderForm,
@@ -33,7 +37,16 @@ from highland.orders.forms import (
     ReasonForm,
     TransferForm,
 )
-from highland.orders.models import Delivery, OrderStatus, Payout
+from highland.orders.models import (
+    AfterSaleKind,
+    AfterSaleReason,
+    AfterSaleStatus,
+    Delivery,
+    GroupBuyOrder,
+    GroupBuyStatus,
+    OrderStatus,
+    Payout,
+)
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
 from highland.web.http import domain_errors_as_pages
@@ -312,6 +325,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "can_deliver": allowed(user, "orders.deliver_order", order),
             "reason_form": ReasonForm(),
             "pickup_form": PickupForm(),
+            "aftersales": list(aftersales.aftersales_of_order(order)),
+            "can_request_aftersale": allowed(user, "orders.open_aftersale", order)
+            and aftersales.eligible_for_aftersale(order),
         },
     )
 
@@ -367,6 +383,21 @@ ORDER_ACTIONS = ("cancel", "pack", "ship", "deliver", "complete", "pickup")
 # --- assisted ordering at a station desk ------------------------------------------------------
 
 
+def villagers_served_by(agent: User, county: County) -> Any:
+    """Villagers registered at the agent's points (or their villages), and cooperative members."""
+    points = agent.service_points.filter(county=county)
+    return (
+        User.objects.filter(county=county)
+        .filter(
+            Q(residence__point__in=points)
+            | Q(residence__point__parent__in=points)
+            | Q(memberships__role=Role.MEMBER, memberships__active=True)
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
 @login_required
 @domain_errors_as_pages
 def assisted_order(request: HttpRequest) -> HttpResponse:
@@ -374,13 +405,7 @@ def assisted_order(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "orders.place_for_villager", county)
-    villagers = (
-        User.objects.filter(
-            county=county, memberships__role__in=[Role.MEMBER, Role.BUYER], memberships__active=True
-        )
-        .distinct()
-        .order_by("username")
-    )
+    villagers = villagers_served_by(user, county)
     points = pickup_points(county).filter(agents=user) or pickup_points(county)
     form = AssistedOrderForm(
         request.POST or None,
@@ -481,3 +506,627 @@ def may_see_seller_money(user: User, seller: Seller) -> bool:
         active=True,
         role__in=[Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT],
     ).exists()
+
+
+# --- after-sales -------------------------------------------------------------------------------
+
+
+class AfterSaleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What do you ask for?"),
+        choices=AfterSaleKind.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("What is wrong?"), choices=AfterSaleReason.choices
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What happened"),
+        max_length=aftersales.MAX_DESCRIPTION,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # The service refuses zero, negatives and too much, with one set of messages.
+    amount_fen = YuanField(label=gettext_lazy("Amount to refund (yuan)"), min_fen=None)
+
+
+class EvidencePhotoForm(forms.Form):
+    # A plain file field: the service checks size and type.
+    photo = forms.FileField(label=gettext_lazy("Photo (JPEG, PNG or WebP, at most 8 MB)"))
+
+
+@login_required
+@domain_errors_as_pages
+def aftersale_create(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The request form, reached from the order page."""
+    user = _person(request)
+    order = access_order(user, order_id)
+    require(user, "orders.open_aftersale", order)
+    left = aftersales.refundable_fen(order)
+    form = AfterSaleForm(
+        request.POST or None,
+        initial={"kind": AfterSaleKind.REFUND_ONLY, "amount_fen": max(left, 0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            aftersale = aftersales.open_aftersale(
+                order,
+                actor=user,
+                kind=data["kind"],
+                reason=data["reason"],
+                description=data["description"],
+                amount_fen=data["amount_fen"],
+            )
+        except DomainError as error:
+            if error.status_code in (403, 404):
+                raise
+            _form_error(form, error)
+        else:
+            messages.success(
+                request, _("Your request is with the seller. Add photos of the problem below.")
+            )
+            return redirect("orders:aftersale-detail", aftersale.pk)
+    problem = aftersales.aftersale_window_problem(order, timezone.now())
+    return render(
+        request,
+        "orders/aftersales/create.html",
+        {
+            "order": order,
+            "form": form,
+            "refundable_fen": left,
+            "problem": problem.message if problem else "",
+        },
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def aftersale_detail(request: HttpRequest, aftersale_id: int) -> HttpResponse:
+    """A request, its evidence, and the buttons for whoever may act on it now."""
+    user = _person(request)
+    aftersale = aftersales.access_aftersale(user, aftersale_id)
+    photos = list(aftersale.photos.all())
+    waiting = aftersale.status in aftersales.PHOTO_STATUSES
+    return render(
+        request,
+        "orders/aftersales/detail.html",
+        {
+            "aftersale": aftersale,
+            "order": aftersale.order,
+            "photos": photos,
+            "can_decide": waiting and allowed(user, "orders.decide_aftersale", aftersale),
+            "can_receive": aftersale.status == AfterSaleStatus.AWAITING_RETURN
+            and allowed(user, "orders.receive_return", aftersale),
+            "can_add_photo": waiting
+            and len(photos) < aftersales.MAX_PHOTOS
+            and allowed(user, "orders.add_aftersale_photo", aftersale),
+            "reason_form": ReasonForm(),
+            "photo_form": EvidencePhotoForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def aftersale_action(request: HttpRequest, aftersale_id: int, action: str) -> HttpResponse:
+    user = _person(request)
+    aftersale = aftersales.access_aftersale(user, aftersale_id)
+    try:
+        if action == "accept":
+            aftersales.accept_aftersale(aftersale, actor=user)
+        elif action == "reject":
+            aftersales.reject_aftersale(
+                aftersale, actor=user, reason=request.POST.get("reason", "")
+            )
+        elif action == "received":
+            aftersales.receive_return(aftersale, actor=user)
+        else:
+            form = EvidencePhotoForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationFailed(_("Choose a photo to upload."), field="photo")
+            aftersales.add_aftersale_photo(aftersale, form.cleaned_data["photo"], actor=user)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("orders:aftersale-detail", aftersale.pk)
+
+
+AFTERSALE_ACTIONS = ("accept", "reject", "received", "photos")
+
+
+@require_GET
+@login_required
+@domain_errors_as_pages
+def aftersale_photo(request: HttpRequest, aftersale_id: int, photo_id: int) -> HttpResponse:
+    """An evidence photo, only for those who may see the request."""
+    aftersale = aftersales.access_aftersale(_person(request), aftersale_id)
+    photo = aftersale.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    # Thumbnails are a few dozen kilobytes: read whole, no streaming needed.
+    with photo.thumbnail.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@domain_errors_as_pages
+def escalated_aftersale_list(request: HttpRequest) -> HttpResponse:
+    """The service centre's queue: requests sellers left unanswered, oldest first."""
+    user = _person(request)
+    county = home_county(user)
+    require(user, "orders.review_escalated_aftersales", county)
+    return render(
+        request,
+        "orders/aftersales/escalated.html",
+        {"aftersales": aftersales.escalated_aftersales(county)[:200]},
+    )
+
+
+# --- group buys --------------------------------------------------------------------------------
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+GROUP_BUY_ACTIONS = ("open", "close", "order", "cancel")
+
+
+class GroupBuyForm(forms.Form):
+    station = forms.ModelChoiceField(
+        label=gettext_lazy("Station"), queryset=ServicePoint.objects.none()
+    )
+    title_zh = forms.CharField(label=gettext_lazy("Title (Chinese)"), max_length=120)
+    title_bo = forms.CharField(
+        label=gettext_lazy("Title (Tibetan)"), max_length=200, required=False
+    )
+    title_en = forms.CharField(
+        label=gettext_lazy("Title (English)"), max_length=120, required=False
+    )
+    opens_at = forms.DateTimeField(label=gettext_lazy("Opens at"), widget=DATETIME_INPUT)
+    closes_at = forms.DateTimeField(label=gettext_lazy("Cut-off"), widget=DATETIME_INPUT)
+    collect_by = forms.DateTimeField(
+        label=gettext_lazy("Unpaid orders are held until"), widget=DATETIME_INPUT
+    )
+    pay_on_pickup = forms.BooleanField(
+        label=gettext_lazy("Villagers may pay in cash when they collect"), required=False
+    )
+    points = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Village points served"),
+        queryset=ServicePoint.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=gettext_lazy("None ticked: every active village point of the station."),
+    )
+
+    def __init__(
+        self, *args: Any, stations: list[ServicePoint] | None, points: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if stations is None:
+            del self.fields["station"]
+        else:
+            self.fields["station"].queryset = ServicePoint.objects.filter(  # type: ignore[attr-defined]
+                pk__in=[station.pk for station in stations]
+            )
+        self.fields["points"].queryset = points  # type: ignore[attr-defined]
+
+
+class GroupBuyItemForm(forms.Form):
+    sku_code = forms.CharField(label=gettext_lazy("Product code"), max_length=40, required=False)
+    group_price = YuanField(label=gettext_lazy("Group price (yuan)"), required=False)
+    min_quantity = forms.IntegerField(
+        label=gettext_lazy("Minimum total"), min_value=1, required=False
+    )
+
+
+GroupBuyItemFormSet = forms.formset_factory(GroupBuyItemForm, extra=4, max_num=groupbuys.MAX_ITEMS)
+
+
+def _group_buy_terms(
+    county: County, form: GroupBuyForm, items: Any
+) -> groupbuys.GroupBuyTerms | None:
+    """The terms from valid forms, or None after marking unknown product codes."""
+    data = form.cleaned_data
+    terms: list[groupbuys.ItemTerms] = []
+    for row in items:
+        code = (row.cleaned_data.get("sku_code") or "").strip().upper()
+        if not code:
+            continue
+        sku = Sku.objects.filter(county=county, code=code).first()
+        if sku is None:
+            row.add_error("sku_code", _("No product has this code."))
+            continue
+        terms.append(
+            groupbuys.ItemTerms(
+                sku.pk, row.cleaned_data.get("group_price"), row.cleaned_data.get("min_quantity")
+            )
+        )
+    if any(row.errors for row in items):
+        return None
+    points = data["points"]
+    return groupbuys.GroupBuyTerms(
+        title_zh=data["title_zh"],
+        title_bo=data["title_bo"],
+        title_en=data["title_en"],
+        opens_at=data["opens_at"],
+        closes_at=data["closes_at"],
+        collect_by=data["collect_by"],
+        pay_on_pickup=data["pay_on_pickup"],
+        point_ids=[point.pk for point in points] if points else None,
+        items=terms,
+    )
+
+
+def _organised_stations(user: User, county: County) -> list[ServicePoint]:
+    stations = ServicePoint.objects.filter(
+        county=county, tier=Tier.TOWNSHIP_STATION, active=True
+    ).order_by("code")
+    return [station for station in stations if allowed(user, "orders.organise_group_buy", station)]
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_list(request: HttpRequest) -> HttpResponse:
+    """The group buys a person organises, serves, supplies or joined."""
+    user = _person(request)
+    county = home_county(user)
+    return render(
+        request,
+        "orders/groupbuys/list.html",
+        {
+            "group_buys": groupbuys.group_buys_visible_to(user)[:100],
+            "can_create": allowed(user, "orders.run_settlement", county)
+            or user.service_points.filter(tier=Tier.TOWNSHIP_STATION).exists(),
+        },
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_create(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    county = home_county(user)
+    stations = _organised_stations(user, county)
+    if not stations:
+        raise PermissionDenied(_("You are not allowed to do this."))
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = GroupBuyForm(
+        request.POST or None,
+        stations=stations,
+        points=ServicePoint.objects.filter(
+            parent__in=stations, tier=Tier.VILLAGE_POINT, active=True
+        ).order_by("code"),
+        initial={
+            "station": stations[0] if len(stations) == 1 else None,
+            "opens_at": now,
+            "closes_at": now + dt.timedelta(days=3),
+            "collect_by": now + dt.timedelta(days=17),
+            "pay_on_pickup": True,
+        },
+    )
+    items = GroupBuyItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        terms = _group_buy_terms(county, form, items)
+        if terms is not None:
+            try:
+                group_buy = groupbuys.create_group_buy(
+                    form.cleaned_data["station"], terms, actor=user
+                )
+            except DomainError as error:
+                if error.status_code in (403, 404):
+                    raise
+                _form_error(form, error)
+            else:
+                messages.success(request, _("The group buy is drafted; open it when ready."))
+                return redirect("orders:group-buy-detail", group_buy.pk)
+    return render(request, "orders/groupbuys/form.html", {"form": form, "items": items})
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_edit(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    require(user, "orders.manage_group_buy", group_buy)
+    form = GroupBuyForm(
+        request.POST or None,
+        stations=None,
+        points=ServicePoint.objects.filter(
+            parent=group_buy.station, tier=Tier.VILLAGE_POINT, active=True
+        ).order_by("code"),
+        initial={
+            **{
+                name: getattr(group_buy, name)
+                for name in ("title_zh", "title_bo", "title_en", "pay_on_pickup")
+            },
+            **{
+                name: timezone.localtime(getattr(group_buy, name))
+                for name in ("opens_at", "closes_at", "collect_by")
+            },
+            "points": list(group_buy.points.all()),
+        },
+    )
+    items = GroupBuyItemFormSet(
+        request.POST or None,
+        prefix="items",
+        initial=[
+            {
+                "sku_code": item.sku.code,
+                "group_price": item.group_price_fen,
+                "min_quantity": item.min_quantity,
+            }
+            for item in group_buy.items.select_related("sku")
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        terms = _group_buy_terms(group_buy.county, form, items)
+        if terms is not None:
+            try:
+                groupbuys.update_group_buy(group_buy, terms, actor=user)
+            except DomainError as error:
+                if error.status_code in (403, 404):
+                    raise
+                _form_error(form, error)
+            else:
+                messages.success(request, _("The group buy is saved."))
+                return redirect("orders:group-buy-detail", group_buy.pk)
+    return render(
+        request,
+        "orders/groupbuys/form.html",
+        {"form": form, "items": items, "group_buy": group_buy},
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_detail(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    totals = groupbuys.item_totals(group_buy)
+    items = list(group_buy.items.select_related("sku__product"))
+    for item in items:
+        item.ordered = totals.get(item.sku_id, 0)  # type: ignore[attr-defined]
+    staff = allowed(user, "orders.view_group_buy_lists", group_buy)
+    links = GroupBuyOrder.objects.filter(group_buy=group_buy).select_related(
+        "order__buyer", "order__pickup_point"
+    )
+    if not staff:
+        links = links.filter(order__buyer=user)
+    return render(
+        request,
+        "orders/groupbuys/detail.html",
+        {
+            "group_buy": group_buy,
+            "items": items,
+            "points": group_buy.points.order_by("code"),
+            "links": links.order_by("order__pickup_point__code", "pk"),
+            "staff": staff,
+            "can_manage": allowed(user, "orders.manage_group_buy", group_buy),
+            "can_join": group_buy.status == GroupBuyStatus.OPEN
+            and any(
+                allowed(user, "orders.join_group_buy", point) for point in group_buy.points.all()
+            ),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def group_buy_action(request: HttpRequest, group_buy_id: int, action: str) -> HttpResponse:
+    """Open, close now, order from the suppliers, or cancel."""
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    try:
+        if action == "open":
+            groupbuys.open_group_buy(group_buy, actor=user)
+        elif action == "close":
+            result = groupbuys.close_group_buy(group_buy, actor=user)
+            if result.cancelled:
+                messages.warning(
+                    request,
+                    _("%(count)d order(s) could not go ahead and were cancelled.")
+                    % {"count": len(result.cancelled)},
+                )
+        elif action == "order":
+            groupbuys.order_from_suppliers(group_buy, actor=user)
+        else:
+            groupbuys.cancel_group_buy(group_buy, actor=user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("orders:group-buy-detail", group_buy.pk)
+
+
+class GroupBuyJoinForm(forms.Form):
+    villager = forms.ModelChoiceField(label=gettext_lazy("Villager"), queryset=User.objects.none())
+    point = forms.ModelChoiceField(
+        label=gettext_lazy("Village point"), queryset=ServicePoint.objects.none()
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, villagers: Any, points: Any, items: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["villager"].queryset = villagers  # type: ignore[attr-defined]
+        self.fields["point"].queryset = points  # type: ignore[attr-defined]
+        for item in items:
+            self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
+                label=f"{item.sku.product.name_zh} {item.sku.label_zh}",
+                min_value=0,
+                max_value=1_000_000,
+                required=False,
+            )
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_join(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    """An agent adds a villager's order: quantities of the window's items, cash at the point."""
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    points = [
+        point
+        for point in group_buy.points.order_by("code")
+        if allowed(user, "orders.join_group_buy", point)
+    ]
+    if not points:
+        raise PermissionDenied(_("You are not allowed to do this."))
+    items = list(group_buy.items.select_related("sku__product"))
+    form = GroupBuyJoinForm(
+        request.POST or None,
+        villagers=User.objects.filter(
+            county=group_buy.county,
+            memberships__role__in=[Role.MEMBER, Role.BUYER],
+            memberships__active=True,
+        )
+        .distinct()
+        .order_by("username"),
+        points=ServicePoint.objects.filter(pk__in=[point.pk for point in points]).order_by("code"),
+        items=items,
+        initial={"idempotency_key": secrets.token_urlsafe(16)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        lines = [
+            services.CheckoutLine(item.sku_id, data[f"quantity_{item.pk}"])
+            for item in items
+            if data.get(f"quantity_{item.pk}")
+        ]
+        try:
+            result = groupbuys.join_group_buy(
+                group_buy,
+                lines,
+                villager=data["villager"],
+                point=data["point"],
+                actor=user,
+                idempotency_key=data["idempotency_key"],
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The villager is in the group buy; give them the receipt."))
+            return redirect("orders:payment", result.payment.pk)
+    return render(
+        request,
+        "orders/groupbuys/join.html",
+        {"group_buy": group_buy, "form": form, "items": items},
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_purchases(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    """The consolidated purchase orders, one per supplier, printable."""
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    purchases = [
+        purchase
+        for purchase in group_buy.purchases.select_related(
+            "seller", "county", "group_buy__station"
+        ).prefetch_related("lines")
+        if allowed(user, "orders.view_consolidated_purchase", purchase)
+    ]
+    if not purchases:
+        require(user, "orders.view_group_buy_lists", group_buy)
+    return render(
+        request,
+        "orders/groupbuys/purchases.html",
+        {
+            "group_buy": group_buy,
+            "purchases": purchases,
+            "can_receive": group_buy.status == GroupBuyStatus.ORDERED
+            and allowed(user, "orders.manage_group_buy", group_buy),
+        },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def group_buy_receive(request: HttpRequest, purchase_id: int) -> HttpResponse:
+    user = _person(request)
+    purchase = groupbuys.access_purchase(user, purchase_id)
+    try:
+        groupbuys.receive_purchase(purchase, actor=user)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Delivery received; paid orders are ready for pickup."))
+    return redirect("orders:group-buy-purchases", purchase.group_buy_id)
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_pick_lists(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    """Per village point, which villager collects what, printable."""
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    require(user, "orders.view_group_buy_lists", group_buy)
+    return render(
+        request,
+        "orders/groupbuys/pick_lists.html",
+        {"group_buy": group_buy, "pick_lists": groupbuys.pick_lists(group_buy)},
+    )
+
+
+@login_required
+@domain_errors_as_pages
+def group_buy_pickup(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    """The agent's hand-out desk: orders at their points, each released by its code."""
+    user = _person(request)
+    group_buy = groupbuys.access_group_buy(user, group_buy_id)
+    points = [
+        point
+        for point in group_buy.points.order_by("code")
+        if allowed(user, "orders.collect_cash", point)
+    ]
+    if not points:
+        raise PermissionDenied(_("You are not allowed to do this."))
+    return render(
+        request,
+        "orders/groupbuys/pickup.html",
+        {
+            "group_buy": group_buy,
+            "pick_lists": groupbuys.pick_lists(group_buy, point_ids={point.pk for point in points}),
+            "arrived": set(
+                group_buy.purchases.filter(delivered_at__isnull=False).values_list(
+                    "seller_id", flat=True
+                )
+            ),
+            "pickup_form": PickupForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def group_buy_hand_over(request: HttpRequest, order_id: int) -> HttpResponse:
+    user = _person(request)
+    order = access_order(user, order_id)
+    link = GroupBuyOrder.objects.filter(order=order).first()
+    if link is None:
+        raise NotFound(_("No such group-buy order."))
+    try:
+        groupbuys.hand_over(order, agent=user, pickup_code=request.POST.get("pickup_code", ""))
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Order %(number)s handed over.") % {"number": order.number})
+    return redirect("orders:group-buy-pickup", link.group_buy_id)

@@ -98,3 +98,38 @@ def test_pay_online_then_replays_and_forgeries(
     payment = Payment.objects.get(pk=result.payment.pk)
     assert payment.status == PaymentStatus.REFUNDED
     assert payment.refunded_fen == payment.amount_fen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lost_notification_is_reconciled_by_query(
+    shop, chengdu_address, gateway_sandbox, gateway_pay
+):
+    import datetime as dt
+
+    buyer = shop.buyer()
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-ZC-500").pk, 1)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=chengdu_address,
+        payment_method="gateway",
+    )
+    # Our public address is wrong (nothing listens there), so every notification is lost.
+    with override_settings(
+        PAYMENT_GATEWAY_URL=gateway_sandbox.url,
+        PAYMENT_GATEWAY_MERCHANT="demo",
+        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
+        PUBLIC_BASE_URL="http://127.0.0.1:9",
+    ):
+        client = Client()
+        client.force_login(buyer)
+        pay_url = client.post(f"/api/v1/payments/{result.payment.pk}/pay-online").json()["pay_url"]
+        gateway_pay(pay_url.rstrip("/").rsplit("/", 1)[-1])
+        assert Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PENDING
+
+        settled = services.reconcile_gateway_payments(older_than=dt.timedelta(0))
+
+    assert settled == 1
+    assert Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PAID
+    assert services.reconcile_gateway_payments(older_than=dt.timedelta(0)) == 0
