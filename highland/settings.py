@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "settle-sellers": {"task": "orders.settle_sellers", "schedule": 24 * 60 * 60.0},
     "reconcile-gateway-payments": {"task": "orders.reconcile_gateway_payments", "schedule": 300.0},
+    "escalate-aftersales": {"task": "orders.escalate_aftersales", "schedule": 15 * 60.0},
 }
 
 if REDIS_URL:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -28,3 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    # The baseline for `make bench`: the whole middleware stack, a tiny template, no queries.
+    urlpatterns.append(path("_bench/bare/", web_views.bare_page, name="bench-bare"))

@@ -337,11 +337,12 @@ def _viewer(request: HttpRequest) -> User | None:
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
-def _shop_county(request: HttpRequest, code: str | None) -> County:
-    _viewer(request)
+def _shop_county(request: HttpRequest, code: str | None) -> tuple[County, User | None]:
+    """The shop's county for this request (selectors.storefront_county), and who asks."""
+    viewer = _viewer(request)
     county = selectors.storefront_county(request)
     if county is not None:
-        return county
+        return county, viewer
     if code:
         raise NotFound(_("No such county."), field="county")
     raise DomainError(
@@ -373,14 +374,14 @@ def _refetch(product_id: int) -> Product:
 
 @router.get("/categories", response={200: list[CategoryOut], **ERROR_RESPONSES}, auth=None)
 def list_categories(request: HttpRequest, filters: Query[CountyQuery]) -> list[dict[str, Any]]:
-    county = _shop_county(request, filters.county)
+    county, _anyone = _shop_county(request, filters.county)
     categories = selectors.county_categories(county).order_by("direction", "position", "code")
     return [category_out(category) for category in categories]
 
 
 @router.get("/products", response={200: SearchPageOut, **ERROR_RESPONSES}, auth=None)
 def list_products(request: HttpRequest, filters: Query[ProductQuery]) -> dict[str, Any]:
-    county = _shop_county(request, filters.county)
+    county, _anyone = _shop_county(request, filters.county)
     category = None
     if filters.category:
         category = selectors.category_by_code(county, filters.category)
@@ -411,9 +412,8 @@ def get_product(
     request: HttpRequest, product_id: int, filters: Query[CountyQuery]
 ) -> dict[str, Any]:
     """A product on sale; its managers also see it as a draft or suspended."""
-    county = _shop_county(request, filters.county)
+    county, viewer = _shop_county(request, filters.county)
     product = selectors.storefront_product(county, product_id)
-    viewer = _viewer(request)
     if product is None and viewer is not None:
         candidate = Product.objects.filter(pk=product_id, county=county).first()
         if candidate is not None and allowed(viewer, "catalog.manage_product", candidate):

@@ -27,7 +27,10 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH)
     category = forms.ChoiceField(label=_("Category"), required=False, choices=())
     origin = forms.ModelChoiceField(
-        label=_("Origin"), required=False, queryset=ServicePoint.objects.none()
+        label=_("Origin"),
+        required=False,
+        queryset=ServicePoint.objects.none(),
+        empty_label=_("Anywhere"),
     )
     min_price = YuanField(
         label=_("Lowest price (¥)"),

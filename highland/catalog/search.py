@@ -12,10 +12,10 @@ backends differ in how fast they find them and in how they rank them.
 - PostgreSQL: `search_text ILIKE '%word%'`, served by a GIN trigram index (`pg_trgm`,
   created by migration 0002 on PostgreSQL only), ranked by `word_similarity`.
 - SQLite 3.34 or newer: an FTS5 table with the trigram tokenizer (created by migration
-  0002 on SQLite only), which answers substring queries of three characters or more and
-  ranks by bm25, names weighted above category and origin. Words shorter than three
-  characters (most Chinese words are two) cannot use a trigram index and fall back to
-  LIKE on `search_text`.
+  0002 on SQLite only), which answers substring queries of three characters or more,
+  ranked by bm25 (names weigh above category and origin; the hits are sorted in Python,
+  see `_fts_ranks`). Words shorter than three characters (most Chinese words are two)
+  cannot use a trigram index and fall back to LIKE on `search_text`.
 - Any other database, or SQLite without the trigram tokenizer: LIKE on `search_text`.
 
 The FTS table is kept in step by `index_product`, which every service that writes a
@@ -101,6 +101,17 @@ def pinyin_forms(text: str) -> tuple[list[str], list[str]]:
     return full, initials
 
 
+def _plain(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, single spaces, no control characters.
+
+    Control characters go because neither database can search for them: PostgreSQL
+    refuses NUL in text and FTS5 ends a string at it.
+    """
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+    return " ".join(text.split())
+
+
 def _line(*parts: str) -> str:
     # " | " between parts, so that a query without "|" cannot match across two names.
     return " | ".join(part.strip() for part in parts if part and part.strip())
@@ -124,8 +135,9 @@ def build_search_text(product: Product) -> str:
             origin_parts += [getattr(point, f"{stem}_{suffix}") for suffix in ("zh", "bo", "en")]
         origin_parts += pinyin_forms(point.village_zh)[0][:1]
         origin_parts += pinyin_forms(point.township_zh)[0][:1]
-    text = "\n".join([names, _line(*category_parts), _line(*origin_parts)])
-    return unicodedata.normalize("NFKC", text).lower()
+    lines = [names, _line(*category_parts), _line(*origin_parts)]
+    # One line per part (the FTS columns split on them); no control characters inside.
+    return "\n".join(_plain(line) for line in lines)
 
 
 # --- keeping the index in step -------------------------------------------------------------
@@ -206,9 +218,11 @@ def rebuild_search_index(county: County | None = None, *, using: str = "default"
 
 
 def normalise_query(text: str) -> str:
-    """Full-width to half-width, lower case, single spaces, at most MAX_QUERY_LENGTH."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+    """Full-width to half-width, lower case, no control characters, single spaces.
+
+    At most MAX_QUERY_LENGTH characters.
+    """
+    return _plain(text)[:MAX_QUERY_LENGTH].strip()
 
 
 @dataclass(frozen=True)
@@ -259,6 +273,10 @@ def _fts_ids(match: str) -> RawSQL:
 
 def _matching(query: ParsedQuery, backend: str) -> Q:
     """The condition for 'every part of one alternative is in search_text'."""
+    if backend == "sqlite_fts":
+        whole = _fts_match_expression(query)
+        if whole is not None:
+            return Q(pk__in=_fts_ids(whole))
     condition = Q()
     for parts in query.alternatives:
         alternative = Q()
@@ -283,29 +301,46 @@ def _fts_match_expression(query: ParsedQuery) -> str | None:
     )
 
 
-def _backend_score(query: ParsedQuery, backend: str) -> tuple[Any, bool] | None:
-    """An expression to order by and whether higher is better; None if the backend has none."""
-    if backend == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-        from django.db.models.functions import Greatest
+def _postgres_similarity(query: ParsedQuery) -> Any:
+    """word_similarity of the query (and of its compact form) to search_text; higher is better."""
+    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.db.models.functions import Greatest
 
-        similarities = [TrigramWordSimilarity(" ".join(query.words), "search_text")]
-        if len(query.words) > 1:
-            similarities.append(TrigramWordSimilarity(query.compact, "search_text"))
-        score = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
-        return score, True
-    if backend == "sqlite_fts":
-        match = _fts_match_expression(query)
-        if match is None:
-            return None
-        # bm25 is lower for better matches; names weigh ten times the category and origin.
-        bm25 = RawSQL(  # noqa: S611 - constant names only; the query text is a parameter
-            f"SELECT bm25({SEARCH_TABLE}, 10.0, 1.0) FROM {SEARCH_TABLE} "  # noqa: S608
-            f"WHERE {SEARCH_TABLE} MATCH %s AND rowid = {Product._meta.db_table}.id",
+    similarities = [TrigramWordSimilarity(" ".join(query.words), "search_text")]
+    if len(query.words) > 1:
+        similarities.append(TrigramWordSimilarity(query.compact, "search_text"))
+    return similarities[0] if len(similarities) == 1 else Greatest(*similarities)
+
+
+def _fts_ranks(using: str, match: str) -> dict[int, float]:
+    """bm25 of every row that MATCHes, by product id (lower is better).
+
+    One query for all hits, ranked in Python afterwards: bm25() can only be read in the
+    query that ran the MATCH. Ordering by a correlated bm25 subquery ran the MATCH once per
+    product (measured about 1 s for 400 hits among 5,000 products), and joining the FTS
+    table let SQLite's planner run it once per product row too (several seconds).
+    Names weigh ten times the category and origin.
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, bm25({SEARCH_TABLE}, 10.0, 1.0) FROM {SEARCH_TABLE} "  # noqa: S608
+            f"WHERE {SEARCH_TABLE} MATCH %s",
             [match],
         )
-        return bm25, False
-    return None
+        return {int(rowid): float(score) for rowid, score in cursor.fetchall()}
+
+
+def _name_rank(query: ParsedQuery) -> Case:
+    """0 for products whose name contains the query as typed, else 1: they come first."""
+    whole = " ".join(query.words)
+    return Case(
+        When(
+            Q(name_zh__icontains=whole) | Q(name_en__icontains=whole) | Q(name_bo__icontains=whole),
+            then=Value(0),
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
 
 
 @dataclass(frozen=True)
@@ -386,8 +421,9 @@ def search_products(
 
     Price bounds and `in_stock` apply to one active SKU: a product matches if some SKU
     is in the price range (per 500 g for weight SKUs) and, if asked, in stock.
-    "relevance" without a query sorts newest first. Two queries: a count and the page
-    (plus one for the photos of the page's products).
+    Relevance puts products whose name contains the query first, then the backend's
+    score, then the newest; without a query it is newest first. Three queries (a count,
+    the page, its photos); four for relevance on SQLite FTS.
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
@@ -411,10 +447,17 @@ def search_products(
             skus = skus.filter(stock__gt=0)
         products = products.filter(Exists(skus))
 
+    fts_match = (
+        _fts_match_expression(parsed) if parsed is not None and backend == "sqlite_fts" else None
+    )
+    if sort == "relevance" and parsed is not None and fts_match is not None:
+        return _page_ranked_in_python(
+            products, parsed, fts_match, page=page, per_page=per_page, using=using
+        )
+
     total = products.count()
     pages = max(1, math.ceil(total / per_page))
     page = max(1, min(int(page), pages))
-
     listed = with_listing_data(products)
     ordering: list[Any]
     if sort == "price_asc":
@@ -422,32 +465,43 @@ def search_products(
     elif sort == "price_desc":
         ordering = [F("min_price_fen").desc(nulls_last=True), "-created_at", "-id"]
     elif sort == "relevance" and parsed is not None:
-        whole = " ".join(parsed.words)
-        listed = listed.annotate(
-            name_rank=Case(
-                When(
-                    Q(name_zh__icontains=whole)
-                    | Q(name_en__icontains=whole)
-                    | Q(name_bo__icontains=whole),
-                    then=Value(0),
-                ),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
+        listed = listed.annotate(name_rank=_name_rank(parsed))
         ordering = ["name_rank"]
-        score = _backend_score(parsed, backend)
-        if score is not None:
-            expression, higher_is_better = score
-            listed = listed.annotate(search_score=expression)
-            ordering.append(
-                F("search_score").desc(nulls_last=True)
-                if higher_is_better
-                else F("search_score").asc(nulls_last=True)
-            )
+        if backend == "postgresql":
+            listed = listed.annotate(search_score=_postgres_similarity(parsed))
+            ordering.append(F("search_score").desc())
         ordering += ["-created_at", "-id"]
     else:
         ordering = ["-created_at", "-id"]
     offset = (page - 1) * per_page
     results = list(listed.order_by(*ordering)[offset : offset + per_page]) if total else []
+    return SearchPage(results=results, total=total, page=page, pages=pages, per_page=per_page)
+
+
+def _page_ranked_in_python(
+    products: QuerySet[Product],
+    query: ParsedQuery,
+    match: str,
+    *,
+    page: int,
+    per_page: int,
+    using: str,
+) -> SearchPage:
+    """SQLite relevance: the hits' ids sorted by (name first, bm25, newest), then one page.
+
+    Four queries: the bm25 of the hits, the ids of the county's matching products, the
+    page's products and their photos. A county's hits are a few thousand ids at most.
+    """
+    ranks = _fts_ranks(using, match)
+    rows = list(
+        products.annotate(name_rank=_name_rank(query)).values_list("pk", "name_rank", "created_at")
+    )
+    rows.sort(key=lambda row: (row[1], ranks.get(row[0], 0.0), -row[2].timestamp(), -row[0]))
+    total = len(rows)
+    pages = max(1, math.ceil(total / per_page))
+    page = max(1, min(int(page), pages))
+    offset = (page - 1) * per_page
+    ids = [row[0] for row in rows[offset : offset + per_page]]
+    by_id = with_listing_data(Product.objects.using(using).filter(pk__in=ids)).in_bulk(ids)
+    results = [by_id[pk] for pk in ids if pk in by_id]
     return SearchPage(results=results, total=total, page=page, pages=pages, per_page=per_page)

@@ -9,6 +9,8 @@ inside its own (audited) transaction.
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
@@ -104,8 +106,17 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationFailed(_("Please correct the errors below."), errors=errors)
 
 
+def _printable(value: Any, *, multiline: bool = False) -> str:
+    """The text without control characters (PostgreSQL cannot store NUL), trimmed."""
+    kept = "\n\t" if multiline else ""
+    text = str(value or "").replace("\r\n", "\n")
+    return "".join(
+        char for char in text if char in kept or unicodedata.category(char) != "Cc"
+    ).strip()
+
+
 def _text(name: str, value: Any) -> str:
-    text = str(value or "").strip()
+    text = _printable(value)
     if name in REQUIRED_TEXT and not text:
         raise ValidationFailed(_("This field is required."), field=name)
     limit = TEXT_LIMITS.get(name)
@@ -359,12 +370,14 @@ def create_category(
     """Add a category; the commission is in basis points (500 = 5 %)."""
     require(actor, "catalog.manage_catalogue", county)
     errors: dict[str, list[str]] = {}
-    slug = str(code or "").strip().lower()
+    slug = _printable(code).lower()
     if not slug:
         errors["code"] = [_("This field is required.")]
+    elif not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
+        errors["code"] = [_("Use at most 40 lower-case letters, digits and hyphens.")]
     names: dict[str, str] = {}
     for field_name, value in (("name_zh", name_zh), ("name_bo", name_bo), ("name_en", name_en)):
-        text = str(value or "").strip()
+        text = _printable(value)
         if not text:
             errors.setdefault(field_name, []).append(_("This name is required."))
         names[field_name] = text
@@ -415,7 +428,7 @@ def update_category(category: Category, changes: dict[str, Any], *, actor: User)
     for name, value in changes.items():
         try:
             if name in ("name_zh", "name_bo", "name_en"):
-                text = str(value or "").strip()
+                text = _printable(value)
                 if not text:
                     raise ValidationFailed(_("This name is required."), field=name)
                 cleaned[name] = text
@@ -477,7 +490,7 @@ def _validated_product_fields(county: County, changes: dict[str, Any]) -> dict[s
             elif name in ("name_zh", "name_bo", "name_en"):
                 cleaned[name] = _text(name, value)
             elif name.startswith(("description_", "story_")) and name in PRODUCT_FIELDS:
-                cleaned[name] = str(value or "").strip()
+                cleaned[name] = _printable(value, multiline=True)
             elif name == "storage_class":
                 if value not in StorageClass.values:
                     raise ValidationFailed(_("Unknown storage class."), field=name)
@@ -640,7 +653,7 @@ class SkuDetails:
 def _validated_sku(details: SkuDetails) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {"active": bool(details.active)}
-    code = str(details.code or "").strip().upper()
+    code = _printable(details.code).upper()
     if not code:
         errors["code"] = [_("This field is required.")]
     elif len(code) > 40:
@@ -765,7 +778,7 @@ def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
         actor,
         "catalog.sku.stock_set",
         sku,
-        {"from": before, "to": level, "reason": reason.strip()[:200]},
+        {"from": before, "to": level, "reason": _printable(reason)[:200]},
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
     return sku
@@ -802,7 +815,7 @@ def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
         actor,
         "catalog.sku.stock_adjusted",
         sku,
-        {"delta": delta, "from": after - delta, "to": after, "reason": reason.strip()[:200]},
+        {"delta": delta, "from": after - delta, "to": after, "reason": _printable(reason)[:200]},
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
     return sku

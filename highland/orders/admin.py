@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core.errors import DomainError
 from highland.core.models import User
-from highland.orders import services
-from highland.orders.models import Order, OrderLine, ShippingRate
+from highland.orders import groupbuys, services
+from highland.orders.models import (
+    AfterSale,
+    AfterSalePhoto,
+    ConsolidatedPurchase,
+    ConsolidatedPurchaseLine,
+    GroupBuy,
+    GroupBuyItem,
+    Order,
+    OrderLine,
+    ShippingRate,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -86,3 +96,94 @@ class ShippingRateAdmin(admin.ModelAdmin):
         "step_fee_fen",
     )
     list_filter = ("county", "zone", "storage_class")
+
+
+class AfterSalePhotoInline(admin.TabularInline):
+    model = AfterSalePhoto
+    extra = 0
+    can_delete = False
+    readonly_fields = ("thumbnail", "width", "height", "uploaded_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AfterSale)
+class AfterSaleAdmin(ReadOnly):
+    """Read-only: requests are decided on their page, through the services, by who may."""
+
+    list_display = ("__str__", "county", "order", "kind", "reason", "amount_fen", "status")
+    list_filter = ("county", "status", "kind", "reason")
+    search_fields = ("order__number",)
+    date_hierarchy = "created_at"
+    inlines = [AfterSalePhotoInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing needs "change" in Django's admin; nothing here edits a field.
+        return obj is None or request.user.is_superuser
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in AfterSale._meta.fields]
+
+
+class GroupBuyItemInline(admin.TabularInline):
+    model = GroupBuyItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("sku", "group_price_fen", "min_quantity", "position", "outcome")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GroupBuy)
+class GroupBuyAdmin(ReadOnly):
+    """Read-only: group buys are run from their pages; the one action closes through the
+    service, as the scheduled run would."""
+
+    list_display = ("title_zh", "county", "station", "status", "closes_at", "organiser")
+    list_filter = ("county", "status")
+    search_fields = ("title_zh", "title_en", "station__code")
+    date_hierarchy = "closes_at"
+    inlines = [GroupBuyItemInline]
+    actions = ["close_selected"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing needs "change" in Django's admin; nothing here edits a field.
+        return obj is None or request.user.is_superuser
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in GroupBuy._meta.fields] + ["points"]
+
+    @admin.action(description=_("Close the selected group buys now"))
+    def close_selected(self, request: HttpRequest, queryset: QuerySet[GroupBuy]) -> None:
+        assert isinstance(request.user, User)
+        for group_buy in queryset:
+            try:
+                groupbuys.close_group_buy(group_buy, actor=request.user)
+            except DomainError as error:
+                messages.error(request, f"{group_buy}: {error.message}")
+
+
+class ConsolidatedPurchaseLineInline(admin.TabularInline):
+    model = ConsolidatedPurchaseLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("sku", "product_name", "sku_label", "quantity", "amount_fen")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ConsolidatedPurchase)
+class ConsolidatedPurchaseAdmin(ReadOnly):
+    list_display = ("number", "county", "group_buy", "seller", "amount_fen", "delivered_at")
+    list_filter = ("county",)
+    search_fields = ("number",)
+    inlines = [ConsolidatedPurchaseLineInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or request.user.is_superuser
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in ConsolidatedPurchase._meta.fields]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from highland.core.models import County
 from highland.core.money import format_fen
 from highland.ledger.models import Entry, Posting
-from highland.orders.models import Order, OrderStatus
+from highland.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus
 from highland.payments.models import Payment
 
 SELLER_PAYABLE_PREFIX = "Liabilities:SellerPayable:S"
@@ -34,7 +34,8 @@ def paid_payments_posted(county: County) -> list[str]:
 
 
 def seller_payables_match(county: County) -> list[str]:
-    """Each seller's payable equals their live paid orders (goods − commission ± weight)."""
+    """Each seller's payable equals their live paid orders (goods − commission ± weight),
+    less what after-sales refunded out of it, less payouts."""
     owed: dict[int, int] = defaultdict(int)
     for seller_id, items, commission, adjustment in (
         Order.objects.filter(county=county, paid_at__isnull=False)
@@ -42,6 +43,14 @@ def seller_payables_match(county: County) -> list[str]:
         .values_list("seller_id", "items_fen", "commission_fen", "adjustment_fen")
     ):
         owed[seller_id] += items - commission + adjustment
+    for seller_id, refunded in (
+        AfterSale.objects.filter(county=county, status=AfterSaleStatus.REFUNDED)
+        .order_by()
+        .values("order__seller_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("order__seller_id", "total")
+    ):
+        owed[seller_id] -= int(refunded)
     balances = {
         int(code.removeprefix(SELLER_PAYABLE_PREFIX)): -int(total)
         for code, total in Posting.objects.filter(

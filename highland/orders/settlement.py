@@ -7,14 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from highland.core import audit
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.ledger.services import post_entry
-from highland.orders.models import Order, OrderStatus, Payout
+from highland.orders.models import (
+    ACTIVE_AFTERSALE_STATUSES,
+    AfterSale,
+    AfterSaleStatus,
+    Order,
+    OrderStatus,
+    Payout,
+)
 from highland.orders.services import seller_payable_account
 
 SETTLEMENT_DELAY = dt.timedelta(days=7)
@@ -23,13 +30,18 @@ PAYOUT_ACCOUNT = "Assets:Bank"
 
 def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
     """Delivered or completed orders, delivered at least SETTLEMENT_DELAY before `as_of`,
-    not yet paid out."""
-    return Order.objects.filter(
-        county=county,
-        status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
-        delivered_at__lte=as_of - SETTLEMENT_DELAY,
-        payout__isnull=True,
-    ).order_by("seller_id", "pk")
+    not yet paid out, and with no after-sale request in progress (it may refund the
+    buyer out of what the seller would be paid)."""
+    return (
+        Order.objects.filter(
+            county=county,
+            status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
+            delivered_at__lte=as_of - SETTLEMENT_DELAY,
+            payout__isnull=True,
+        )
+        .exclude(aftersales__status__in=ACTIVE_AFTERSALE_STATUSES)
+        .order_by("seller_id", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,8 @@ def settle_sellers(
         goods = sum(order.items_fen for order in orders)
         commission = sum(order.commission_fen for order in orders)
         adjustment = sum(order.adjustment_fen for order in orders)
-        amount = goods - commission + adjustment
+        refunds = _aftersale_refunds([order.pk for order in orders])
+        amount = goods - commission + adjustment - refunds
         if amount <= 0:
             continue
         payout = Payout.objects.create(
@@ -68,6 +81,7 @@ def settle_sellers(
             goods_fen=goods,
             commission_fen=commission,
             adjustment_fen=adjustment,
+            refunds_fen=refunds,
             order_count=len(orders),
             due_before=as_of - SETTLEMENT_DELAY,
             created_by=actor,
@@ -122,3 +136,12 @@ def seller_statement(
         ),
         "paid_out_fen": sum(payout.amount_fen for payout in payouts),
     }
+
+
+def _aftersale_refunds(order_ids: list[int]) -> int:
+    """What after-sales already refunded on these orders: it came out of the seller's
+    payable, so the payout leaves it out."""
+    total = AfterSale.objects.filter(
+        order_id__in=order_ids, status=AfterSaleStatus.REFUNDED
+    ).aggregate(total=Sum("refund__amount_fen"))["total"]
+    return int(total or 0)

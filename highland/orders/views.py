@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from typing import Any
@@ -24,7 +25,7 @@ from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
-from highland.core.permissions import allowed, require
+from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
@@ -761,6 +762,15 @@ def _group_buy_terms(
     )
 
 
+def _errors_on_form(form: forms.Form, error: DomainError) -> None:
+    """Field errors on their fields; the products' and others' above the form, each said."""
+    for field, field_messages in error.errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+    if not error.errors:
+        form.add_error(None, error.message)
+
+
 def _organised_stations(user: User, county: County) -> list[ServicePoint]:
     stations = ServicePoint.objects.filter(
         county=county, tier=Tier.TOWNSHIP_STATION, active=True
@@ -779,7 +789,8 @@ def group_buy_list(request: HttpRequest) -> HttpResponse:
         "orders/groupbuys/list.html",
         {
             "group_buys": groupbuys.group_buys_visible_to(user)[:100],
-            "can_create": allowed(user, "orders.run_settlement", county)
+            "can_create": user.is_superuser
+            or Role.CENTRE_OPERATOR in roles_of(user, county)
             or user.service_points.filter(tier=Tier.TOWNSHIP_STATION).exists(),
         },
     )
@@ -819,7 +830,7 @@ def group_buy_create(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 if error.status_code in (403, 404):
                     raise
-                _form_error(form, error)
+                _errors_on_form(form, error)
             else:
                 messages.success(request, _("The group buy is drafted; open it when ready."))
                 return redirect("orders:group-buy-detail", group_buy.pk)
@@ -865,12 +876,22 @@ def group_buy_edit(request: HttpRequest, group_buy_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and items.is_valid():
         terms = _group_buy_terms(group_buy.county, form, items)
         if terms is not None:
+            # The form shows whole minutes; an unchanged minute keeps the stored time.
+            terms = dataclasses.replace(
+                terms,
+                **{
+                    name: getattr(group_buy, name)
+                    for name in ("opens_at", "closes_at", "collect_by")
+                    if getattr(terms, name)
+                    == getattr(group_buy, name).replace(second=0, microsecond=0)
+                },
+            )
             try:
                 groupbuys.update_group_buy(group_buy, terms, actor=user)
             except DomainError as error:
                 if error.status_code in (403, 404):
                     raise
-                _form_error(form, error)
+                _errors_on_form(form, error)
             else:
                 messages.success(request, _("The group buy is saved."))
                 return redirect("orders:group-buy-detail", group_buy.pk)
@@ -1014,7 +1035,7 @@ def group_buy_join(request: HttpRequest, group_buy_id: int) -> HttpResponse:
         except DomainError as error:
             if error.status_code == 403:
                 raise
-            _form_error(form, error)
+            _errors_on_form(form, error)
         else:
             messages.success(request, _("The villager is in the group buy; give them the receipt."))
             return redirect("orders:payment", result.payment.pk)

@@ -33,6 +33,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"county": county, "tiers": tiers})
 
 
+def bare_page(request: HttpRequest) -> HttpResponse:
+    """The benchmarks' baseline: a minimal page through the full middleware stack.
+
+    Routed only when settings.BENCH_ENDPOINTS is on (see highland/urls.py).
+    """
+    return render(request, "web/bare.html")
+
+
 class LoginView(auth_views.LoginView):
     """Login that brings back the person's language and keeps what they put in the cart
     as a guest."""

@@ -429,3 +429,26 @@ def test_product_with_a_seller_of_another_county_is_404_on_the_field(shop, other
     assert response.status_code == 404
     assert response.json()["errors"] == {"seller_id": ["No such seller."]}
     assert catalog_state() == before
+
+
+def test_control_characters_never_reach_the_database(shop, client_as):
+    # PostgreSQL refuses NUL in text and FTS5 ends a string at it: both are dropped.
+    client = client_as(shop.user("seller"))
+    body = new_product(shop) | {"name_zh": "木\x00碗", "description_zh": "第一行\x00\n第二行"}
+
+    searched = client.get(f"{API}/products", {"q": "牦牛\x00肉干"})
+    created = post_json(client, f"{API}/products", body)
+    stocked = post_json(
+        client,
+        f"{API}/skus/{shop.sku('LT-ZC-500').pk}/stock",
+        {"action": "add", "quantity": 1, "reason": "\x00"},
+    )
+
+    assert searched.status_code == 200
+    assert {p["name_zh"] for p in searched.json()["results"]} == {"牦牛肉干"}
+    assert created.status_code == 201
+    assert (created.json()["name_zh"], created.json()["description_zh"]) == (
+        "木碗",
+        "第一行\n第二行",
+    )
+    assert stocked.status_code == 200

@@ -1,6 +1,15 @@
 """Orders' models, one module per part: core (carts, orders, shipping, payouts),
 aftersales and groupbuys."""
 
+from highland.orders.models.aftersales import (
+    ACTIVE_AFTERSALE_STATUSES,
+    AFTERSALE_TRANSITIONS,
+    AfterSale,
+    AfterSaleKind,
+    AfterSalePhoto,
+    AfterSaleReason,
+    AfterSaleStatus,
+)
 from highland.orders.models.core import (
     ORDER_TRANSITIONS,
     Cart,
@@ -13,12 +22,37 @@ from highland.orders.models.core import (
     ShippingRate,
     ShippingZone,
 )
+from highland.orders.models.groupbuys import (
+    GROUP_BUY_TRANSITIONS,
+    ConsolidatedPurchase,
+    ConsolidatedPurchaseLine,
+    GroupBuy,
+    GroupBuyItem,
+    GroupBuyOrder,
+    GroupBuyStatus,
+    ItemOutcome,
+)
 
 __all__ = [
+    "ACTIVE_AFTERSALE_STATUSES",
+    "AFTERSALE_TRANSITIONS",
+    "GROUP_BUY_TRANSITIONS",
     "ORDER_TRANSITIONS",
+    "AfterSale",
+    "AfterSaleKind",
+    "AfterSalePhoto",
+    "AfterSaleReason",
+    "AfterSaleStatus",
     "Cart",
     "CartLine",
+    "ConsolidatedPurchase",
+    "ConsolidatedPurchaseLine",
     "Delivery",
+    "GroupBuy",
+    "GroupBuyItem",
+    "GroupBuyOrder",
+    "GroupBuyStatus",
+    "ItemOutcome",
     "Order",
     "OrderLine",
     "OrderStatus",

@@ -229,6 +229,8 @@ class Payout(models.Model):
     goods_fen = models.BigIntegerField(_("goods (fen)"))
     commission_fen = models.BigIntegerField(_("commission (fen)"))
     adjustment_fen = models.BigIntegerField(_("weight adjustments (fen)"))
+    # After-sale refunds on these orders, already taken out of the seller's payable.
+    refunds_fen = models.BigIntegerField(_("after-sale refunds (fen)"), default=0)
     order_count = models.PositiveIntegerField()
     due_before = models.DateTimeField(_("orders delivered before"))
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
@@ -245,6 +247,7 @@ class Payout(models.Model):
                     amount_fen=models.F("goods_fen")
                     - models.F("commission_fen")
                     + models.F("adjustment_fen")
+                    - models.F("refunds_fen")
                 ),
                 name="payout_amount_adds_up",
             ),

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# `make bench`: Highland's benchmarks, end to end, in about five minutes.
+#
+# Creates a fresh PostgreSQL database `bench` (migrated, demo county loaded) and starts
+# the production server on it: gunicorn with sync workers, HIGHLAND_PROFILE=production,
+# static files collected into a temporary HIGHLAND_VAR_DIR. Then:
+#   1. storefront pages under wrk (2 and 4 workers compared, the faster kept),
+#   2. a flash sale through the HTTP API, and place_order from 8 threads next to
+#      pgbench TPC-B on its own database `bench_pgbench`,
+#   3. page weight in Debian's Chromium.
+# Every result is a ratio to a baseline measured in this run. The report goes to
+# docs/benchmarks.md (between the GENERATED markers; the rest is hand-written).
+# Only 127.0.0.1 is loaded; databases, the server and temporary files go at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=$ROOT/.venv/bin/python
+PG=(-h 127.0.0.1 -U postgres)
+BENCH_DB=bench
+PGBENCH_DB=bench_pgbench
+DURATION=${BENCH_DURATION:-15}             # seconds per wrk measurement
+SWEEP_DURATION=${BENCH_SWEEP_DURATION:-6}  # seconds per worker-sweep measurement
+DIRECT_SECONDS=${BENCH_DIRECT_SECONDS:-10}
+PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
+WORKERS=${BENCH_WORKERS:-}                 # empty: the sweep picks 2 or 4
+WORK=$(mktemp -d /tmp/highland-bench.XXXXXX)
+SERVER_PID=""
+STARTED=$(date +%s)
+
+log() { printf 'bench [%3ds]: %s\n' "$(( $(date +%s) - STARTED ))" "$*"; }
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+drop_databases() {
+  dropdb "${PG[@]}" --if-exists --force "$BENCH_DB" 2>/dev/null || true
+  dropdb "${PG[@]}" --if-exists --force "$PGBENCH_DB" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_server
+  drop_databases
+  rm -rf "$WORK"
+  if [ "$status" -ne 0 ]; then log "FAILED (exit $status)"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- what the bench needs -------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+  log "installing wrk (Debian package)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+fi
+if ! command -v pgbench >/dev/null; then
+  log "installing pgbench (Debian package postgresql-contrib)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null; }
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's Chromium (never 'playwright install')"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! timeout 2 bash -c '</dev/tcp/127.0.0.1/5432' 2>/dev/null; then
+  log "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1
+fi
+
+# --- machine, and how busy it already is -------------------------------------------------------
+"$PY" -m bench.machine describe --out "$WORK/machine.json"
+"$PY" -m bench.machine sample --seconds 3 --out "$WORK/cpu-start.json"
+log "machine busy before the bench: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["busy_percent"])' "$WORK/cpu-start.json")% CPU"
+
+# --- the bench database -------------------------------------------------------------------------
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
+export HIGHLAND_VAR_DIR="$WORK/var"
+export SECRET_KEY="bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(40))')"
+export ALLOWED_HOSTS=127.0.0.1
+export HIGHLAND_BENCH_ENDPOINTS=true
+export DEBUG=false
+# Background jobs in-process and the per-process memory cache, as on one machine.
+unset REDIS_URL CELERY_BROKER_URL HIGHLAND_PROFILE
+drop_databases
+createdb "${PG[@]}" "$BENCH_DB"
+log "migrating the bench database and loading the demo county"
+"$PY" manage.py migrate --no-input -v0
+"$PY" manage.py load_demo_county --quiet-logins
+HIGHLAND_PROFILE=production SECURE_SSL_REDIRECT=false "$PY" manage.py collectstatic --no-input -v0
+"$PY" -m bench.fixtures --out "$WORK/fixtures.json"
+read -r CATEGORY PRODUCT < <("$PY" -c '
+import json, sys
+fixtures = json.load(open(sys.argv[1]))
+print(fixtures["category_code"], fixtures["product_id"])' "$WORK/fixtures.json")
+
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+declare -A PAGES=(
+  [bare]="/_bench/bare/"
+  [category]="/shop/categories/$CATEGORY/"
+  [product]="/shop/products/$PRODUCT/"
+)
+
+start_server() {
+  local workers=$1
+  HIGHLAND_PROFILE=production SECURE_SSL_REDIRECT=false \
+    "$ROOT/.venv/bin/gunicorn" highland.wsgi:application \
+    --workers "$workers" --worker-class sync --bind "127.0.0.1:$PORT" \
+    >"$WORK/gunicorn-$workers.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE${PAGES[bare]}")" = 200 ]; then
+      break
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$WORK/gunicorn-$workers.log"; exit 1; }
+    sleep 0.5
+  done
+  for name in bare category product; do
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${PAGES[$name]}")
+    [ "$code" = 200 ] || { log "$name page ${PAGES[$name]} answered $code"; exit 1; }
+  done
+  log "gunicorn up: $workers sync workers on $BASE"
+}
+
+# Each worker's first request to a page pays for lazy imports and template compiling
+# (about a second for the category page); warm every page before timing it.
+warm() { wrk -t2 -c16 -d2s "$BASE$1" >/dev/null; }
+
+cpu_snapshot() {  # file: CPU seconds so far of gunicorn's processes and their backends
+  "$PY" -m bench.machine cpu --master "$SERVER_PID" --database "$BENCH_DB" --out "$1"
+}
+
+measure() {  # label path connections seconds
+  local label=$1 path=$2 connections=$3 seconds=$4
+  cpu_snapshot "$WORK/cpu-$label-before.json"
+  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency \
+    -s bench/wrk_summary.lua "$BASE$path" >"$WORK/wrk-$label.txt"
+  cpu_snapshot "$WORK/cpu-$label-after.json"
+  sed -n 's/^BENCH_JSON //p' "$WORK/wrk-$label.txt" >"$WORK/wrk-$label.json"
+  log "$label: $(grep -E 'Requests/sec' "$WORK/wrk-$label.txt" | tr -s ' ')"
+}
+
+rps() { "$PY" -c '
+import json, sys
+data = json.load(open(sys.argv[1]))
+print(int(data["requests"] / (data["duration_us"] / 1e6)))' "$WORK/wrk-$1.json"; }
+
+# --- 1. storefront ------------------------------------------------------------------------------
+if [ -z "$WORKERS" ]; then
+  # Sync workers on 2 cores: 2 workers keep the CPUs busy on pure Python, 4 also cover
+  # the time a worker waits for PostgreSQL. Measure both on the bare and category page.
+  for workers in 2 4; do
+    start_server "$workers"
+    for name in bare category; do
+      warm "${PAGES[$name]}"
+      measure "sweep-w$workers-$name-c64" "${PAGES[$name]}" 64 "$SWEEP_DURATION"
+    done
+    [ "$workers" = 4 ] || stop_server
+  done
+  # Keep the count that serves the category page (database-backed) faster.
+  if [ "$(rps sweep-w2-category-c64)" -gt "$(rps sweep-w4-category-c64)" ]; then
+    WORKERS=2
+  else
+    WORKERS=4
+  fi
+  log "picked $WORKERS workers"
+  if [ "$WORKERS" != 4 ]; then stop_server; start_server "$WORKERS"; fi
+else
+  start_server "$WORKERS"
+fi
+echo "$WORKERS" >"$WORK/workers.txt"
+
+for name in bare category product; do
+  warm "${PAGES[$name]}"
+  for connections in 16 64; do
+    measure "$name-c$connections" "${PAGES[$name]}" "$connections" "$DURATION"
+  done
+done
+
+# --- 2a. flash sale through the HTTP API (same server) --------------------------------------------
+"$PY" -m bench.flash_sale --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
+  --server-pid "$SERVER_PID" --out "$WORK/flash.json"
+
+# --- 3. page weight (same server) ------------------------------------------------------------------
+"$PY" -m bench.page_weight --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
+  --out "$WORK/page-weight.json"
+
+stop_server
+
+# --- 2b. place_order from 8 threads, then pgbench TPC-B at 8 clients --------------------------------
+"$PY" -m bench.direct_checkout --fixtures "$WORK/fixtures.json" --seconds "$DIRECT_SECONDS" \
+  --out "$WORK/direct.json"
+createdb "${PG[@]}" "$PGBENCH_DB"
+pgbench "${PG[@]}" -i -s 8 -q "$PGBENCH_DB" >"$WORK/pgbench-init.txt" 2>&1
+pgbench "${PG[@]}" -c 8 -j 2 -T "$PGBENCH_SECONDS" "$PGBENCH_DB" >"$WORK/pgbench.txt" 2>&1
+log "pgbench: $(grep -E '^tps' "$WORK/pgbench.txt" | head -1)"
+
+"$PY" -m bench.machine sample --seconds 3 --out "$WORK/cpu-end.json"
+echo $(( $(date +%s) - STARTED )) >"$WORK/runtime.txt"
+
+# --- report -----------------------------------------------------------------------------------------
+"$PY" -m bench.report --work "$WORK" --out docs/benchmarks.md
+log "done in $(cat "$WORK/runtime.txt") s; report in docs/benchmarks.md"
