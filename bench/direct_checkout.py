@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.django_setup import setup
 from bench.flash_sale import DELIVERY, PLENTY_UNITS
+from bench.locks import LockSampler
 from bench.machine import cpu_snapshot, cpu_used
 
 THREADS = 8
@@ -52,26 +53,6 @@ def main() -> None:
     go = threading.Event()
     finished = threading.Barrier(THREADS + 1)
     release = threading.Event()
-    stop_sampling = threading.Event()
-    samples: list[tuple[int, int]] = []
-
-    def sample_locks() -> None:
-        """Every 20 ms: how many checkout backends are running, and how many of them are
-        waiting for a lock (in practice the hot SKU's row, held by another checkout)."""
-        try:
-            with connection.cursor() as cursor:
-                while not stop_sampling.wait(0.02):
-                    cursor.execute(
-                        "select count(*) filter (where wait_event_type = 'Lock'),"
-                        " count(*) filter (where state = 'active')"
-                        " from pg_stat_activity"
-                        " where datname = current_database() and pid <> pg_backend_pid()"
-                    )
-                    waiting, active = cursor.fetchone()
-                    samples.append((int(waiting), int(active)))
-        finally:
-            connection.close()
-
     counts = [0] * THREADS
     failures: list[BaseException] = []
     deadline = 0.0
@@ -123,7 +104,7 @@ def main() -> None:
     cpu_before = cpu_snapshot(os.getpid(), database)
     started = time.perf_counter()
     deadline = started + args.seconds
-    sampler = threading.Thread(target=sample_locks)
+    sampler = LockSampler()
     sampler.start()
     go.set()
     with contextlib.suppress(threading.BrokenBarrierError):
@@ -132,9 +113,8 @@ def main() -> None:
     # This process (all threads; with one GIL, at most ~1 s of Python per second) and
     # the database backends it used, read while the threads' connections are still open.
     cpu = cpu_used(cpu_before, cpu_snapshot(os.getpid(), database))
-    stop_sampling.set()
+    locks = sampler.stop()
     release.set()
-    sampler.join()
     for thread in threads:
         thread.join()
     if failures:
@@ -152,9 +132,7 @@ def main() -> None:
         "client_cpu_ms_per_order": 1000 * cpu["django"] / max(1, orders),
         "client_cpu_share": cpu["django"] / elapsed,
         "postgres_cpu_ms_per_order": 1000 * cpu["postgres"] / max(1, orders),
-        "lock_samples": len(samples),
-        "mean_active": sum(active for _, active in samples) / max(1, len(samples)),
-        "mean_waiting_for_lock": sum(waiting for waiting, _ in samples) / max(1, len(samples)),
+        **locks,
     }
     args.out.write_text(json.dumps(result, indent=1))
     print(

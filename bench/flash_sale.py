@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.django_setup import setup
+from bench.locks import LockSampler
 from bench.machine import cpu_snapshot, cpu_used
 
 IN_FLIGHT = 64
@@ -165,9 +166,12 @@ def main() -> None:
         restock(units)
         lines_before = sold_lines()
         cpu_before = cpu_snapshot(args.server_pid, database)
+        sampler = LockSampler()
+        sampler.start()
         outcomes, seconds = fire(args.base_url, tokens, sku_id, IN_FLIGHT)
+        locks = sampler.stop()
         cpu = cpu_used(cpu_before, cpu_snapshot(args.server_pid, database))
-        summary = summarise(label, units, outcomes, seconds)
+        summary = summarise(label, units, outcomes, seconds) | locks
         summary["django_cpu_ms"] = 1000 * cpu["django"] / len(outcomes)
         summary["postgres_cpu_ms"] = 1000 * cpu["postgres"] / len(outcomes)
         stock_after = Sku.objects.get(pk=sku_id).stock

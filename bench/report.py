@@ -200,6 +200,15 @@ def build(work: Path) -> str:
             f"{run['orders_per_s']:.1f} | {run['p50_ms']:.0f} | {run['p99_ms']:.0f} | "
             f"{run['django_cpu_ms']:.1f} + {run['postgres_cpu_ms']:.1f} |"
         )
+    add(
+        "\nPostgreSQL sampled every 20 ms during each run (backends running a statement / "
+        "waiting for a lock, on average): "
+        + "; ".join(
+            f"{run['label']} {run['mean_active']:.2f} / {run['mean_waiting_for_lock']:.2f}"
+            for run in flash["runs"]
+        )
+        + "."
+    )
     scarce = flash["runs"][0]
     plenty = flash["runs"][1]
     add(

@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "settle-sellers": {"task": "orders.settle_sellers", "schedule": 24 * 60 * 60.0},
     "reconcile-gateway-payments": {"task": "orders.reconcile_gateway_payments", "schedule": 300.0},
     "escalate-aftersales": {"task": "orders.escalate_aftersales", "schedule": 15 * 60.0},
+    "close-group-buys": {"task": "orders.close_group_buys", "schedule": 300.0},
 }
 
 if REDIS_URL:

@@ -27,6 +27,7 @@ def chrome(request: HttpRequest) -> dict[str, Any]:
     if Role.STATION_AGENT in roles:
         menu.append((reverse("network:desk"), _("My desk")))
         menu.append((reverse("orders:assisted"), _("Order for a villager")))
+        menu.append((reverse("orders:group-buy-list"), _("Group buys")))
     if roles & {Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.STATION_AGENT}:
         menu.append((reverse("catalog:my-products"), _("My products")))
     if allowed(user, "orders.run_settlement", county):

@@ -6,26 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_product_search_index_per_database'),
-        ('core', '0001_initial'),
-        ('orders', '0004_aftersales'),
+        ("catalog", "0002_product_search_index_per_database"),
+        ("core", "0001_initial"),
+        ("orders", "0004_aftersales"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='payout',
-            name='payout_amount_adds_up',
+            model_name="payout",
+            name="payout_amount_adds_up",
         ),
         migrations.AddField(
-            model_name='payout',
-            name='refunds_fen',
-            field=models.BigIntegerField(default=0, verbose_name='after-sale refunds (fen)'),
+            model_name="payout",
+            name="refunds_fen",
+            field=models.BigIntegerField(default=0, verbose_name="after-sale refunds (fen)"),
         ),
         migrations.AddConstraint(
-            model_name='payout',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_fen', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('goods_fen'), '-', models.F('commission_fen')), '+', models.F('adjustment_fen')), '-', models.F('refunds_fen')))), name='payout_amount_adds_up'),
+            model_name="payout",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "amount_fen",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("goods_fen"), "-", models.F("commission_fen")
+                                ),
+                                "+",
+                                models.F("adjustment_fen"),
+                            ),
+                            "-",
+                            models.F("refunds_fen"),
+                        ),
+                    )
+                ),
+                name="payout_amount_adds_up",
+            ),
         ),
     ]

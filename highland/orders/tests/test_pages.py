@@ -170,3 +170,14 @@ def test_order_page_of_a_stranger_is_404(shop, client_as, chengdu_address):
         client_as(shop.demo.user("driver")).get(f"/orders/{result.orders[0].pk}/").status_code
         == 404
     )
+
+
+def test_product_page_adds_to_the_cart(shop):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sku = shop.sku("LT-SR-W")
+
+    page = client.get(f"/shop/products/{sku.product_id}/").content.decode()
+    assert 'action="/orders/cart/add/' in page
+    client.post("/orders/cart/add/", {"sku_id": sku.pk, "quantity": 500})
+
+    assert "¥298.00" in client.get("/orders/cart/").content.decode()
