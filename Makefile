@@ -6,6 +6,8 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes: one per core (the suite races real threads inside each).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck check ci bench clean
@@ -38,10 +40,10 @@ run: setup ## Set up everything and serve the demo county at http://127.0.0.1:80
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: messages ## Run the whole test suite (set DATABASE_URL for PostgreSQL)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 test-postgres: messages ## Run the suite on the local PostgreSQL (database test)
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

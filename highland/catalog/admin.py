@@ -15,7 +15,7 @@ from highland.core.errors import DomainError
 from highland.core.models import User
 
 from . import services
-from .models import Category, Product, ProductPhoto, ProductStatus, Seller, Sku
+from .models import Category, ListingConsent, Product, ProductPhoto, ProductStatus, Seller, Sku
 
 
 def _actor(request: HttpRequest) -> User:
@@ -281,3 +281,28 @@ class ProductPhotoAdmin(admin.ModelAdmin):
     def remove_selected(self, request: HttpRequest, queryset: QuerySet[ProductPhoto]) -> None:
         for photo in queryset.select_related("product__seller"):
             services.remove_photo(photo, actor=_actor(request))
+
+
+@admin.register(ListingConsent)
+class ListingConsentAdmin(admin.ModelAdmin):
+    """Read-only: consent is recorded by the representing agent (catalog.consent)."""
+
+    list_display = (
+        "seller",
+        "given_by",
+        "method",
+        "witness_name",
+        "recorded_by",
+        "given_at",
+        "revoked_at",
+    )
+    list_filter = ("county", "method")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

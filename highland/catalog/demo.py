@@ -13,8 +13,18 @@ from highland.core.models import County, Organisation, OrganisationType, User
 from highland.network.models import ServicePoint
 
 from . import services
+from .consent import record_listing_consent
 from .demo_data import CATEGORIES, PRODUCTS
-from .models import Category, Product, ProductStatus, Seller, SellerKind, Sku
+from .models import (
+    Category,
+    ConsentMethod,
+    ListingConsent,
+    Product,
+    ProductStatus,
+    Seller,
+    SellerKind,
+    Sku,
+)
 
 DEMO_ACTOR = "admin"
 
@@ -53,6 +63,11 @@ def _sellers(county: County, actor: User) -> dict[str, Seller]:
             name_zh="格桑家（格扎村牧户）",
             name_bo="སྐལ་བཟང་ཚང་།",
             name_en="Kelsang's household (Geza village)",
+        )
+    if not ListingConsent.objects.filter(seller=seller).exists():
+        # Kelsang agreed in front of the village committee head: consent by witness.
+        record_listing_consent(
+            seller, actor=agent, method=ConsentMethod.WITNESS, witness_name="扎嘎村村委会主任 洛绒"
         )
     sellers["herder"] = seller
     return sellers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -348,3 +350,52 @@ class ProductPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} #{self.position}"
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNATURE = "signature", _("Signature (photo of the signed form)")
+    THUMBPRINT = "thumbprint", _("Thumbprint (photo)")
+    WITNESS = "witness", _("Witness")
+
+
+def consent_evidence_path(consent: ListingConsent, filename: str) -> str:
+    return f"catalog/consent/{consent.county_id}/{uuid.uuid4().hex}.webp"
+
+
+class ListingConsent(models.Model):
+    """A farmer's or herder's consent that their agent lists their produce for sale:
+    who gave it, when, how, and who recorded it. Without one, an individual seller's
+    product cannot go on sale."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="listing_consents")
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="consents")
+    # Empty: the consent covers every product of the seller.
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="consents_given")
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="consents_recorded"
+    )
+    method = models.CharField(
+        _("how consent was given"), max_length=12, choices=ConsentMethod.choices
+    )
+    evidence = models.ImageField(_("evidence photo"), upload_to=consent_evidence_path, blank=True)
+    witness_name = models.CharField(_("witness"), max_length=60, blank=True)
+    given_at = models.DateTimeField(_("given at"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing consent")
+        verbose_name_plural = _("listing consents")
+        ordering = ["-given_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method="witness", witness_name__gt="")
+                | (~Q(method="witness") & ~Q(evidence="")),
+                name="consent_has_its_evidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_by} → {self.seller} ({self.get_method_display()})"

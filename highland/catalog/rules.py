@@ -74,3 +74,6 @@ add_rule(
 add_rule("catalog.moderate_product", is_centre_operator)
 # The seller pages ("my products"). Object: the county.
 add_rule("catalog.use_seller_pages", may_sell_for_someone)
+
+
+add_rule("catalog.record_consent", represents_seller | is_centre_operator)

@@ -9,7 +9,16 @@ from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import is_centre_operator, roles_of
 from highland.network.models import ServicePoint
 
-from .models import Category, Product, ProductPhoto, ProductStatus, Seller, SellerKind, Sku
+from .models import (
+    Category,
+    ListingConsent,
+    Product,
+    ProductPhoto,
+    ProductStatus,
+    Seller,
+    SellerKind,
+    Sku,
+)
 from .rules import SELLER_ROLES
 from .search import on_sale, with_listing_data
 
@@ -135,3 +144,12 @@ def manageable_products(
     if status:
         products = products.filter(status=status)
     return products.annotate(sku_count=Count("skus")).order_by("-updated_at", "-id")
+
+
+def has_consent(product: Product) -> bool:
+    """Whether the product may go on sale: organisations always; households with consent."""
+    if product.seller.kind != SellerKind.INDIVIDUAL:
+        return True
+    return ListingConsent.objects.filter(
+        Q(product=product) | Q(product__isnull=True), seller=product.seller, revoked_at__isnull=True
+    ).exists()

@@ -43,6 +43,7 @@ from .models import (
     Sku,
     StorageClass,
 )
+from .selectors import has_consent
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000  # a 40-megapixel camera; more is a decompression bomb
@@ -616,6 +617,13 @@ def change_product_status(product: Product, status: str, *, actor: User) -> Prod
     if status == product.status:
         return product
     old_status = product.transition(status)
+    if status == ProductStatus.ACTIVE and not has_consent(product):
+        product.status = old_status
+        raise ValidationFailed(
+            _("The household has not consented to this listing; record their consent first."),
+            code="no_consent",
+            field="status",
+        )
     if status == ProductStatus.ACTIVE and not product.skus.filter(active=True).exists():
         product.status = old_status
         raise ValidationFailed(

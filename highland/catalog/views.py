@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
@@ -23,6 +24,7 @@ from highland.web.http import domain_errors_as_pages
 
 from . import selectors, services
 from .access import access_photo, access_product, access_sku
+from .consent import record_listing_consent
 from .forms import (
     PhotoForm,
     ProductForm,
@@ -32,7 +34,7 @@ from .forms import (
     StatusForm,
     StockForm,
 )
-from .models import PRODUCT_TRANSITIONS, Category, Product, ProductStatus
+from .models import PRODUCT_TRANSITIONS, Category, ConsentMethod, Product, ProductStatus, Seller
 from .search import search_products
 
 SHOP_PAGE_SIZE = 20
@@ -430,3 +432,58 @@ def photo_remove(request: HttpRequest, photo_id: int) -> HttpResponse:
     services.remove_photo(photo, actor=user)
     messages.success(request, _("Photo removed."))
     return redirect("catalog:product-manage", product_id)
+
+
+class ConsentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("How consent was given"),
+        choices=ConsentMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    evidence = forms.ImageField(
+        label=gettext_lazy("Photo of the signature or thumbprint"), required=False
+    )
+    witness_name = forms.CharField(label=gettext_lazy("Witness"), max_length=60, required=False)
+
+
+@login_required
+@domain_errors_as_pages
+def seller_consent(request: HttpRequest, seller_id: int) -> HttpResponse:
+    """The agent records a household's consent to be listed, and sees earlier consents."""
+    user = request.user
+    assert isinstance(user, User)
+    seller = (
+        Seller.objects.filter(pk=seller_id, county=user.county).select_related("member").first()
+    )
+    if seller is None:
+        raise NotFound(_("No such seller."))
+    require(user, "catalog.record_consent", seller)
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_listing_consent(
+                seller,
+                actor=user,
+                method=form.cleaned_data["method"],
+                evidence=form.cleaned_data["evidence"],
+                witness_name=form.cleaned_data["witness_name"],
+            )
+        except DomainError as error:
+            for field, field_messages in error.errors.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+            if not error.errors:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("catalog:seller-consent", seller.pk)
+    return render(
+        request,
+        "catalog/consent.html",
+        {
+            "seller": seller,
+            "form": form,
+            "consents": seller.consents.select_related("recorded_by", "product").order_by(
+                "-given_at"
+            ),
+        },
+    )
