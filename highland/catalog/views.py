@@ -141,8 +141,9 @@ def product_search(request: HttpRequest) -> HttpResponse:
     county = selectors.storefront_county(request)
     if county is None:
         return _choose_county(request)
+    # Always bound: an empty form is a valid search for everything on sale.
     form = SearchForm(
-        request.GET or None,
+        request.GET,
         categories=selectors.county_categories(county).order_by("direction", "position", "code"),
         points=selectors.origin_points(county),
     )

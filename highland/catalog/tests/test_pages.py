@@ -88,6 +88,12 @@ def test_search_page_finds_by_initials_and_keeps_the_query(shop, client_as):
     assert "1 product found" in html
 
 
+def test_search_page_without_a_query_lists_everything_on_sale(shop, client_as):
+    response = client_as(shop.user("buyer")).get("/shop/search/")
+
+    assert response.context["page"].total == 14
+
+
 def test_search_page_filters_by_price_in_yuan_and_origin(shop, client_as):
     response = client_as(None).get(
         "/shop/search/",
