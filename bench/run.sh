@@ -26,9 +26,20 @@ WORKERS=${BENCH_WORKERS:-}                 # empty: the sweep picks 2 or 4
 WORK=$(mktemp -d /tmp/highland-bench.XXXXXX)
 SERVER_PID=""
 SETUP_PID=""
+CHILD_PID=""
 STARTED=$(date +%s)
 
 log() { printf 'bench [%3ds]: %s\n' "$(( $(date +%s) - STARTED ))" "$*"; }
+
+# Long steps run in the background and are waited for: bash runs a signal trap only
+# after a foreground command ends, and ignores Ctrl-C altogether when that command
+# (wrk) handles it; `wait` returns at once instead, and the trap cleans up.
+run() {
+  "$@" &
+  CHILD_PID=$!
+  wait "$CHILD_PID"
+  CHILD_PID=""
+}
 
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -46,6 +57,10 @@ drop_databases() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [ -n "$CHILD_PID" ]; then
+    kill -TERM "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+  fi
   if [ -n "$SETUP_PID" ]; then
     pkill -TERM -P "$SETUP_PID" 2>/dev/null || true  # its children, by parent id
     kill -TERM "$SETUP_PID" 2>/dev/null || true
@@ -106,9 +121,9 @@ createdb "${PG[@]}" "$BENCH_DB"
 ) &
 SETUP_PID=$!
 log "migrating the bench database and loading the demo county"
-"$PY" manage.py migrate --no-input -v0
-"$PY" manage.py load_demo_county --quiet-logins
-"$PY" -m bench.fixtures --out "$WORK/fixtures.json"
+run "$PY" manage.py migrate --no-input -v0
+run "$PY" manage.py load_demo_county --quiet-logins
+run "$PY" -m bench.fixtures --out "$WORK/fixtures.json"
 wait "$SETUP_PID" || { log "collectstatic or pgbench -i failed"; cat "$WORK/pgbench-init.txt"; exit 1; }
 SETUP_PID=""
 read -r CATEGORY PRODUCT < <("$PY" -c '
@@ -148,7 +163,7 @@ start_server() {
 
 # Each worker's first request to a page pays for lazy imports and template compiling
 # (about a second for the category page); warm every page before timing it.
-warm() { wrk -t2 -c16 -d2s "$BASE$1" >/dev/null; }
+warm() { run wrk -t2 -c16 -d2s "$BASE$1" >/dev/null; }
 
 cpu_snapshot() {  # file: CPU seconds so far of gunicorn's processes and their backends
   "$PY" -m bench.machine cpu --master "$SERVER_PID" --database "$BENCH_DB" --out "$1"
@@ -157,7 +172,7 @@ cpu_snapshot() {  # file: CPU seconds so far of gunicorn's processes and their b
 measure() {  # label path connections seconds
   local label=$1 path=$2 connections=$3 seconds=$4
   cpu_snapshot "$WORK/cpu-$label-before.json"
-  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency \
+  run wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency \
     -s bench/wrk_summary.lua "$BASE$path" >"$WORK/wrk-$label.txt"
   cpu_snapshot "$WORK/cpu-$label-after.json"
   sed -n 's/^BENCH_JSON //p' "$WORK/wrk-$label.txt" >"$WORK/wrk-$label.json"
@@ -203,19 +218,19 @@ for name in bare category product; do
 done
 
 # --- 2a. flash sale through the HTTP API (same server) --------------------------------------------
-"$PY" -m bench.flash_sale --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
+run "$PY" -m bench.flash_sale --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
   --server-pid "$SERVER_PID" --out "$WORK/flash.json"
 
 # --- 3. page weight (same server) ------------------------------------------------------------------
-"$PY" -m bench.page_weight --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
+run "$PY" -m bench.page_weight --base-url "$BASE" --fixtures "$WORK/fixtures.json" \
   --out "$WORK/page-weight.json"
 
 stop_server
 
 # --- 2b. place_order from 8 threads, then pgbench TPC-B at 8 clients --------------------------------
-"$PY" -m bench.direct_checkout --fixtures "$WORK/fixtures.json" --seconds "$DIRECT_SECONDS" \
+run "$PY" -m bench.direct_checkout --fixtures "$WORK/fixtures.json" --seconds "$DIRECT_SECONDS" \
   --out "$WORK/direct.json"
-pgbench "${PG[@]}" -c 8 -j 2 -T "$PGBENCH_SECONDS" "$PGBENCH_DB" >"$WORK/pgbench.txt" 2>&1
+run pgbench "${PG[@]}" -c 8 -j 2 -T "$PGBENCH_SECONDS" "$PGBENCH_DB" >"$WORK/pgbench.txt" 2>&1
 log "pgbench: $(grep -E '^tps' "$WORK/pgbench.txt" | head -1)"
 
 "$PY" -m bench.machine sample --seconds 3 --out "$WORK/cpu-end.json"

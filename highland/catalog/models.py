@@ -69,7 +69,7 @@ class Seller(models.Model):
     class Meta:
         verbose_name = _("seller")
         verbose_name_plural = _("sellers")
-        ordering = ["county", "name_zh"]
+        ordering = ["county_id", "name_zh"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="organisation", organisation__isnull=False, member__isnull=True)
@@ -124,7 +124,7 @@ class Category(TrilingualName):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["county", "direction", "position", "code"]
+        ordering = ["county_id", "direction", "position", "code"]
         constraints = [
             models.UniqueConstraint(fields=["county", "code"], name="category_code_per_county"),
             models.CheckConstraint(
@@ -295,7 +295,7 @@ class Sku(models.Model):
     class Meta:
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
-        ordering = ["product", "price_fen", "id"]
+        ordering = ["product_id", "price_fen", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
             models.CheckConstraint(condition=Q(price_fen__gt=0), name="sku_price_positive"),
@@ -346,7 +346,7 @@ class ProductPhoto(models.Model):
     class Meta:
         verbose_name = _("product photo")
         verbose_name_plural = _("product photos")
-        ordering = ["product", "position", "id"]
+        ordering = ["product_id", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.product} #{self.position}"

@@ -852,7 +852,8 @@ def reserve_stock(sku_id: int, quantity: int) -> bool:
     SELECT … FOR UPDATE beforehand, no lock held while the caller decides. On PostgreSQL
     a concurrent UPDATE waits for the first to commit and then re-checks `stock >= q`
     against the committed value; on SQLite writers are serialised by the database lock.
-    The CheckConstraint `stock >= 0` is the backstop.
+    The CheckConstraint `stock >= 0` is the backstop. A checkout reserving several SKUs
+    reserves them in ascending id order, so two checkouts cannot deadlock on PostgreSQL.
     """
     taken = Sku.objects.filter(
         pk=sku_id, stock__gte=_positive_quantity(quantity), active=True

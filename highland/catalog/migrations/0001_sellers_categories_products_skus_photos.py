@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "category",
                 "verbose_name_plural": "categories",
-                "ordering": ["county", "direction", "position", "code"],
+                "ordering": ["county_id", "direction", "position", "code"],
             },
         ),
         migrations.CreateModel(
@@ -240,7 +240,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "product photo",
                 "verbose_name_plural": "product photos",
-                "ordering": ["product", "position", "id"],
+                "ordering": ["product_id", "position", "id"],
             },
         ),
         migrations.CreateModel(
@@ -326,7 +326,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "seller",
                 "verbose_name_plural": "sellers",
-                "ordering": ["county", "name_zh"],
+                "ordering": ["county_id", "name_zh"],
             },
         ),
         migrations.AddField(
@@ -404,7 +404,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "SKU",
                 "verbose_name_plural": "SKUs",
-                "ordering": ["product", "price_fen", "id"],
+                "ordering": ["product_id", "price_fen", "id"],
             },
         ),
         migrations.AddConstraint(
