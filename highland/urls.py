@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve as static_serve
 
 from highland.api import api
 from highland.core import views as core_views
@@ -33,3 +34,10 @@ urlpatterns = [
 if settings.BENCH_ENDPOINTS:
     # The baseline for `make bench`: the whole middleware stack, a tiny template, no queries.
     urlpatterns.append(path("_bench/bare/", web_views.bare_page, name="bench-bare"))
+
+if not settings.IS_PRODUCTION:
+    # One machine, no nginx: serve uploaded photos from Django. Production lets nginx
+    # serve MEDIA_ROOT (docs/deploy.md).
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", static_serve, {"document_root": settings.MEDIA_ROOT})
+    )

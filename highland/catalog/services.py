@@ -902,6 +902,22 @@ def _not_an_image() -> ValidationFailed:
     )
 
 
+def without_metadata(data: bytes) -> bytes:
+    """The photo re-encoded upright with no EXIF: a phone's photo carries the GPS position
+    of a herder's home, which must not be published. Call after make_thumbnail checked it."""
+    with Image.open(io.BytesIO(data)) as image:
+        image_format = image.format or "JPEG"
+        upright = ImageOps.exif_transpose(image) or image
+        output = io.BytesIO()
+        if image_format == "JPEG":
+            upright.convert("RGB").save(output, "JPEG", quality=90)
+        else:
+            upright.save(
+                output, image_format, **({"quality": 90} if image_format == "WEBP" else {})
+            )
+    return output.getvalue()
+
+
 def make_thumbnail(data: bytes) -> tuple[bytes, int, int, str]:
     """Check the photo and make its WebP thumbnail: (webp bytes, width, height, extension).
 
@@ -969,7 +985,7 @@ def add_photo(product: Product, upload: IO[bytes] | File, *, actor: User) -> Pro
         thumbnail_width=width,
         thumbnail_height=height,
     )
-    photo.image.save(f"{stem}.{extension}", ContentFile(data), save=False)
+    photo.image.save(f"{stem}.{extension}", ContentFile(without_metadata(data)), save=False)
     photo.thumbnail.save(f"{stem}.webp", ContentFile(thumbnail), save=False)
     photo.save()
     audit.record(

@@ -142,3 +142,21 @@ def test_consent_page(demo, household, client_as):
         .status_code
         == 403
     )
+
+
+def test_published_photo_carries_no_gps(demo):
+    from PIL import Image as PILImage
+
+    from highland.catalog.models import Product
+
+    exif = PILImage.Exif()
+    exif[0x8825] = {1: "N", 2: (30.0, 1.0, 0.0), 3: "E", 4: (100.0, 16.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (800, 600), "green").save(buffer, "JPEG", exif=exif)
+    buffer.seek(0)
+    product = Product.objects.filter(county=demo.county).first()
+
+    photo = services.add_photo(product, buffer, actor=demo.user("operator"))
+
+    with PILImage.open(photo.image.path) as stored:
+        assert dict(stored.getexif()) == {}
