@@ -44,14 +44,13 @@ def _errors(result: dict[str, Any]) -> str:
     return ", ".join(f"{count} {name}" for name, count in errors.items()) or "0"
 
 
-def _cpu_per_request(work: Path, label: str, requests: int) -> str:
+def _cpu_per_request(work: Path, label: str, requests: int) -> tuple[float, float] | None:
+    """Milliseconds of CPU per request in gunicorn's processes and in PostgreSQL."""
     before, after = work / f"cpu-{label}-before.json", work / f"cpu-{label}-after.json"
     if not (before.exists() and after.exists()) or not requests:
-        return "–"
+        return None
     used = cpu_used(_load(before), _load(after))
-    django_ms = 1000 * used["django"] / requests
-    postgres_ms = 1000 * used["postgres"] / requests
-    return f"{django_ms:.1f} + {postgres_ms:.1f}"
+    return 1000 * used["django"] / requests, 1000 * used["postgres"] / requests
 
 
 def _verdict(met: bool) -> str:
@@ -122,8 +121,9 @@ def build(work: Path) -> str:
         add(
             f"> **Other work was running on this machine** ({busiest} % of the CPU busy while "
             "the bench itself was idle). It competes with the server, the database and the "
-            "load generators alike, so the ratios below are less disturbed than the "
-            "absolute numbers, but both are noisier than on a quiet machine.\n"
+            "load generators alike: requests/s, latencies and the ratios built from them "
+            "swing from one measurement to the next. The CPU-per-request columns, and the "
+            "CPU ratios built from them, hardly move.\n"
         )
 
     add("### 1. Storefront under wrk\n")
@@ -146,25 +146,34 @@ def build(work: Path) -> str:
         add(f"**{workers} sync workers** (set by BENCH_WORKERS; no sweep).\n")
     add(
         "| page | path | conns | req/s | p50 ms | p99 ms | errors | req/s ÷ bare "
-        f"(goal ≥ {PAGE_RATIO_GOAL}) | CPU ms/request: Django + PostgreSQL |"
+        f"(goal ≥ {PAGE_RATIO_GOAL}) | CPU ms/request: Django + PostgreSQL | "
+        "CPU ratio: bare ÷ page |"
     )
-    add("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    add("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for name, path in pages.items():
         for connections in (16, 64):
             result = wrk[name, connections]
             ratio = _rps(result) / bare[connections]
             cpu = _cpu_per_request(work, f"{name}-c{connections}", result["requests"])
+            bare_cpu = _cpu_per_request(
+                work, f"bare-c{connections}", wrk["bare", connections]["requests"]
+            )
+            cpu_text = f"{cpu[0]:.1f} + {cpu[1]:.1f}" if cpu else "–"
+            cpu_ratio = f"{sum(bare_cpu) / sum(cpu):.2f}" if cpu and bare_cpu else "–"
             add(
                 f"| {name} | `{path}` | {connections} | {_rps(result):.1f} | "
                 f"{_ms(result['p50_us'])} | {_ms(result['p99_us'])} | {_errors(result)} | "
-                f"{ratio:.2f} | {cpu} |"
+                f"{ratio:.2f} | {cpu_text} | {cpu_ratio} |"
             )
     add(
         "\nCPU ms/request is the CPU time gunicorn's processes and their PostgreSQL backends "
         "used during the measurement, divided by the requests served: what a request costs, "
-        f"whatever else the machine was doing. With {machine['cores']} cores, "
-        f"{machine['cores']} × 1000 ÷ (that sum) is the most req/s the page could reach if "
-        "the server had the whole machine.\n"
+        "whatever else the machine was doing. The CPU ratio (bare page's CPU per request ÷ "
+        "this page's) is therefore the req/s ratio to expect when the server is CPU-bound "
+        "and alone on the machine: a steadier estimate of the same ratio when other work "
+        f"disturbs the wall-clock numbers. With {machine['cores']} cores, "
+        f"{machine['cores']} × 1000 ÷ (the CPU sum) is the most req/s the page could reach "
+        "with the whole machine to itself.\n"
     )
     for name in ("category", "product"):
         ratios = [_rps(wrk[name, c]) / bare[c] for c in (16, 64)]
@@ -232,6 +241,15 @@ def build(work: Path) -> str:
         f"8 clients, scale 8 | {tps:.1f} | {direct_ratio:.2f} | ≥ {DIRECT_ORDERS_GOAL}: "
         f"{_verdict(direct_ratio >= DIRECT_ORDERS_GOAL)} |\n"
     )
+    bare_cpu = _cpu_per_request(work, "bare-c64", wrk["bare", 64]["requests"])
+    if bare_cpu:
+        checkout_cpu = plenty["django_cpu_ms"] + plenty["postgres_cpu_ms"]
+        add(
+            f"A checkout cost {checkout_cpu:.1f} ms of CPU (Django + PostgreSQL), the bare page "
+            f"{sum(bare_cpu):.1f} ms: CPU ratio bare ÷ checkout "
+            f"{sum(bare_cpu) / checkout_cpu:.2f}, the HTTP ratio to expect on a machine with "
+            "nothing else running.\n"
+        )
     add(
         f"The {direct['threads']} `place_order` threads share one Python process and so one "
         f"GIL: it used {direct['client_cpu_share']:.2f} s of CPU per second, "

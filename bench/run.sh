@@ -4,7 +4,7 @@
 # Creates a fresh PostgreSQL database `bench` (migrated, demo county loaded) and starts
 # the production server on it: gunicorn with sync workers, HIGHLAND_PROFILE=production,
 # static files collected into a temporary HIGHLAND_VAR_DIR. Then:
-#   1. storefront pages under wrk (2 and 4 workers compared, the faster kept),
+#   1. storefront pages under wrk (2 and 4 workers compared; 4 kept unless 2 is clearly faster),
 #   2. a flash sale through the HTTP API, and place_order from 8 threads next to
 #      pgbench TPC-B on its own database `bench_pgbench`,
 #   3. page weight in Debian's Chromium.
@@ -124,6 +124,7 @@ log "migrating the bench database and loading the demo county"
 run "$PY" manage.py migrate --no-input -v0
 run "$PY" manage.py load_demo_county --quiet-logins
 run "$PY" -m bench.fixtures --out "$WORK/fixtures.json"
+log "bench database ready"
 wait "$SETUP_PID" || { log "collectstatic or pgbench -i failed"; cat "$WORK/pgbench-init.txt"; exit 1; }
 SETUP_PID=""
 read -r CATEGORY PRODUCT < <("$PY" -c '
@@ -179,11 +180,6 @@ measure() {  # label path connections seconds
   log "$label: $(grep -E 'Requests/sec' "$WORK/wrk-$label.txt" | tr -s ' ')"
 }
 
-rps() { "$PY" -c '
-import json, sys
-data = json.load(open(sys.argv[1]))
-print(int(data["requests"] / (data["duration_us"] / 1e6)))' "$WORK/wrk-$1.json"; }
-
 # --- 1. storefront ------------------------------------------------------------------------------
 if [ -z "$WORKERS" ]; then
   # Sync workers on 2 cores: 2 workers keep the CPUs busy on pure Python, 4 also cover
@@ -198,11 +194,13 @@ if [ -z "$WORKERS" ]; then
   done
   # Keep 4 (the README's production setting) unless 2 serve the category page, the
   # database-backed one, clearly faster: a 10 % margin so that noise does not flip it.
-  if [ $(( $(rps sweep-w2-category-c64) * 10 )) -gt $(( $(rps sweep-w4-category-c64) * 11 )) ]; then
-    WORKERS=2
-  else
-    WORKERS=4
-  fi
+  WORKERS=$("$PY" -c '
+import json, sys
+def rps(path):
+    data = json.load(open(path))
+    return data["requests"] / (data["duration_us"] / 1e6)
+print(2 if rps(sys.argv[1]) > 1.1 * rps(sys.argv[2]) else 4)' \
+    "$WORK/wrk-sweep-w2-category-c64.json" "$WORK/wrk-sweep-w4-category-c64.json")
   log "picked $WORKERS workers"
   if [ "$WORKERS" != 4 ]; then stop_server; start_server "$WORKERS"; fi
 else
