@@ -238,3 +238,8 @@ def test_api_for_an_account_without_a_county_is_403(demo, client_as):
 @pytest.mark.parametrize("url", ["/", "/network/points/", "/network/map/", "/audit/", "/admin/"])
 def test_demo_platform_admin_opens_every_page(demo, client_as, url):
     assert client_as(demo.user("admin")).get(url).status_code == 200
+
+
+def test_benchmark_baseline_page_is_off_by_default(demo, client_as):
+    # /_bench/bare/ exists only with HIGHLAND_BENCH_ENDPOINTS=true (make bench).
+    assert client_as(None).get("/_bench/bare/").status_code == 404
