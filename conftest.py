@@ -34,6 +34,17 @@ def _fast_password_hashing(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(settings: object) -> Iterator[None]:
+    # Tests read pages right after changing stock with queryset updates; the page cache
+    # would rightly show those pages for a few more seconds. Its own tests turn it on.
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english_messages() -> Iterator[None]:
     # Tests assert exact messages; they read them in English unless a test switches.
     with translation.override("en"):

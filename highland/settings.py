@@ -102,6 +102,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "highland.web.context_processors.chrome",
+                # After Django's CSRF processor: pages rendered for the page cache
+                # carry a marker that each visitor's token replaces (web/pagecache.py).
+                "highland.web.pagecache.csrf_marker",
             ],
         },
     },
@@ -208,12 +211,19 @@ CELERY_BEAT_SCHEDULE = {
     "close-group-buys": {"task": "orders.close_group_buys", "schedule": 300.0},
 }
 
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process: each server worker keeps its own copy of the cached shop pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 
 # --- Security ----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -253,3 +263,7 @@ API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret
 # Benchmark-only pages (the bare baseline page at /_bench/bare/); `make bench` turns
 # them on for its own server. Off everywhere else.
 BENCH_ENDPOINTS = env_bool("HIGHLAND_BENCH_ENDPOINTS", False)
+
+# Anonymous shop pages are served from the cache for this long at most (0: off). A
+# catalogue change drops them at once; stock sold by checkouts shows within this time.
+PAGE_CACHE_SECONDS = int(os.environ.get("HIGHLAND_PAGE_CACHE_SECONDS") or 10)

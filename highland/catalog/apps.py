@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,23 @@ class CatalogConfig(AppConfig):
     name = "highland.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from highland.core.models import County
+        from highland.network.models import ServicePoint
+        from highland.web.pagecache import invalidate_cached_pages_on_commit
+
+        from .models import Category, Product, ProductPhoto, Seller, Sku
+
+        # What the cached shop pages show (web/pagecache.py): any change drops them.
+        for model in (County, ServicePoint, Category, Seller, Product, ProductPhoto, Sku):
+            post_save.connect(
+                invalidate_cached_pages_on_commit,
+                sender=model,
+                dispatch_uid=f"pagecache-{model.__name__}-save",
+            )
+            post_delete.connect(
+                invalidate_cached_pages_on_commit,
+                sender=model,
+                dispatch_uid=f"pagecache-{model.__name__}-delete",
+            )

@@ -26,6 +26,7 @@ from highland.core.errors import ValidationFailed
 from highland.core.models import County, Organisation, OrganisationType, Role, User
 from highland.core.permissions import require, roles_of
 from highland.network.models import ServicePoint
+from highland.web.pagecache import invalidate_cached_pages_on_commit
 
 from . import search
 from .models import (
@@ -782,6 +783,7 @@ def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
         return sku
     Sku.objects.filter(pk=sku.pk).update(stock=level)
     sku.stock = level
+    invalidate_cached_pages_on_commit()  # a queryset update sends no post_save
     audit.record(
         actor,
         "catalog.sku.stock_set",
@@ -806,6 +808,7 @@ def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
     # One conditional UPDATE: no read-decide-write, so a checkout reserving at the same
     # moment cannot be overwritten.
     changed = Sku.objects.filter(pk=sku.pk, **guard).update(stock=F("stock") + delta)
+    invalidate_cached_pages_on_commit()  # a queryset update sends no post_save
     if not changed:
         if delta < 0:
             raise ValidationFailed(

@@ -21,6 +21,7 @@ from highland.core.errors import DomainError, NotFound
 from highland.core.models import County, User
 from highland.core.permissions import allowed, require
 from highland.web.http import domain_errors_as_pages
+from highland.web.pagecache import anonymous_page_cache
 
 from . import selectors, services
 from .access import access_photo, access_product, access_sku
@@ -91,6 +92,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+@anonymous_page_cache
 @domain_errors_as_pages
 def storefront(request: HttpRequest) -> HttpResponse:
     county = selectors.storefront_county(request)
@@ -107,6 +109,7 @@ def storefront(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/storefront.html", context)
 
 
+@anonymous_page_cache
 @domain_errors_as_pages
 def category_products(request: HttpRequest, code: str) -> HttpResponse:
     county = selectors.storefront_county(request)
@@ -136,6 +139,7 @@ def category_products(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/category.html", context)
 
 
+@anonymous_page_cache
 @domain_errors_as_pages
 def product_search(request: HttpRequest) -> HttpResponse:
     county = selectors.storefront_county(request)
@@ -168,6 +172,7 @@ def product_search(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/search.html", context)
 
 
+@anonymous_page_cache
 @domain_errors_as_pages
 def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     county = selectors.storefront_county(request)
