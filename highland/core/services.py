@@ -211,7 +211,8 @@ def user_for_api_key(raw_key: str) -> User | None:
     if not raw_key.startswith(settings.API_TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        # The county too: nearly every endpoint starts from the person's home county.
+        ApiToken.objects.select_related("user__county")
         .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True)
         .first()
     )

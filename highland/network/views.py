@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
-from highland.core.errors import DomainError
+from highland.core.errors import DomainError, ValidationFailed
 from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
 from highland.network import selectors, services
@@ -32,7 +32,7 @@ from highland.network.forms import (
 )
 from highland.network.models import PARENT_TIER, ServicePoint, Tier
 from highland.network.svgmap import render_county_map
-from highland.web.http import domain_errors_as_pages
+from highland.web.http import domain_errors_as_pages, run_action_and_redirect
 
 
 def _person(request: HttpRequest) -> User:
@@ -228,38 +228,37 @@ POINT_ACTIONS = ("move", "deactivate", "reactivate", "assign-agent", "remove-age
 def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
     user = _person(request)
     point = access_point(user, point_id)
-    try:
+    if action not in POINT_ACTIONS:  # no route leads here; nothing to do, as before
+        return redirect("network:point-detail", point.pk)
+
+    def act() -> str:
+        """Do the action; the text says what was done."""
         if action == "move":
             form = MovePointForm(request.POST, parents=_possible_parents(point))
             if not form.is_valid():
-                messages.error(request, _("Choose the new parent point."))
-                return redirect("network:point-detail", point.pk)
+                raise ValidationFailed(_("Choose the new parent point."))
             services.move_service_point(point, form.cleaned_data["parent"], actor=user)
-            messages.success(request, _("The point was moved."))
-        elif action == "deactivate":
+            return _("The point was moved.")
+        if action == "deactivate":
             services.deactivate_service_point(point, actor=user)
-            messages.success(request, _("The point was deactivated."))
-        elif action == "reactivate":
+            return _("The point was deactivated.")
+        if action == "reactivate":
             services.reactivate_service_point(point, actor=user)
-            messages.success(request, _("The point was reactivated."))
-        elif action in {"assign-agent", "remove-agent"}:
-            agents = _assignable_agents(point) if action == "assign-agent" else point.agents.all()
-            agent_form = AgentForm(request.POST, agents=agents)
-            if not agent_form.is_valid():
-                messages.error(request, _("Choose an agent."))
-                return redirect("network:point-detail", point.pk)
-            agent = agent_form.cleaned_data["agent"]
-            if action == "assign-agent":
-                services.assign_agent(point, agent, actor=user)
-                messages.success(request, _("%(agent)s now serves here.") % {"agent": agent})
-            else:
-                services.remove_agent(point, agent, actor=user)
-                messages.success(request, _("%(agent)s no longer serves here.") % {"agent": agent})
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    return redirect("network:point-detail", point.pk)
+            return _("The point was reactivated.")
+        agents = _assignable_agents(point) if action == "assign-agent" else point.agents.all()
+        agent_form = AgentForm(request.POST, agents=agents)
+        if not agent_form.is_valid():
+            raise ValidationFailed(_("Choose an agent."))
+        agent = agent_form.cleaned_data["agent"]
+        if action == "assign-agent":
+            services.assign_agent(point, agent, actor=user)
+            return _("%(agent)s now serves here.") % {"agent": agent}
+        services.remove_agent(point, agent, actor=user)
+        return _("%(agent)s no longer serves here.") % {"agent": agent}
+
+    return run_action_and_redirect(
+        request, act, "network:point-detail", point.pk, success=lambda done: done
+    )
 
 
 @require_POST

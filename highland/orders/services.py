@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from highland.catalog import services as catalog_services
 from highland.catalog.models import Sku
 from highland.core import audit
-from highland.core.errors import NotFound, ValidationFailed
+from highland.core.errors import DomainError, NotFound, ValidationFailed
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.ledger.services import post_entry
@@ -43,6 +43,18 @@ WEIGHT_TOLERANCE_PERCENT = 5
 MIN_WEIGHT_GRAMS = 50
 MAX_LINES = 50
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+CHECKOUT_SKU_FIELDS = (
+    "county_id",
+    "active",
+    "selling_unit",
+    "price_fen",
+    "unit_weight_g",
+    "label_zh",
+    "product__name_zh",
+    "product__status",
+    "product__seller_id",
+    "product__storage_class",
+)
 
 
 @dataclass(frozen=True)
@@ -131,9 +143,10 @@ def _load_skus(county: County, lines: Sequence[CheckoutLine]) -> dict[int, Sku]:
         seen.add(line.sku_id)
     skus = {
         sku.pk: sku
-        for sku in Sku.objects.filter(pk__in=seen, county=county).select_related(
-            "product__seller", "product__category"
-        )
+        for sku in Sku.objects.filter(pk__in=seen, county=county)
+        .select_related("product")
+        # Only what a checkout reads: the trilingual texts and stories stay behind.
+        .only(*CHECKOUT_SKU_FIELDS)
     }
     for line in lines:
         sku = skus.get(line.sku_id)
@@ -156,20 +169,37 @@ def _load_skus(county: County, lines: Sequence[CheckoutLine]) -> dict[int, Sku]:
 
 
 def quote_shipping(county: County, *, zone: str, storage_class: str, weight_g: int) -> int:
-    rate = ShippingRate.objects.filter(
-        county=county, zone=zone, storage_class=storage_class
-    ).first()
+    return _shipping_fee(_shipping_rates(county, zone).get(storage_class), weight_g)
+
+
+_RateTerms = tuple[int, int, int, int]
+
+
+def _shipping_rates(county: County, zone: str) -> dict[str, _RateTerms]:
+    """The zone's rates by storage class: one small query for every parcel of a checkout."""
+    return {
+        storage_class: (first_weight_g, first_fee_fen, step_weight_g, step_fee_fen)
+        for storage_class, first_weight_g, first_fee_fen, step_weight_g, step_fee_fen in (
+            ShippingRate.objects.filter(county=county, zone=zone).values_list(
+                "storage_class", "first_weight_g", "first_fee_fen", "step_weight_g", "step_fee_fen"
+            )
+        )
+    }
+
+
+def _shipping_fee(rate: _RateTerms | None, weight_g: int) -> int:
     if rate is None:
         raise ValidationFailed(
             _("No shipping rate for this destination and storage; ask the service centre."),
             code="no_shipping_rate",
         )
+    first_weight_g, first_fee_fen, step_weight_g, step_fee_fen = rate
     return pricing.shipping_fee_fen(
         weight_g,
-        first_weight_g=rate.first_weight_g,
-        first_fee_fen=rate.first_fee_fen,
-        step_weight_g=rate.step_weight_g,
-        step_fee_fen=rate.step_fee_fen,
+        first_weight_g=first_weight_g,
+        first_fee_fen=first_fee_fen,
+        step_weight_g=step_weight_g,
+        step_fee_fen=step_fee_fen,
     )
 
 
@@ -206,10 +236,6 @@ def place_order(
     too little is left, and any failure rolls the whole checkout back. With an
     idempotency key, repeating the call returns the first result.
     """
-    if idempotency_key:
-        existing = _existing_checkout(county, buyer, idempotency_key)
-        if existing is not None:
-            return existing
     try:
         return _place_order(
             county,
@@ -220,8 +246,11 @@ def place_order(
             payment_method=payment_method,
             idempotency_key=idempotency_key,
         )
-    except IntegrityError:
-        # Two requests with one key raced; the other one won.
+    except (IntegrityError, DomainError):
+        # The key is checked after the fact, so a first checkout (the usual case) costs
+        # no extra query: a repeat fails on the payment's unique key, or is refused by
+        # checks the first one passed (say, its stock is now gone), and either way the
+        # first result is what the caller gets.
         existing = _existing_checkout(county, buyer, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
@@ -235,6 +264,88 @@ def _existing_checkout(county: County, buyer: User, key: str) -> CheckoutResult 
     return CheckoutResult(
         payment=payment, orders=list(payment.orders.order_by("pk")), created=False
     )
+
+
+@dataclass
+class _SellerParcel:
+    """What one seller's order will hold, worked out before anything is written."""
+
+    seller_id: int
+    lines: list[OrderLine]
+    items_fen: int
+    shipping_fen: int
+    allowance_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.items_fen + self.shipping_fen + self.allowance_fen
+
+
+def _parcels(
+    county: County, lines: Sequence[CheckoutLine], skus: dict[int, Sku], zone: str
+) -> list[_SellerParcel]:
+    by_seller: dict[int, list[CheckoutLine]] = defaultdict(list)
+    for line in lines:
+        by_seller[skus[line.sku_id].product.seller_id].append(line)
+    rates = _shipping_rates(county, zone)
+    parcels: list[_SellerParcel] = []
+    for seller_id, seller_lines in sorted(by_seller.items()):
+        order_lines: list[OrderLine] = []
+        weight_g = 0
+        allowance = 0
+        for line in seller_lines:
+            sku = skus[line.sku_id]
+            by_weight = sku.selling_unit == "weight"
+            amount = pricing.line_amount_fen(
+                unit_price_fen=sku.price_fen, quantity=line.quantity, by_weight=by_weight
+            )
+            if by_weight:
+                weight_g += line.quantity
+                upper = line.quantity * (100 + WEIGHT_TOLERANCE_PERCENT) // 100
+                allowance += (
+                    pricing.line_amount_fen(
+                        unit_price_fen=sku.price_fen, quantity=upper, by_weight=True
+                    )
+                    - amount
+                )
+            else:
+                weight_g += (sku.unit_weight_g or 0) * line.quantity
+            order_lines.append(
+                OrderLine(
+                    sku_id=sku.pk,
+                    product_name=sku.product.name_zh,
+                    sku_label=sku.label_zh,
+                    selling_unit=sku.selling_unit,
+                    quantity=line.quantity,
+                    unit_price_fen=sku.price_fen,
+                    line_fen=amount,
+                )
+            )
+        storage = pricing.parcel_storage_class(
+            skus[line.sku_id].product.storage_class for line in seller_lines
+        )
+        parcels.append(
+            _SellerParcel(
+                seller_id=seller_id,
+                lines=order_lines,
+                items_fen=sum(order_line.line_fen for order_line in order_lines),
+                shipping_fen=_shipping_fee(rates.get(storage), weight_g),
+                allowance_fen=allowance,
+            )
+        )
+    return parcels
+
+
+def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Let `order.lines.all()` answer from the lines just written, as a prefetch would.
+
+    bulk_create sets their primary keys (PostgreSQL; SQLite 3.35 and newer), so the
+    checkout's answer lists them without reading them back.
+    """
+    cached = order.lines.all()
+    cached._result_cache = lines
+    cached._prefetch_done = True  # type: ignore[attr-defined]  # as prefetch_related sets it
+    order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
 
 
 @transaction.atomic
@@ -263,71 +374,32 @@ def _place_order(
         )
     _check_delivery(county, delivery)
     skus = _load_skus(county, lines)
-
-    by_seller: dict[int, list[CheckoutLine]] = defaultdict(list)
-    for line in lines:
-        by_seller[skus[line.sku_id].product.seller_id].append(line)
-    zone = _zone(county, delivery)
-    now = timezone.now()
-    reserved_until = now + dt.timedelta(minutes=RESERVATION_MINUTES)
+    # Every amount is known before the first row is written: the payment is inserted
+    # once with its total, and nothing written here needs a second statement.
+    parcels = _parcels(county, lines, skus, _zone(county, delivery))
+    reserved_until = timezone.now() + dt.timedelta(minutes=RESERVATION_MINUTES)
 
     payment = Payment.objects.create(
         county=county,
         payer=buyer,
         method=payment_method,
-        amount_fen=1,  # set below
+        amount_fen=sum(parcel.total_fen for parcel in parcels),
         out_trade_no=_number("P"),
         idempotency_key=idempotency_key,
     )
     orders: list[Order] = []
-    for seller_id, seller_lines in sorted(by_seller.items()):
-        order_lines: list[OrderLine] = []
-        weight_g = 0
-        allowance = 0
-        for line in seller_lines:
-            sku = skus[line.sku_id]
-            by_weight = sku.selling_unit == "weight"
-            amount = pricing.line_amount_fen(
-                unit_price_fen=sku.price_fen, quantity=line.quantity, by_weight=by_weight
-            )
-            if by_weight:
-                weight_g += line.quantity
-                upper = line.quantity * (100 + WEIGHT_TOLERANCE_PERCENT) // 100
-                allowance += (
-                    pricing.line_amount_fen(
-                        unit_price_fen=sku.price_fen, quantity=upper, by_weight=True
-                    )
-                    - amount
-                )
-            else:
-                weight_g += (sku.unit_weight_g or 0) * line.quantity
-            order_lines.append(
-                OrderLine(
-                    sku=sku,
-                    product_name=sku.product.name_zh,
-                    sku_label=sku.label_zh,
-                    selling_unit=sku.selling_unit,
-                    quantity=line.quantity,
-                    unit_price_fen=sku.price_fen,
-                    line_fen=amount,
-                )
-            )
-        items = sum(order_line.line_fen for order_line in order_lines)
-        storage = pricing.parcel_storage_class(
-            skus[line.sku_id].product.storage_class for line in seller_lines
-        )
-        shipping = quote_shipping(county, zone=zone, storage_class=storage, weight_g=weight_g)
+    for parcel in parcels:
         order = Order.objects.create(
             county=county,
             number=_number(county.code[-4:]),
             payment=payment,
             buyer=buyer,
             placed_by=actor if on_behalf else None,
-            seller_id=seller_id,
-            items_fen=items,
-            shipping_fen=shipping,
-            weight_allowance_fen=allowance,
-            total_fen=items + shipping + allowance,
+            seller_id=parcel.seller_id,
+            items_fen=parcel.items_fen,
+            shipping_fen=parcel.shipping_fen,
+            weight_allowance_fen=parcel.allowance_fen,
+            total_fen=parcel.total_fen,
             delivery=delivery.method,
             pickup_point=delivery.pickup_point if delivery.method == Delivery.PICKUP else None,
             pickup_code=f"{secrets.randbelow(10**6):06d}"
@@ -342,12 +414,10 @@ def _place_order(
             address_detail=delivery.detail.strip(),
             reserved_until=reserved_until,
         )
-        for order_line in order_lines:
+        for order_line in parcel.lines:
             order_line.order = order
-        OrderLine.objects.bulk_create(order_lines)
+        _remember_lines(order, OrderLine.objects.bulk_create(parcel.lines))
         orders.append(order)
-    payment.amount_fen = sum(order.total_fen for order in orders)
-    payment.save(update_fields=["amount_fen"])
     audit.record(
         actor,
         "orders.checkout.placed",

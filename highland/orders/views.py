@@ -50,7 +50,7 @@ from highland.orders.models import (
 )
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
-from highland.web.http import domain_errors_as_pages
+from highland.web.http import domain_errors_as_pages, run_action_and_redirect
 
 
 def _person(request: HttpRequest) -> User:
@@ -125,17 +125,14 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or form.cleaned_data["quantity"] < 1:
         messages.error(request, _("Enter a quantity of at least 1."))
         return redirect(request.POST.get("next") or "orders:cart")
-    try:
-        carts.add_to_cart(
+    return run_action_and_redirect(
+        request,
+        lambda: carts.add_to_cart(
             _cart(request, county), form.cleaned_data["sku_id"], form.cleaned_data["quantity"]
-        )
-    except DomainError as error:
-        if error.status_code == 404:
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Added to your cart."))
-    return redirect("orders:cart")
+        ),
+        "orders:cart",
+        success=_("Added to your cart."),
+    )
 
 
 @require_POST
@@ -273,15 +270,14 @@ def collect_cash(request: HttpRequest, payment_id: int) -> HttpResponse:
     order = payment.orders.select_related("pickup_point").first()
     if order is None or order.pickup_point is None:
         raise ValidationFailed(_("This payment has no pickup point."))
-    try:
-        services.collect_cash(payment, agent=user, point=order.pickup_point)
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Cash collected; the receipt shows the pickup code."))
-    return redirect("orders:payment", payment.pk)
+    point = order.pickup_point
+    return run_action_and_redirect(
+        request,
+        lambda: services.collect_cash(payment, agent=user, point=point),
+        "orders:payment",
+        payment.pk,
+        success=_("Cash collected; the receipt shows the pickup code."),
+    )
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -339,7 +335,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
     user = _person(request)
     order = access_order(user, order_id)
-    try:
+
+    def act() -> None:
         if action == "cancel":
             form = ReasonForm(request.POST)
             if not form.is_valid():
@@ -369,13 +366,10 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
                 }[action],
                 actor=user,
             )
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("orders:order-detail", order.pk)
+
+    return run_action_and_redirect(
+        request, act, "orders:order-detail", order.pk, success=_("Done.")
+    )
 
 
 ORDER_ACTIONS = ("cancel", "pack", "ship", "deliver", "complete", "pickup")
@@ -614,7 +608,8 @@ def aftersale_detail(request: HttpRequest, aftersale_id: int) -> HttpResponse:
 def aftersale_action(request: HttpRequest, aftersale_id: int, action: str) -> HttpResponse:
     user = _person(request)
     aftersale = aftersales.access_aftersale(user, aftersale_id)
-    try:
+
+    def act() -> None:
         if action == "accept":
             aftersales.accept_aftersale(aftersale, actor=user)
         elif action == "reject":
@@ -628,13 +623,10 @@ def aftersale_action(request: HttpRequest, aftersale_id: int, action: str) -> Ht
             if not form.is_valid():
                 raise ValidationFailed(_("Choose a photo to upload."), field="photo")
             aftersales.add_aftersale_photo(aftersale, form.cleaned_data["photo"], actor=user)
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("orders:aftersale-detail", aftersale.pk)
+
+    return run_action_and_redirect(
+        request, act, "orders:aftersale-detail", aftersale.pk, success=_("Done.")
+    )
 
 
 AFTERSALE_ACTIONS = ("accept", "reject", "received", "photos")
@@ -943,7 +935,8 @@ def group_buy_action(request: HttpRequest, group_buy_id: int, action: str) -> Ht
     """Open, close now, order from the suppliers, or cancel."""
     user = _person(request)
     group_buy = groupbuys.access_group_buy(user, group_buy_id)
-    try:
+
+    def act() -> None:
         if action == "open":
             groupbuys.open_group_buy(group_buy, actor=user)
         elif action == "close":
@@ -958,13 +951,10 @@ def group_buy_action(request: HttpRequest, group_buy_id: int, action: str) -> Ht
             groupbuys.order_from_suppliers(group_buy, actor=user)
         else:
             groupbuys.cancel_group_buy(group_buy, actor=user, reason=request.POST.get("reason", ""))
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("orders:group-buy-detail", group_buy.pk)
+
+    return run_action_and_redirect(
+        request, act, "orders:group-buy-detail", group_buy.pk, success=_("Done.")
+    )
 
 
 class GroupBuyJoinForm(forms.Form):
@@ -1079,15 +1069,13 @@ def group_buy_purchases(request: HttpRequest, group_buy_id: int) -> HttpResponse
 def group_buy_receive(request: HttpRequest, purchase_id: int) -> HttpResponse:
     user = _person(request)
     purchase = groupbuys.access_purchase(user, purchase_id)
-    try:
-        groupbuys.receive_purchase(purchase, actor=user)
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Delivery received; paid orders are ready for pickup."))
-    return redirect("orders:group-buy-purchases", purchase.group_buy_id)
+    return run_action_and_redirect(
+        request,
+        lambda: groupbuys.receive_purchase(purchase, actor=user),
+        "orders:group-buy-purchases",
+        purchase.group_buy_id,
+        success=_("Delivery received; paid orders are ready for pickup."),
+    )
 
 
 @login_required
@@ -1142,12 +1130,12 @@ def group_buy_hand_over(request: HttpRequest, order_id: int) -> HttpResponse:
     link = GroupBuyOrder.objects.filter(order=order).first()
     if link is None:
         raise NotFound(_("No such group-buy order."))
-    try:
-        groupbuys.hand_over(order, agent=user, pickup_code=request.POST.get("pickup_code", ""))
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Order %(number)s handed over.") % {"number": order.number})
-    return redirect("orders:group-buy-pickup", link.group_buy_id)
+    return run_action_and_redirect(
+        request,
+        lambda: groupbuys.hand_over(
+            order, agent=user, pickup_code=request.POST.get("pickup_code", "")
+        ),
+        "orders:group-buy-pickup",
+        link.group_buy_id,
+        success=_("Order %(number)s handed over.") % {"number": order.number},
+    )

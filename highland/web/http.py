@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from highland.core.errors import DomainError
 
 View = Callable[..., HttpResponse]
+T = TypeVar("T")
 
 
 def domain_errors_as_pages(view: View) -> View:
@@ -25,3 +27,32 @@ def domain_errors_as_pages(view: View) -> View:
             return render(request, "web/error.html", {"error": error}, status=error.status_code)
 
     return wrapper
+
+
+def run_action_and_redirect(
+    request: HttpRequest,
+    action: Callable[[], T],
+    to: str,
+    *args: object,
+    success: str | Callable[[T], str],
+) -> HttpResponse:
+    """Run a one-button POST action, flash its outcome, and redirect as `redirect(to, *args)`.
+
+    A refusal (any DomainError but 403 and 404) becomes an error flash on the page the
+    button came from. PermissionDenied (403) and NotFound (404) are re-raised instead:
+    they are not a refusal to show next to the button but a page the person may not see
+    or that does not exist, so `domain_errors_as_pages` answers them with the error page
+    and its status, and a flash never tells a stranger what the page holds.
+
+    `success` is the flash after the action went through: a fixed text, or one made from
+    the action's result.
+    """
+    try:
+        result = action()
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return redirect(to, *args)

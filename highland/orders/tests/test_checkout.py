@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from highland.catalog.models import Sku
@@ -16,7 +17,7 @@ from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
 from highland.orders import services
-from highland.orders.models import Order, OrderStatus
+from highland.orders.models import Order, OrderLine, OrderStatus
 from highland.orders.services import CheckoutLine, DeliveryDetails
 from highland.payments.models import Payment, PaymentStatus
 
@@ -83,6 +84,40 @@ def test_idempotency_key_returns_the_first_checkout(shop, chengdu_address):
     assert again.created is False
     assert again.payment.pk == first.payment.pk
     assert state() == before
+
+
+def test_idempotency_key_returns_the_first_checkout_after_the_stock_ran_out(shop, chengdu_address):
+    # The key is looked up only when the checkout fails; a repeat that now meets an
+    # empty shelf still gets its own first result, not "out of stock".
+    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-2")
+    Sku.objects.filter(code="LT-YJ-100").update(stock=0)
+    before = state()
+
+    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-2")
+
+    assert again.created is False
+    assert again.payment.pk == first.payment.pk
+    assert [order.pk for order in again.orders] == [order.pk for order in first.orders]
+    assert state() == before
+    with pytest.raises(ValidationFailed) as refusal:
+        place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-3")
+    assert refusal.value.code == "out_of_stock"
+
+
+def test_checkout_answers_with_its_lines_without_reading_them_back(shop, chengdu_address):
+    result = place(shop, [("LT-YJ-100", 2), ("LT-SR-W", 500)], chengdu_address)
+
+    with CaptureQueriesContext(connection) as queries:
+        lines = [
+            (line.pk, line.sku_id, line.quantity) for o in result.orders for line in o.lines.all()
+        ]
+
+    assert len(queries) == 0
+    assert sorted(lines) == sorted(
+        OrderLine.objects.filter(order__payment=result.payment).values_list(
+            "pk", "sku_id", "quantity"
+        )
+    )
 
 
 @pytest.mark.parametrize(
