@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,13 +13,14 @@ from ninja import Field, File, Header, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from highland.catalog.models import Seller
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import allowed, require
 from highland.core.schemas import ERROR_RESPONSES
 from highland.network.access import access_point
-from highland.orders import aftersales, groupbuys, services
+from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
 from highland.orders.access import access_order, access_payment
 from highland.orders.models import (
@@ -283,6 +284,60 @@ def checkout(
         "orders": [order_out(order) for order in result.orders],
     }
     return Status(201 if result.created else 200, body)
+
+
+# --- seller statements -------------------------------------------------------------------------
+
+
+class StatementOrderOut(Schema):
+    id: int
+    number: str
+    status: OrderStatus
+    paid_at: datetime | None
+    items_fen: int
+    commission_fen: int
+    adjustment_fen: int
+    aftersale_refunds_fen: int = Field(..., description="Refunded to the buyer after sale")
+    earned_fen: int = Field(..., description="Goods − commission + adjustments − refunds")
+
+
+class PayoutOut(Schema):
+    id: int
+    created_at: datetime
+    amount_fen: int
+    goods_fen: int
+    commission_fen: int
+    adjustment_fen: int
+    refunds_fen: int
+    order_count: int
+
+
+class StatementOut(Schema):
+    seller_id: int
+    seller_name: str
+    start: date
+    end: date
+    goods_fen: int
+    commission_fen: int
+    adjustment_fen: int
+    refunds_fen: int
+    earned_fen: int
+    paid_out_fen: int
+    orders: list[StatementOrderOut]
+    payouts: list[PayoutOut]
+
+
+@router.get("/statements/{seller_id}", response={200: StatementOut, **ERROR_RESPONSES})
+def seller_statement(
+    request: HttpRequest, seller_id: int, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    """A seller's statement: orders paid in [start, end] (default: this month to today),
+    what each earned after commission, weight adjustments and after-sale refunds, and
+    the payouts made in the period. For the seller's own people and the operators."""
+    statement = settlement.statement_for(_user(request), seller_id, start=start, end=end)
+    seller = statement.pop("seller")
+    assert isinstance(seller, Seller)
+    return {"seller_id": seller.pk, "seller_name": seller.name_zh, **statement}
 
 
 # --- group buys (before /{order_id}, whose path would also match "group-buys") ----------------

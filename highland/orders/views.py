@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from highland.catalog.models import Seller, Sku
+from highland.catalog.models import Sku
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -466,41 +466,18 @@ def settlement_page(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
     """A seller's statement for a period (default: this month), printable."""
-    user = _person(request)
-    county = home_county(user)
-    seller = Seller.objects.filter(pk=seller_id, county=county).first()
-    if seller is None or not may_see_seller_money(user, seller):
-        raise NotFound(_("No such seller."))
-    today = timezone.localdate()
     try:
-        start = (
-            dt.date.fromisoformat(request.GET.get("start", ""))
-            if request.GET.get("start")
-            else today.replace(day=1)
-        )
-        end = dt.date.fromisoformat(request.GET.get("end", "")) if request.GET.get("end") else today
+        start = _date_parameter(request, "start")
+        end = _date_parameter(request, "end")
     except ValueError:
         raise ValidationFailed(_("Dates are written YYYY-MM-DD.")) from None
-    if end < start:
-        raise ValidationFailed(_("The start date is after the end date."))
-    statement = settlement.seller_statement(county, seller.pk, start=start, end=end)
-    return render(
-        request,
-        "orders/statement.html",
-        {"seller": seller, "start": start, "end": end, **statement},
-    )
+    statement = settlement.statement_for(_person(request), seller_id, start=start, end=end)
+    return render(request, "orders/statement.html", statement)
 
 
-def may_see_seller_money(user: User, seller: Seller) -> bool:
-    if allowed(user, "orders.run_settlement", seller.county) or seller.represented_by_id == user.pk:
-        return True
-    if seller.organisation is None:
-        return False
-    return user.memberships.filter(
-        organisation=seller.organisation,
-        active=True,
-        role__in=[Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT],
-    ).exists()
+def _date_parameter(request: HttpRequest, name: str) -> dt.date | None:
+    value = request.GET.get(name, "")
+    return dt.date.fromisoformat(value) if value else None
 
 
 # --- after-sales -------------------------------------------------------------------------------
