@@ -136,6 +136,39 @@ def cpu_snapshot(master: int, database: str) -> dict[str, dict[str, float]]:
     }
 
 
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process: a `postgres` whose parent is not one."""
+
+    def comm(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            return ""
+
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and comm(int(entry.name)) == "postgres":
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and comm(int(fields[1])) != "postgres":
+                return int(entry.name)
+    return None
+
+
+def reaped_backend_cpu() -> dict[str, float]:
+    """CPU seconds of the PostgreSQL processes that have exited so far.
+
+    The postmaster reaps its backends, and the kernel adds each one's CPU time to the
+    postmaster's cutime and cstime: the difference over a pgbench run is what its
+    connections (which exit when it ends) cost the database, plus any autovacuum
+    worker that finished meanwhile.
+    """
+    pid = postmaster_pid()
+    fields = _stat_fields(pid) if pid is not None else None
+    if fields is None:
+        return {"postgres_reaped": -1.0}
+    # cutime and cstime are the 16th and 17th fields of /proc/PID/stat: 0-based 13, 14 here.
+    return {"postgres_reaped": (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")}
+
+
 def cpu_used(
     before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
 ) -> dict[str, float]:
@@ -148,7 +181,7 @@ def cpu_used(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["describe", "sample", "cpu"])
+    parser.add_argument("what", choices=["describe", "sample", "cpu", "reaped"])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--master", type=int, help="gunicorn's master pid (for cpu)")
     parser.add_argument("--database", default="bench", help="the server's database (for cpu)")
@@ -158,6 +191,8 @@ def main() -> None:
         result: dict[str, Any] = describe()
     elif args.what == "sample":
         result = sample(args.seconds)
+    elif args.what == "reaped":
+        result = reaped_backend_cpu()
     else:
         result = cpu_snapshot(args.master, args.database)
     args.out.write_text(json.dumps(result, indent=1))

@@ -64,6 +64,18 @@ def _pgbench_tps(text: str) -> float:
     return float(match.group(1))
 
 
+def _pgbench_backend_cpu_ms(work: Path, pgbench_text: str) -> float | None:
+    """PostgreSQL CPU per pgbench transaction, or None if it could not be read."""
+    before, after = work / "pgbench-cpu-before.json", work / "pgbench-cpu-after.json"
+    match = re.search(r"number of transactions actually processed: (\d+)", pgbench_text)
+    if not (before.exists() and after.exists() and match and int(match.group(1))):
+        return None
+    start, end = _load(before)["postgres_reaped"], _load(after)["postgres_reaped"]
+    if start < 0 or end < start:
+        return None
+    return (end - start) * 1000 / int(match.group(1))
+
+
 def build(work: Path) -> str:
     machine = _load(work / "machine.json")
     cpu_start = _load(work / "cpu-start.json")
@@ -175,6 +187,32 @@ def build(work: Path) -> str:
         f"{machine['cores']} × 1000 ÷ (the CPU sum) is the most req/s the page could reach "
         "with the whole machine to itself.\n"
     )
+    rendered = {
+        name: work / f"wrk-render-{name}-c16.json"
+        for name in ("category", "product")
+        if (work / f"wrk-render-{name}-c16.json").exists()
+    }
+    if rendered:
+        add(
+            "Anonymous visitors get these pages from the page cache "
+            "(`highland/web/pagecache.py`), as in production. Rendered on every request "
+            "instead (the same server restarted with `HIGHLAND_PAGE_CACHE_SECONDS=0`: what a "
+            "logged-in visitor's page and each cache miss cost; reported, not judged):\n"
+        )
+        add(
+            "| page | conns | req/s | p50 ms | p99 ms | errors | req/s ÷ bare | "
+            "CPU ms/request: Django + PostgreSQL |"
+        )
+        add("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+        for name, path in rendered.items():
+            result = _load(path)
+            cpu = _cpu_per_request(work, f"render-{name}-c16", result["requests"])
+            add(
+                f"| {name} | 16 | {_rps(result):.1f} | {_ms(result['p50_us'])} | "
+                f"{_ms(result['p99_us'])} | {_errors(result)} | {_rps(result) / bare[16]:.2f} | "
+                f"{f'{cpu[0]:.1f} + {cpu[1]:.1f}' if cpu else '–'} |"
+            )
+        add("")
     for name in ("category", "product"):
         ratios = [_rps(wrk[name, c]) / bare[c] for c in (16, 64)]
         goals.append(
@@ -259,6 +297,18 @@ def build(work: Path) -> str:
         f"{direct['threads']} checkout backends were running a statement and "
         f"{direct['mean_waiting_for_lock']:.2f} were waiting for a lock (the hot row).\n"
     )
+    pgbench_cpu = _pgbench_backend_cpu_ms(work, pgbench_text)
+    if pgbench_cpu is not None:
+        checkout_pg = direct["postgres_cpu_ms_per_order"]
+        cores = machine["cores"]
+        add(
+            f"pgbench's own connections cost PostgreSQL {pgbench_cpu:.2f} ms of CPU per TPC-B "
+            f"transaction (their backends' CPU, read from the postmaster after they exited); "
+            f"a checkout cost it {checkout_pg:.1f} ms, {checkout_pg / pgbench_cpu:.1f} times "
+            f"as much. Even if Python cost nothing, {cores} cores would let PostgreSQL place "
+            f"at most {cores * 1000 / checkout_pg:.0f} checkouts/s, "
+            f"{cores * 1000 / checkout_pg / tps:.2f} of pgbench's TPS.\n"
+        )
     goals.append(
         (
             f"flash sale sold exactly {scarce['units']} ({scarce['sold']})",

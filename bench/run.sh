@@ -142,7 +142,9 @@ declare -A PAGES=(
 
 start_server() {
   local workers=$1
+  # PAGE_CACHE_SECONDS empty: the production default; 0: the page cache off.
   HIGHLAND_PROFILE=production SECURE_SSL_REDIRECT=false \
+    HIGHLAND_PAGE_CACHE_SECONDS="${PAGE_CACHE_SECONDS:-}" \
     "$ROOT/.venv/bin/gunicorn" highland.wsgi:application \
     --workers "$workers" --worker-class sync --bind "127.0.0.1:$PORT" \
     >"$WORK/gunicorn-$workers.log" 2>&1 &
@@ -225,10 +227,21 @@ run "$PY" -m bench.page_weight --base-url "$BASE" --fixtures "$WORK/fixtures.jso
 
 stop_server
 
+# --- 1b. the same pages rendered on every request (page cache off) --------------------------------
+# What a logged-in visitor's page and every cache miss cost; reported, not judged.
+PAGE_CACHE_SECONDS=0 start_server "$WORKERS"
+for name in category product; do
+  warm "${PAGES[$name]}"
+  measure "render-$name-c16" "${PAGES[$name]}" 16 "$DURATION"
+done
+stop_server
+
 # --- 2b. place_order from 8 threads, then pgbench TPC-B at 8 clients --------------------------------
 run "$PY" -m bench.direct_checkout --fixtures "$WORK/fixtures.json" --seconds "$DIRECT_SECONDS" \
   --out "$WORK/direct.json"
+"$PY" -m bench.machine reaped --out "$WORK/pgbench-cpu-before.json"
 run pgbench "${PG[@]}" -c 8 -j 2 -T "$PGBENCH_SECONDS" "$PGBENCH_DB" >"$WORK/pgbench.txt" 2>&1
+"$PY" -m bench.machine reaped --out "$WORK/pgbench-cpu-after.json"
 log "pgbench: $(grep -E '^tps' "$WORK/pgbench.txt" | head -1)"
 
 "$PY" -m bench.machine sample --seconds 3 --out "$WORK/cpu-end.json"

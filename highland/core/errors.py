@@ -43,6 +43,14 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
 
 
+class Conflict(DomainError):
+    """The request clashes with what is already recorded, such as an idempotency key
+    reused for a different action: repeating it unchanged cannot succeed."""
+
+    status_code = 409
+    code = "conflict"
+
+
 class NotFound(DomainError):
     """Missing and not-yours look the same, so ids of other counties leak nothing."""
 

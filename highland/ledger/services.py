@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.core.errors import DomainError, ValidationFailed
+from highland.core.errors import Conflict, ValidationFailed
 from highland.core.models import County, User
 from highland.core.money import format_fen
 from highland.ledger.models import Account, Entry, Posting, account_kind, reference_of
@@ -115,7 +115,7 @@ def _replay(
     if existing is None:
         return None
     if not _same_entry(existing, kind, reference, lines):
-        raise DomainError(
+        raise Conflict(
             _(
                 "Entry #%(entry)d was already posted with the key “%(key)s” and a different "
                 "kind, reference or lines; nothing was posted."

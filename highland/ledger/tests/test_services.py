@@ -240,6 +240,7 @@ def test_a_replay_with_different_lines_is_refused(demo, overrides):
         post_payment(demo, idempotency_key="payment:41", **overrides)
 
     assert refused.value.code == "idempotency_conflict"
+    assert refused.value.status_code == 409
     assert refused.value.message == (
         f"Entry #{first.pk} was already posted with the key “payment:41” and a different kind, "
         "reference or lines; nothing was posted."
