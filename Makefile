@@ -60,7 +60,7 @@ check: messages ## Django checks and migrations in sync
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: messages ## Benchmarks (~5 min, not in test/ci); report in docs/benchmarks.md
+bench: messages ## Benchmarks (~4 min, not in test/ci); report in docs/benchmarks.md
 	bash bench/run.sh
 
 ci: ## What CI runs
