@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import socket
+import uuid
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from conftest import need_server
 from highland.catalog import services
 from highland.catalog.models import Sku
-from highland.web.pagecache import CSRF_MARKER
+from highland.web.pagecache import CSRF_MARKER, GENERATION_KEY
 
 pytestmark = pytest.mark.urls("highland.catalog.tests.urls")
 
@@ -177,3 +181,43 @@ def test_off_when_the_setting_is_zero(shop, client_as, settings):
 
     assert queries > 0
     assert CSRF_MARKER not in html
+
+
+def redis_is_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_with_redis_an_edit_in_another_process_drops_the_page(shop, client_as, settings):
+    # With REDIS_URL every server process shares the cache, and so the generation: a
+    # catalogue edit made in one process drops the pages all the others serve.
+    need_server(redis_is_up(), "Redis is not running on 127.0.0.1:6379")
+    prefix = f"highland-test-{uuid.uuid4().hex}"
+    location = "redis://127.0.0.1:6379/15"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.PAGE_CACHE_SECONDS = 60
+    other_process = RedisCache(location, {"KEY_PREFIX": prefix})
+    path = product_path(shop)
+    try:
+        first, _ = queries_for(client_as(None), path)
+        second, _ = queries_for(client_as(None), path)
+        other_process.incr(GENERATION_KEY)  # what invalidate_cached_pages does over there
+        third, _ = queries_for(client_as(None), path)
+    finally:
+        client = other_process._cache.get_client(write=True)
+        stale = list(client.scan_iter(f"{prefix}:*"))
+        if stale:
+            client.delete(*stale)
+
+    assert first > 0
+    assert second == 0
+    assert third > 0
