@@ -25,8 +25,7 @@ def _actor(request: HttpRequest) -> User:
 
 class ServiceSavedForm(forms.ModelForm):
     def _post_clean(self) -> None:
-        # The services validate and save; skip the model's own save-time clean.
-        pass
+        """Skip the model's own save-time clean: the services validate and save."""
 
 
 @admin.register(Seller)
@@ -168,8 +167,7 @@ class ProductAdmin(ServiceRefusalsAsFormErrors):
         obj.pk = services.create_product(seller, details, actor=_actor(request)).pk
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # SKUs and photos have their own services; nothing related is saved here.
-        pass
+        """Save nothing related: SKUs and photos have their own services."""
 
     def _move(self, request: HttpRequest, queryset: QuerySet[Product], status: str) -> None:
         moved = 0

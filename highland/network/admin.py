@@ -45,8 +45,7 @@ class ServicePointAdminForm(forms.ModelForm):
         return data
 
     def _post_clean(self) -> None:
-        # The services validate and save; skip the model's own save-time clean.
-        pass
+        """Skip the model's own save-time clean: the services validate and save."""
 
 
 @admin.register(ServicePoint)
@@ -99,8 +98,7 @@ class ServicePointAdmin(ServiceRefusalsAsFormErrors):
             services.move_service_point(current, data["parent"], actor=request.user)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # No related rows are edited here: agents and hours have their own services.
-        pass
+        """Save nothing related: agents and hours have their own services."""
 
 
 @admin.register(Resident)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
-from highland.core.errors import DomainError, ValidationFailed
+from highland.core.errors import DomainError, NotFound, ValidationFailed
 from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
 from highland.network import selectors, services
@@ -228,8 +228,8 @@ POINT_ACTIONS = ("move", "deactivate", "reactivate", "assign-agent", "remove-age
 def _post_action(request: HttpRequest, point_id: int, action: str) -> HttpResponse:
     user = _person(request)
     point = access_point(user, point_id)
-    if action not in POINT_ACTIONS:  # no route leads here; nothing to do, as before
-        return redirect("network:point-detail", point.pk)
+    if action not in POINT_ACTIONS:
+        raise NotFound(_("No such action."))
 
     def act() -> str:
         """Do the action; the text says what was done."""

@@ -134,7 +134,7 @@ def statement_for(
     """The statement of a seller `actor` may see, for [start, end] (default: this month
     to today), with the seller and the period; a seller they may not see is not found."""
     county = home_county(actor)
-    seller = Seller.objects.filter(pk=seller_id, county=county).first()
+    seller = Seller.objects.filter(pk=seller_id, county=county).select_related("county").first()
     if seller is None or not may_see_seller_money(actor, seller):
         raise NotFound(_("No such seller."), field="seller_id")
     today = timezone.localdate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,7 @@ def balanced_lines(draw):
 
 
 class Rollback(Exception):
-    pass
+    """Raised at the end of each example to roll its entries back."""
 
 
 @settings(
@@ -47,31 +48,27 @@ class Rollback(Exception):
 def test_balanced_entries_keep_the_books_in_balance(demo, entries):
     before = selectors.balances(demo.county)
     expected = Counter(before)
-    try:
-        with transaction.atomic():  # each example starts from the same ledger
-            for lines in entries:
-                post_entry(
-                    demo.county,
-                    kind="ledger.test.posted",
-                    description="Random",
-                    lines=lines,
-                    actor=None,
-                )
-                for code, amount in lines:
-                    expected[code] += amount
+    # Each example starts from the same ledger: it ends by rolling its entries back.
+    with pytest.raises(Rollback), transaction.atomic():
+        for lines in entries:
+            post_entry(
+                demo.county,
+                kind="ledger.test.posted",
+                description="Random",
+                lines=lines,
+                actor=None,
+            )
+            for code, amount in lines:
+                expected[code] += amount
 
-            after = selectors.balances(demo.county)
-            rows = selectors.trial_balance(demo.county)
+        after = selectors.balances(demo.county)
+        rows = selectors.trial_balance(demo.county)
 
-            assert sum(after.values()) == 0
-            assert after == {code: expected[code] for code in after}
-            assert set(after) == set(expected)
-            assert sum(row.debit_fen for row in rows) == sum(row.credit_fen for row in rows)
-            assert [
-                problem
-                for check in ledger_invariants_only().values()
-                for problem in check(demo.county)
-            ] == []
-            raise Rollback
-    except Rollback:
-        pass
+        assert sum(after.values()) == 0
+        assert after == {code: expected[code] for code in after}
+        assert set(after) == set(expected)
+        assert sum(row.debit_fen for row in rows) == sum(row.credit_fen for row in rows)
+        assert [
+            problem for check in ledger_invariants_only().values() for problem in check(demo.county)
+        ] == []
+        raise Rollback

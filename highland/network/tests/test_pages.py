@@ -228,3 +228,24 @@ def test_operator_moves_and_assigns_through_the_point_page(demo, client_as):
         ).count()
         == 2
     )
+
+
+def test_an_action_with_no_route_is_not_found_and_changes_nothing(demo, rf):
+    # Routes exist only for POINT_ACTIONS; the shared handler refuses anything else
+    # instead of treating it as an agent action.
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from highland.core.errors import NotFound
+    from highland.network.views import _post_action
+
+    request = rf.post("/", {"agent": demo.user("agent").pk})
+    request.user = demo.user("operator")
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    before = network_state()
+
+    with pytest.raises(NotFound):
+        _post_action(request, demo.point("LT-S01").pk, "remove-everyone")
+
+    assert network_state() == before

@@ -77,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     print(f"Gateway sandbox at {gateway.url} for merchant {args.merchant} (Ctrl-C stops)")
     sys.stdout.flush()
-    while not stopped.wait(0.5):
-        pass
+    stopped.wait()  # the signal handler sets it; the wait is interruptible
     gateway.stop()
     return 0
 

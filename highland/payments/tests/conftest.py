@@ -50,7 +50,7 @@ class NotifyReceiver:
                 self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
-                pass
+                """Quiet: the tests read the bodies, not an access log on stderr."""
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
