@@ -6,12 +6,11 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from highland.core.errors import ValidationFailed
 from highland.core.i18n import TrilingualName, localized
 from highland.core.models import County, Organisation, User
+from highland.core.statemachine import StateMachine
 from highland.network.models import ServicePoint
 
 BASIS_POINTS = 10_000  # 100 %
@@ -155,6 +154,8 @@ PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProductStatus.SUSPENDED: frozenset({ProductStatus.DRAFT}),
 }
 
+PRODUCT_MACHINE = StateMachine(ProductStatus, PRODUCT_TRANSITIONS)
+
 
 class Product(models.Model):
     county = models.ForeignKey(
@@ -238,25 +239,13 @@ class Product(models.Model):
         return self.status == ProductStatus.ACTIVE
 
     def transition(self, new_status: str) -> str:
-        """Set the status if PRODUCT_TRANSITIONS allows the move; returns the old one.
+        """Set the status if PRODUCT_MACHINE allows the move; returns the old one.
 
         Raises ValidationFailed (code `bad_transition`) and changes nothing otherwise.
         The caller saves.
         """
-        allowed = PRODUCT_TRANSITIONS.get(self.status, frozenset())
-        if new_status not in allowed:
-            labels = dict(ProductStatus.choices)
-            raise ValidationFailed(
-                gettext("A product cannot go from %(from)s to %(to)s.")
-                % {
-                    "from": labels.get(self.status, self.status),
-                    "to": labels.get(new_status, new_status),
-                },
-                code="bad_transition",
-                field="status",
-            )
         old_status = self.status
-        self.status = new_status
+        PRODUCT_MACHINE.move(self, new_status)
         return old_status
 
 

@@ -26,7 +26,7 @@ from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
 from highland.orders.models import (
     ACTIVE_AFTERSALE_STATUSES,
-    AFTERSALE_TRANSITIONS,
+    AFTERSALE_MACHINE,
     AfterSale,
     AfterSaleKind,
     AfterSalePhoto,
@@ -47,14 +47,6 @@ MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 # Photos are taken while the request waits for a decision, not after.
 PHOTO_STATUSES = frozenset({AfterSaleStatus.OPEN, AfterSaleStatus.ESCALATED})
-
-STATUS_TIMESTAMPS = {
-    AfterSaleStatus.ESCALATED: ("escalated_at",),
-    AfterSaleStatus.ACCEPTED: ("decided_at",),
-    AfterSaleStatus.REJECTED: ("decided_at", "closed_at"),
-    AfterSaleStatus.RETURNED: ("returned_at",),
-    AfterSaleStatus.REFUNDED: ("closed_at",),
-}
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -135,18 +127,7 @@ def transition(
     """Move `aftersale` to `new_status` and audit the move, or raise; returns the fields to
     save. Call inside the action's transaction."""
     current = AfterSaleStatus(aftersale.status)
-    if new_status not in AFTERSALE_TRANSITIONS[current]:
-        raise ValidationFailed(
-            _("A request that is %(current)s cannot become %(new)s.")
-            % {"current": current.label, "new": AfterSaleStatus(new_status).label},
-            code="bad_transition",
-        )
-    aftersale.status = new_status
-    fields = ["status"]
-    now = timezone.now()
-    for stamp in STATUS_TIMESTAMPS.get(AfterSaleStatus(new_status), ()):
-        setattr(aftersale, stamp, now)
-        fields.append(stamp)
+    fields = AFTERSALE_MACHINE.move(aftersale, new_status)
     audit.record(
         actor,
         f"orders.aftersale.{new_status}",

@@ -47,7 +47,7 @@ from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import pricing, services
 from highland.orders.models import (
-    GROUP_BUY_TRANSITIONS,
+    GROUP_BUY_MACHINE,
     ConsolidatedPurchase,
     ConsolidatedPurchaseLine,
     Delivery,
@@ -78,13 +78,6 @@ EDITABLE: dict[str, frozenset[str]] = {
     GroupBuyStatus.OPEN: TITLES | {"closes_at", "collect_by"},
     GroupBuyStatus.CLOSED: TITLES | {"collect_by"},
     GroupBuyStatus.ORDERED: TITLES | {"collect_by"},
-}
-STATUS_STAMP = {
-    GroupBuyStatus.OPEN: "opened_at",
-    GroupBuyStatus.CLOSED: "closed_at",
-    GroupBuyStatus.ORDERED: "ordered_at",
-    GroupBuyStatus.DELIVERED: "delivered_at",
-    GroupBuyStatus.CANCELLED: "cancelled_at",
 }
 LIVE = ~Q(status=OrderStatus.CANCELLED)
 LINES_IN_ORDER = Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
@@ -123,19 +116,7 @@ class CloseResult:
 
 def transition(group_buy: GroupBuy, new_status: str, *, now: dt.datetime) -> list[str]:
     """Move `group_buy` to `new_status` or raise; returns the fields to save."""
-    if new_status not in GROUP_BUY_TRANSITIONS[GroupBuyStatus(group_buy.status)]:
-        raise ValidationFailed(
-            _("A group buy that is %(current)s cannot become %(new)s.")
-            % {
-                "current": group_buy.get_status_display(),
-                "new": GroupBuyStatus(new_status).label,
-            },
-            code="bad_transition",
-        )
-    group_buy.status = new_status
-    stamp = STATUS_STAMP[GroupBuyStatus(new_status)]
-    setattr(group_buy, stamp, now)
-    return ["status", stamp]
+    return GROUP_BUY_MACHINE.move(group_buy, new_status, now=now)
 
 
 def _lock(group_buy_id: int) -> GroupBuy:

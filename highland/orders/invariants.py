@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 
 from highland.core.models import County
 from highland.core.money import format_fen
+from highland.ledger import accounts
 from highland.ledger.models import Entry, Posting
 from highland.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus
 from highland.payments.models import Payment
 
-SELLER_PAYABLE_PREFIX = "Liabilities:SellerPayable:S"
+SELLER_PAYABLE_PREFIX = accounts.SELLER_PAYABLE_PREFIX
 
 
 def paid_payments_posted(county: County) -> list[str]:

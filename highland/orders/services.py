@@ -24,11 +24,12 @@ from highland.core import audit
 from highland.core.errors import DomainError, NotFound, ValidationFailed
 from highland.core.models import County, User
 from highland.core.permissions import require
+from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import pricing
 from highland.orders.models import (
-    ORDER_TRANSITIONS,
+    ORDER_MACHINE,
     Delivery,
     Order,
     OrderLine,
@@ -83,21 +84,10 @@ class CheckoutResult:
     created: bool
 
 
-def seller_payable_account(seller_id: int) -> str:
-    return f"Liabilities:SellerPayable:S{seller_id}"
-
-
-def cash_account(point: ServicePoint) -> str:
-    return f"Assets:Cash:Point:{point.code}"
-
-
-PAYMENT_ACCOUNTS = {
-    PaymentMethod.BANK_TRANSFER: "Assets:Bank",
-    PaymentMethod.GATEWAY: "Assets:Gateway",
-}
-BUYER_CLEARING = "Liabilities:BuyerClearing"
-COMMISSION_INCOME = "Income:Commission"
-SHIPPING_INCOME = "Income:Shipping"
+seller_payable_account = accounts.seller_payable
+BUYER_CLEARING = accounts.BUYER_CLEARING
+COMMISSION_INCOME = accounts.COMMISSION
+SHIPPING_INCOME = accounts.SHIPPING
 
 
 # --- validation -----------------------------------------------------------------------
@@ -443,31 +433,10 @@ def _place_order(
 
 # --- state machine ------------------------------------------------------------------------------
 
-STATUS_TIMESTAMP = {
-    OrderStatus.PAID: "paid_at",
-    OrderStatus.PACKED: "packed_at",
-    OrderStatus.SHIPPED: "shipped_at",
-    OrderStatus.DELIVERED: "delivered_at",
-    OrderStatus.COMPLETED: "completed_at",
-    OrderStatus.CANCELLED: "cancelled_at",
-}
-
 
 def transition(order: Order, new_status: str) -> list[str]:
     """Move `order` to `new_status` or raise; returns the fields to save."""
-    if new_status not in ORDER_TRANSITIONS[OrderStatus(order.status)]:
-        raise ValidationFailed(
-            _("An order that is %(current)s cannot become %(new)s.")
-            % {"current": order.get_status_display(), "new": OrderStatus(new_status).label},
-            code="bad_transition",
-        )
-    order.status = new_status
-    fields = ["status"]
-    stamp = STATUS_TIMESTAMP.get(OrderStatus(new_status))
-    if stamp:
-        setattr(order, stamp, timezone.now())
-        fields.append(stamp)
-    return fields
+    return ORDER_MACHINE.move(order, new_status)
 
 
 def allocate_paid_orders(payment: Payment, *, actor: User | None) -> None:
@@ -759,7 +728,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         if adjustment:
             ledger_lines.append((seller_payable_account(order.seller_id), -adjustment))
         if leftover:
-            ledger_lines.append(("Liabilities:RefundsDue", -leftover))
+            ledger_lines.append((accounts.REFUNDS_DUE, -leftover))
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
@@ -774,7 +743,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
                 leftover,
                 reason=f"weight allowance of {order.number}",
                 actor=actor,
-                debit_lines=[("Liabilities:RefundsDue", leftover)],
+                debit_lines=[(accounts.REFUNDS_DUE, leftover)],
             )
     audit.record(
         actor,

@@ -18,6 +18,7 @@ from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, Role, User
 from highland.core.permissions import allowed, require
+from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.orders.models import (
     ACTIVE_AFTERSALE_STATUSES,
@@ -30,7 +31,7 @@ from highland.orders.models import (
 from highland.orders.services import seller_payable_account
 
 SETTLEMENT_DELAY = dt.timedelta(days=7)
-PAYOUT_ACCOUNT = "Assets:Bank"
+PAYOUT_ACCOUNT = accounts.BANK
 
 
 def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:

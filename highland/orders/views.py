@@ -39,6 +39,7 @@ from highland.orders.forms import (
     TransferForm,
 )
 from highland.orders.models import (
+    ORDER_MACHINE,
     AfterSaleKind,
     AfterSaleReason,
     AfterSaleStatus,
@@ -317,7 +318,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "lines": lines,
             "weight_lines": [line for line in lines if line.selling_unit == "weight"],
             "can_cancel": allowed(user, "orders.cancel_order", order)
-            and OrderStatus.CANCELLED in services.ORDER_TRANSITIONS[OrderStatus(order.status)],
+            and ORDER_MACHINE.can_move(order, OrderStatus.CANCELLED),
             "can_fulfil": allowed(user, "orders.fulfil_order", order),
             "can_deliver": allowed(user, "orders.deliver_order", order),
             "reason_form": ReasonForm(),

@@ -12,15 +12,16 @@ from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import require
+from highland.ledger import accounts
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
 from highland.payments.models import CashReconciliation
 from highland.payments.services import cash_account
 
-SHORTAGE_ACCOUNT = "Expenses:CashShortage"
-OVERAGE_ACCOUNT = "Income:CashOverage"
-BANK_ACCOUNT = "Assets:Bank"
+SHORTAGE_ACCOUNT = accounts.CASH_SHORTAGE
+OVERAGE_ACCOUNT = accounts.CASH_OVERAGE
+BANK_ACCOUNT = accounts.BANK
 
 
 def expected_cash(point: ServicePoint) -> int:

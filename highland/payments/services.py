@@ -16,16 +16,17 @@ from django.utils.translation import gettext as _
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
+from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
 from highland.payments.gateway import GatewayClient
 from highland.payments.models import Payment, PaymentMethod, PaymentStatus, Refund
 
-BUYER_CLEARING = "Liabilities:BuyerClearing"
+BUYER_CLEARING = accounts.BUYER_CLEARING
 
 
 def cash_account(point: ServicePoint) -> str:
-    return f"Assets:Cash:Point:{point.code}"
+    return accounts.cash_at_point(point.code)
 
 
 def money_account(payment: Payment) -> str:
@@ -34,8 +35,8 @@ def money_account(payment: Payment) -> str:
         assert payment.collected_at is not None
         return cash_account(payment.collected_at)
     if payment.method == PaymentMethod.BANK_TRANSFER:
-        return "Assets:Bank"
-    return "Assets:Gateway"
+        return accounts.BANK
+    return accounts.GATEWAY
 
 
 def lock_payment(payment_id: int) -> Payment:

@@ -3,6 +3,7 @@ aftersales and groupbuys."""
 
 from highland.orders.models.aftersales import (
     ACTIVE_AFTERSALE_STATUSES,
+    AFTERSALE_MACHINE,
     AFTERSALE_TRANSITIONS,
     AfterSale,
     AfterSaleKind,
@@ -11,6 +12,7 @@ from highland.orders.models.aftersales import (
     AfterSaleStatus,
 )
 from highland.orders.models.core import (
+    ORDER_MACHINE,
     ORDER_TRANSITIONS,
     Cart,
     CartLine,
@@ -23,6 +25,7 @@ from highland.orders.models.core import (
     ShippingZone,
 )
 from highland.orders.models.groupbuys import (
+    GROUP_BUY_MACHINE,
     GROUP_BUY_TRANSITIONS,
     ConsolidatedPurchase,
     ConsolidatedPurchaseLine,
@@ -35,8 +38,11 @@ from highland.orders.models.groupbuys import (
 
 __all__ = [
     "ACTIVE_AFTERSALE_STATUSES",
+    "AFTERSALE_MACHINE",
     "AFTERSALE_TRANSITIONS",
+    "GROUP_BUY_MACHINE",
     "GROUP_BUY_TRANSITIONS",
+    "ORDER_MACHINE",
     "ORDER_TRANSITIONS",
     "AfterSale",
     "AfterSaleKind",

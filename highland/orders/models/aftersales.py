@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County, User
+from highland.core.statemachine import StateMachine
 from highland.orders.models.core import Order
 from highland.payments.models import Refund
 
@@ -58,6 +59,19 @@ AFTERSALE_TRANSITIONS: dict[str, frozenset[str]] = {
 # not paid out to the seller while it lasts.
 ACTIVE_AFTERSALE_STATUSES: frozenset[str] = frozenset(
     status for status, moves in AFTERSALE_TRANSITIONS.items() if moves
+)
+
+
+AFTERSALE_MACHINE = StateMachine(
+    AfterSaleStatus,
+    AFTERSALE_TRANSITIONS,
+    stamps={
+        AfterSaleStatus.ESCALATED: ("escalated_at",),
+        AfterSaleStatus.ACCEPTED: ("decided_at",),
+        AfterSaleStatus.REJECTED: ("decided_at", "closed_at"),
+        AfterSaleStatus.RETURNED: ("returned_at",),
+        AfterSaleStatus.REFUNDED: ("closed_at",),
+    },
 )
 
 

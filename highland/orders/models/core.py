@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.catalog.models import SellingUnit
 from highland.core.models import County, User
+from highland.core.statemachine import StateMachine
 from highland.network.models import ServicePoint
 from highland.payments.models import Payment
 
@@ -76,6 +77,20 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.COMPLETED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
+
+
+ORDER_MACHINE = StateMachine(
+    OrderStatus,
+    ORDER_TRANSITIONS,
+    stamps={
+        OrderStatus.PAID: ("paid_at",),
+        OrderStatus.PACKED: ("packed_at",),
+        OrderStatus.SHIPPED: ("shipped_at",),
+        OrderStatus.DELIVERED: ("delivered_at",),
+        OrderStatus.COMPLETED: ("completed_at",),
+        OrderStatus.CANCELLED: ("cancelled_at",),
+    },
+)
 
 
 class Delivery(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core.i18n import localized
 from highland.core.models import County, User
+from highland.core.statemachine import StateMachine
 from highland.network.models import ServicePoint
 from highland.orders.models.core import Order
 
@@ -35,6 +36,19 @@ GROUP_BUY_TRANSITIONS: dict[str, frozenset[str]] = {
     GroupBuyStatus.DELIVERED: frozenset(),
     GroupBuyStatus.CANCELLED: frozenset(),
 }
+
+
+GROUP_BUY_MACHINE = StateMachine(
+    GroupBuyStatus,
+    GROUP_BUY_TRANSITIONS,
+    stamps={
+        GroupBuyStatus.OPEN: ("opened_at",),
+        GroupBuyStatus.CLOSED: ("closed_at",),
+        GroupBuyStatus.ORDERED: ("ordered_at",),
+        GroupBuyStatus.DELIVERED: ("delivered_at",),
+        GroupBuyStatus.CANCELLED: ("cancelled_at",),
+    },
+)
 
 
 class GroupBuy(models.Model):
