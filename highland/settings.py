@@ -103,8 +103,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "highland.web.context_processors.chrome",
                 # After Django's CSRF processor: pages rendered for the page cache
-                # carry a marker that each visitor's token replaces (web/pagecache.py).
-                "highland.web.pagecache.csrf_marker",
+                # carry a marker that each visitor's token replaces (core/pagecache.py).
+                "highland.core.pagecache.csrf_marker",
             ],
         },
     },

@@ -24,9 +24,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import County, Organisation, OrganisationType, Role, User
+from highland.core.pagecache import invalidate_cached_pages_on_commit
 from highland.core.permissions import require, roles_of
 from highland.network.models import ServicePoint
-from highland.web.pagecache import invalidate_cached_pages_on_commit
 
 from . import search
 from .models import (

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
+from highland.core.http import domain_errors_as_pages
 from highland.core.models import County, User
+from highland.core.pagecache import anonymous_page_cache
 from highland.core.permissions import allowed, require
-from highland.web.http import domain_errors_as_pages
-from highland.web.pagecache import anonymous_page_cache
 
 from . import selectors, services
 from .access import access_photo, access_product, access_sku

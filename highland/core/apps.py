@@ -6,3 +6,27 @@ class CoreConfig(AppConfig):
     name = "highland.core"
     label = "core"
     verbose_name = _("Counties, people and audit")
+
+    def ready(self) -> None:
+        from highland.core.menu import MenuEntry, everyone, menu_entries
+        from highland.core.permissions import allowed
+
+        menu_entries.register("core.home", MenuEntry("home", _("Home"), 0, everyone))
+        menu_entries.register(
+            "core.audit",
+            MenuEntry(
+                "audit-list",
+                _("Audit"),
+                900,
+                lambda user, county, _roles: allowed(user, "core.view_audit", county),
+            ),
+        )
+        menu_entries.register(
+            "core.tokens",
+            MenuEntry(
+                "token-list",
+                _("Device tokens"),
+                910,
+                lambda user, county, _roles: allowed(user, "core.manage_api_tokens", county),
+            ),
+        )

@@ -65,9 +65,9 @@ class StateMachine:
         current = getattr(obj, self.status_field)
         if new_status not in self.allowed(current):
             raise ValidationFailed(
-                _("%(thing)s that is %(current)s cannot become %(new)s.")
+                _("This %(thing)s is %(current)s and cannot become %(new)s.")
                 % {
-                    "thing": str(obj._meta.verbose_name).capitalize(),
+                    "thing": obj._meta.verbose_name,
                     "current": self.label(current),
                     "new": self.label(new_status),
                 },

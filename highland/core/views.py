@@ -16,9 +16,9 @@ from highland.core import access, selectors, services
 from highland.core.access import home_county
 from highland.core.errors import DomainError
 from highland.core.forms import AuditFilterForm, IssueTokenForm
+from highland.core.http import domain_errors_as_pages
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.web.http import domain_errors_as_pages
 
 
 def _person(request: HttpRequest) -> User:

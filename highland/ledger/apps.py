@@ -6,3 +6,17 @@ class LedgerConfig(AppConfig):
     name = "highland.ledger"
     label = "ledger"
     verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        from highland.core.menu import MenuEntry, menu_entries
+        from highland.core.permissions import allowed
+
+        menu_entries.register(
+            "ledger.overview",
+            MenuEntry(
+                "ledger:overview",
+                _("Ledger"),
+                700,
+                lambda user, county, _roles: allowed(user, "ledger.view_ledger", county),
+            ),
+        )

@@ -16,33 +16,32 @@ from collections.abc import Callable
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from highland.core.hooks import Hook
 from highland.core.models import County
 from highland.core.money import format_fen
 from highland.ledger.models import Entry, Posting
 
 InvariantCheck = Callable[[County], list[str]]
 
-_invariants: dict[str, InvariantCheck] = {}
+ledger_invariants: Hook[InvariantCheck] = Hook("ledger invariants")
 
 
 def register_invariant(name: str, check: InvariantCheck) -> InvariantCheck:
     """Add a check under a unique name; registering the same check again changes nothing."""
-    registered = _invariants.get(name)
-    if registered is not None and registered is not check:
-        raise ValueError(f"another ledger invariant is already registered as {name!r}")
-    _invariants[name] = check
-    return check
+    return ledger_invariants.register(name, check)
 
 
 def registered_invariants() -> dict[str, InvariantCheck]:
     """The checks by name, in registration order."""
-    return dict(_invariants)
+    return dict(ledger_invariants.items())
 
 
 def verify_ledger(county: County) -> list[str]:
     """Every problem every registered check finds, each prefixed with the check's name."""
     return [
-        f"{name}: {problem}" for name, check in _invariants.items() for problem in check(county)
+        f"{name}: {problem}"
+        for name, check in ledger_invariants.items()
+        for problem in check(county)
     ]
 
 

@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from highland.core.access import home_county
+from highland.core.http import domain_errors_as_pages
 from highland.core.models import User
 from highland.core.permissions import require
 from highland.ledger import selectors
 from highland.ledger.access import access_account
 from highland.ledger.models import AccountKind
-from highland.web.http import domain_errors_as_pages
 
 ENTRIES_PER_PAGE = 25
 POSTINGS_PER_PAGE = 50

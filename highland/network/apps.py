@@ -6,3 +6,26 @@ class NetworkConfig(AppConfig):
     name = "highland.network"
     label = "network"
     verbose_name = _("Service network")
+
+    def ready(self) -> None:
+        from highland.core.menu import MenuEntry, menu_entries
+        from highland.core.models import County, Role, User
+        from highland.core.permissions import allowed
+
+        def may_view(user: User, county: County | None, _roles: frozenset[str]) -> bool:
+            return allowed(user, "network.view_point", county)
+
+        menu_entries.register(
+            "network.points",
+            MenuEntry("network:point-list", _("Service network"), 100, may_view),
+        )
+        menu_entries.register("network.map", MenuEntry("network:map", _("Map"), 110, may_view))
+        menu_entries.register(
+            "network.desk",
+            MenuEntry(
+                "network:desk",
+                _("My desk"),
+                400,
+                lambda _user, _county, roles: Role.STATION_AGENT in roles,
+            ),
+        )

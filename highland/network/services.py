@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from highland.core import audit
 from highland.core.errors import ValidationFailed
+from highland.core.hooks import Hook
 from highland.core.models import County, Membership, Organisation, Role, User
 from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import (
@@ -56,12 +57,12 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 # Other apps register "does this point still have open work?" checks here (orders
 # awaiting pickup, parcels in transit ...). Each returns a reason or None.
 OpenWorkCheck = Callable[[ServicePoint], "str | None"]
-open_work_checks: list[OpenWorkCheck] = []
+open_work_checks: Hook[OpenWorkCheck] = Hook("open work of a service point")
 
 
 def register_open_work_check(check: OpenWorkCheck) -> OpenWorkCheck:
-    open_work_checks.append(check)
-    return check
+    """Add a check, keyed by where it is defined (registering it again changes nothing)."""
+    return open_work_checks.register(f"{check.__module__}.{check.__qualname__}", check)
 
 
 @register_open_work_check
@@ -302,7 +303,7 @@ def deactivate_service_point(point: ServicePoint, *, actor: User) -> ServicePoin
         raise ValidationFailed(_("This point is already inactive."), code="already_inactive")
     # Lock the row so work cannot be attached between the check and the update.
     ServicePoint.objects.select_for_update().filter(pk=point.pk).first()
-    reasons = [reason for check in open_work_checks if (reason := check(point))]
+    reasons = [reason for check in open_work_checks.values() if (reason := check(point))]
     if reasons:
         raise ValidationFailed(
             _("This point still has open work: %(reasons)s") % {"reasons": " ".join(reasons)},

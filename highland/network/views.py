@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, ValidationFailed
+from highland.core.http import domain_errors_as_pages, run_action_and_redirect
 from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
 from highland.network import selectors, services
@@ -32,7 +33,6 @@ from highland.network.forms import (
 )
 from highland.network.models import PARENT_TIER, ServicePoint, Tier
 from highland.network.svgmap import render_county_map
-from highland.web.http import domain_errors_as_pages, run_action_and_redirect
 
 
 def _person(request: HttpRequest) -> User:

@@ -8,6 +8,33 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from highland.core.menu import MenuEntry, everyone, menu_entries
+        from highland.core.models import County, Role, User
+        from highland.core.permissions import allowed
+
+        def is_agent(_user: User, _county: County | None, roles: frozenset[str]) -> bool:
+            return Role.STATION_AGENT in roles
+
+        menu_entries.register(
+            "orders.orders", MenuEntry("orders:order-list", _("Orders"), 300, everyone)
+        )
+        menu_entries.register(
+            "orders.assisted",
+            MenuEntry("orders:assisted", _("Order for a villager"), 410, is_agent),
+        )
+        menu_entries.register(
+            "orders.group_buys",
+            MenuEntry("orders:group-buy-list", _("Group buys"), 420, is_agent),
+        )
+        menu_entries.register(
+            "orders.settlements",
+            MenuEntry(
+                "orders:settlements",
+                _("Settlements"),
+                600,
+                lambda user, county, _roles: allowed(user, "orders.run_settlement", county),
+            ),
+        )
         from highland.ledger.invariants import register_invariant
         from highland.orders.invariants import paid_payments_posted, seller_payables_match
 

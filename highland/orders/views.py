@@ -23,6 +23,7 @@ from highland.catalog.models import Sku
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from highland.core.http import domain_errors_as_pages, run_action_and_redirect
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
@@ -51,7 +52,6 @@ from highland.orders.models import (
 )
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
-from highland.web.http import domain_errors_as_pages, run_action_and_redirect
 
 
 def _person(request: HttpRequest) -> User:

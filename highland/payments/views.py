@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from highland.core.errors import DomainError
+from highland.core.http import domain_errors_as_pages
 from highland.core.models import User
 from highland.core.permissions import require
 from highland.network.access import access_point
 from highland.payments.cash import expected_cash, reconcile_cash
 from highland.payments.forms import CashCountForm
-from highland.web.http import domain_errors_as_pages
 
 
 @login_required

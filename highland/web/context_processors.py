@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
+from highland.core.menu import menu_for
 from highland.core.models import Role, User
-from highland.core.permissions import allowed, roles_of
+from highland.core.permissions import roles_of
 
 
 def chrome(request: HttpRequest) -> dict[str, Any]:
@@ -18,29 +17,10 @@ def chrome(request: HttpRequest) -> dict[str, Any]:
         return {"current_county": None, "menu": [], "current_roles": []}
     county = user.county
     roles = roles_of(user, county)
-    menu: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
-    if allowed(user, "network.view_point", county):
-        menu.append((reverse("network:point-list"), _("Service network")))
-        menu.append((reverse("network:map"), _("Map")))
-    menu.append((reverse("catalog:storefront"), _("Shop")))
-    menu.append((reverse("orders:order-list"), _("Orders")))
-    if Role.STATION_AGENT in roles:
-        menu.append((reverse("network:desk"), _("My desk")))
-        menu.append((reverse("orders:assisted"), _("Order for a villager")))
-        menu.append((reverse("orders:group-buy-list"), _("Group buys")))
-    if roles & {Role.SELLER_STAFF, Role.COOPERATIVE_MANAGER, Role.STATION_AGENT}:
-        menu.append((reverse("catalog:my-products"), _("My products")))
-    if allowed(user, "orders.run_settlement", county):
-        menu.append((reverse("orders:settlements"), _("Settlements")))
-    if allowed(user, "ledger.view_ledger", county):
-        menu.append((reverse("ledger:overview"), _("Ledger")))
-    if allowed(user, "core.view_audit", county):
-        menu.append((reverse("audit-list"), _("Audit")))
-    if allowed(user, "core.manage_api_tokens", county):
-        menu.append((reverse("token-list"), _("Device tokens")))
     role_labels = dict(Role.choices)
     return {
         "current_county": county,
-        "menu": menu,
+        # Each app registers its own entries (core.menu); web only shows them.
+        "menu": menu_for(user, county, roles),
         "current_roles": [role_labels[role] for role in sorted(roles)],
     }

@@ -1,4 +1,4 @@
-"""The page cache of the shop for anonymous visitors (highland/web/pagecache.py)."""
+"""The page cache of the shop for anonymous visitors (highland/core/pagecache.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import need_server
 from highland.catalog import services
 from highland.catalog.models import Sku
-from highland.web.pagecache import CSRF_MARKER, GENERATION_KEY
+from highland.core.pagecache import CSRF_MARKER, GENERATION_KEY
 
 pytestmark = pytest.mark.urls("highland.catalog.tests.urls")
 

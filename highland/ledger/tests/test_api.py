@@ -163,7 +163,7 @@ def test_another_county_sees_only_its_own_books(demo, other_county, client_as):
 
 
 def test_verify_reports_the_problems(demo, client_as, monkeypatch):
-    monkeypatch.setattr(invariants, "_invariants", ledger_invariants_only())
+    monkeypatch.setattr(invariants.ledger_invariants, "_items", ledger_invariants_only())
     post_sale_day(demo.county, None)
     entry = corrupt_entry(
         demo.county, [(demo.county, "Assets:Bank", 2), (demo.county, "Income:Shipping", -1)]
@@ -182,7 +182,7 @@ def test_verify_reports_the_problems(demo, client_as, monkeypatch):
 
 
 def test_a_device_token_reads_the_ledger(demo, client_as, monkeypatch):
-    monkeypatch.setattr(invariants, "_invariants", ledger_invariants_only())
+    monkeypatch.setattr(invariants.ledger_invariants, "_items", ledger_invariants_only())
     operator = demo.user("operator")
     post_sale_day(demo.county, None)
     issued = core_services.issue_api_token(operator, actor=operator, name="centre laptop")

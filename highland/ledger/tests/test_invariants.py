@@ -14,7 +14,7 @@ from highland.ledger.tests.helpers import ledger_invariants_only, post_sale_day
 
 @pytest.fixture(autouse=True)
 def _ledger_checks_only(monkeypatch):
-    monkeypatch.setattr(invariants, "_invariants", ledger_invariants_only())
+    monkeypatch.setattr(invariants.ledger_invariants, "_items", ledger_invariants_only())
 
 
 def corrupt_entry(county, lines):
@@ -111,7 +111,7 @@ def test_other_apps_register_their_checks(demo, monkeypatch):
     assert verify_ledger(demo.county) == [
         "orders.paid_orders_posted: Order LT-0009 of 513334 was paid but has no entry."
     ]
-    with pytest.raises(ValueError, match=r"already registered as 'orders\.paid_orders_posted'"):
+    with pytest.raises(ValueError, match=r"'orders\.paid_orders_posted' is already registered"):
         register_invariant("orders.paid_orders_posted", lambda county: [])
 
 

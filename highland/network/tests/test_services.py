@@ -264,12 +264,14 @@ def test_station_with_active_villages_cannot_be_deactivated(demo):
 def test_open_work_registered_by_another_app_blocks_deactivation(demo, monkeypatch):
     village = demo.point("LT-S01-V01")
     monkeypatch.setattr(
-        services,
-        "open_work_checks",
-        [
-            *services.open_work_checks,
-            lambda point: "2 parcels await pickup." if point.pk == village.pk else None,
-        ],
+        services.open_work_checks,
+        "_items",
+        {
+            **dict(services.open_work_checks.items()),
+            "test.parcels": lambda point: (
+                "2 parcels await pickup." if point.pk == village.pk else None
+            ),
+        },
     )
     before = network_state()
 

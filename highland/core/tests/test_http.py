@@ -8,7 +8,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.urls import reverse
 
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from highland.web.http import run_action_and_redirect
+from highland.core.http import run_action_and_redirect
 
 
 @pytest.fixture
