@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +20,7 @@ from highland.catalog.models import Category, Product, Seller, Sku
 from highland.catalog.tests.test_services import catalog_state
 from highland.core.errors import ValidationFailed
 from highland.core.models import AuditRecord, County, Organisation, OrganisationType
+from highland.testing import run_concurrently
 
 
 def stock_of(sku: Sku) -> int:
@@ -190,32 +189,6 @@ def test_adjust_stock_refuses_zero(shop):
 
 
 # --- real races ------------------------------------------------------------------------------
-
-
-def run_concurrently(worker: Callable[[], Any], count: int) -> list[Any]:
-    """Start `count` threads at once (a barrier), each with its own connection; their results.
-
-    An exception in a thread is returned as the result, so the test sees it.
-    """
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = worker()
-        except Exception as error:  # handed back to the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
-    return results
 
 
 def _committed_sku(stock: int) -> Sku:

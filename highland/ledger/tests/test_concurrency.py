@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -12,6 +11,7 @@ from highland.core.models import County
 from highland.ledger.models import Account, Entry, Posting
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
+from highland.testing import run_concurrently
 
 RACERS = 4
 
@@ -22,38 +22,25 @@ def test_racing_replays_of_one_key_post_one_entry(demo):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises writers")
     county_id = demo.county.pk
-    start = threading.Barrier(RACERS)
-    posted: list[int] = []
-    failures: list[BaseException] = []
 
-    def pay() -> None:
-        try:
-            county = County.objects.get(pk=county_id)
-            start.wait()
-            with transaction.atomic():
-                entry = post_entry(
-                    county,
-                    kind="orders.payment.received",
-                    description="Gateway callback for order LT-0077",
-                    lines=[("Assets:Gateway", 9_900), ("Liabilities:BuyerClearing", -9_900)],
-                    actor=None,
-                    idempotency_key="gateway:txn-77",
-                )
-                # Hold the transaction open so the others insert before it commits.
-                time.sleep(0.3)
-            posted.append(entry.pk)
-        except BaseException as error:  # the main thread reports it
-            failures.append(error)
-        finally:
-            connection.close()
+    def pay() -> int:
+        county = County.objects.get(pk=county_id)
+        with transaction.atomic():
+            entry = post_entry(
+                county,
+                kind="orders.payment.received",
+                description="Gateway callback for order LT-0077",
+                lines=[("Assets:Gateway", 9_900), ("Liabilities:BuyerClearing", -9_900)],
+                actor=None,
+                idempotency_key="gateway:txn-77",
+            )
+            # Hold the transaction open so the others insert before it commits.
+            time.sleep(0.3)
+        return entry.pk
 
-    threads = [threading.Thread(target=pay) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    posted = run_concurrently(pay, RACERS)
 
-    assert failures == []
+    assert all(isinstance(entry_id, int) for entry_id in posted), posted
     assert len(posted) == RACERS
     assert len(set(posted)) == 1
     assert Entry.objects.filter(county=demo.county, idempotency_key="gateway:txn-77").count() == 1
