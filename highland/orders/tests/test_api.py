@@ -176,6 +176,18 @@ def test_cancel_through_the_api_refunds_and_posts(shop, client_as):
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+    assert Entry.objects.filter(kind="payments.refund.requested").count() == 1
+    assert Entry.objects.filter(kind="payments.refund.paid").count() == 0
+
+    # The centre sends the transfer back and says so.
+    refund = payment.refunds.get()
+    paid = post(
+        client_as(shop.demo.user("operator")),
+        f"/api/v1/payments/refunds/{refund.pk}/paid",
+        {"reference": "ICBC-78"},
+    )
+    assert paid.status_code == 200, paid.content
+    assert paid.json()["status"] == "paid"
     assert Entry.objects.filter(kind="payments.refund.paid").count() == 1
 
 
