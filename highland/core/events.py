@@ -236,14 +236,15 @@ def _attempt(message_id: int, now: dt.datetime) -> bool:
     message.attempts += 1
     fields = ["attempts", "next_attempt_at", "last_error"]
     max_attempts = subscriber.max_attempts if subscriber else 1
+    # Times count from the attempt's `now`, so a scheduled run is predictable.
     if not error:
-        fields += OUTBOX_MACHINE.move(message, OutboxStatus.DELIVERED)
-        message.next_attempt_at = timezone.now()
+        fields += OUTBOX_MACHINE.move(message, OutboxStatus.DELIVERED, now=now)
+        message.next_attempt_at = now
     elif refused or message.attempts >= max_attempts:
-        fields += OUTBOX_MACHINE.move(message, OutboxStatus.FAILED)
-        message.next_attempt_at = timezone.now()
+        fields += OUTBOX_MACHINE.move(message, OutboxStatus.FAILED, now=now)
+        message.next_attempt_at = now
     else:
-        message.next_attempt_at = timezone.now() + backoff(message.attempts)
+        message.next_attempt_at = now + backoff(message.attempts)
     message.last_error = error[:2000]
     message.save(update_fields=fields)
     return not error
