@@ -206,10 +206,12 @@ def test_a_message_runs_out_of_attempts(demo):
 def test_after_commit_the_kick_delivers_at_once_without_a_broker(demo, settings):
     settings.CELERY_BROKER_URL = ""
     handler = Recorder()
-    with events.subscribed("tests.thing.happened", "tests.kicked", handler):
-        with transaction.atomic():
-            events.emit("tests.thing.happened", {"thing": 3}, county=demo.county)
-            assert handler.seen == []
+    with (
+        events.subscribed("tests.thing.happened", "tests.kicked", handler),
+        transaction.atomic(),
+    ):
+        events.emit("tests.thing.happened", {"thing": 3}, county=demo.county)
+        assert handler.seen == []
 
     assert [event.payload for event in handler.seen] == [{"thing": 3}]
     assert OutboxMessage.objects.get().status == OutboxStatus.DELIVERED
