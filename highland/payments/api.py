@@ -29,7 +29,7 @@ from highland.payments.models import (
     RefundStatus,
 )
 from highland.payments.refunds import confirm_refund_paid
-from highland.payments.selectors import refunds_to_hand_back
+from highland.payments.selectors import refunds_needing_a_person, refunds_to_hand_back
 from highland.payments.services import gateway_client, receive_gateway_payment
 
 router = Router(tags=["payments"])
@@ -117,6 +117,17 @@ def list_refunds_to_hand_back(request: HttpRequest, point_id: int) -> list[dict[
     point = access_point(request.user, point_id)
     require(request.user, "payments.hand_back_cash", point)
     return [refund_out(refund) for refund in refunds_to_hand_back(point)]
+
+
+@router.get("/refunds/to-pay-back", response={200: list[RefundOut], **ERROR_RESPONSES})
+def list_refunds_needing_a_person(request: HttpRequest) -> list[dict[str, Any]]:
+    """Bank refunds to send and gateway refunds that failed, for the centre, oldest first."""
+    assert isinstance(request.user, User)
+    county = request.user.county
+    if county is None:
+        return []
+    require(request.user, "payments.view_refunds", county)
+    return [refund_out(refund) for refund in refunds_needing_a_person(county)[:200]]
 
 
 @router.post("/refunds/{refund_id}/paid", response={200: RefundOut, **ERROR_RESPONSES})
