@@ -204,11 +204,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+    "expire-payments": {"task": "payments.expire_payments", "schedule": 60.0},
     "settle-sellers": {"task": "orders.settle_sellers", "schedule": 24 * 60 * 60.0},
-    "reconcile-gateway-payments": {"task": "orders.reconcile_gateway_payments", "schedule": 300.0},
+    "reconcile-gateway-payments": {
+        "task": "payments.reconcile_gateway_payments",
+        "schedule": 300.0,
+    },
     "escalate-aftersales": {"task": "orders.escalate_aftersales", "schedule": 15 * 60.0},
     "close-group-buys": {"task": "orders.close_group_buys", "schedule": 300.0},
+    "deliver-outbox": {"task": "core.deliver_due_outbox", "schedule": 60.0},
 }
 
 CACHES: dict[str, dict[str, object]]

@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core import services
 from highland.core.errors import DomainError
-from highland.core.models import ApiToken, AuditRecord, County, Membership, Organisation, User
+from highland.core.models import (
+    ApiToken,
+    AuditRecord,
+    County,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    User,
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -197,3 +205,35 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         assert isinstance(request.user, User)
         for token in queryset.filter(revoked_at__isnull=True):
             services.revoke_api_token(token, actor=request.user)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """What the outbox still has to deliver, and what failed and why."""
+
+    list_display = (
+        "created_at",
+        "event",
+        "subscriber",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("status", "subscriber", "event")
+    search_fields = ("event_key",)
+    actions = ["retry"]
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        from highland.core.events import retry_outbox_message
+
+        retried = 0
+        for message in queryset.filter(status="failed"):
+            try:
+                retry_outbox_message(message, actor=_actor(request))
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                retried += 1
+        messages.success(request, _("%(count)d messages will be sent again.") % {"count": retried})

@@ -214,3 +214,49 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """One event for one after-commit subscriber: written in the emitting transaction,
+    delivered after commit, retried with back-off until it is delivered or fails.
+
+    (event_key, subscriber) is unique, so emitting the same event twice delivers it once.
+    """
+
+    county = models.ForeignKey(
+        County, null=True, blank=True, on_delete=models.PROTECT, related_name="outbox_messages"
+    )
+    event = models.CharField(_("event"), max_length=80)
+    event_key = models.CharField(_("event key"), max_length=120)
+    subscriber = models.CharField(_("subscriber"), max_length=80)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the next attempt is due; while an attempt runs, the end of its lease.
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "subscriber"], name="outbox_once_per_event_and_subscriber"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber} ({self.status})"

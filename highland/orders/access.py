@@ -8,7 +8,7 @@ from highland.core.errors import NotFound
 from highland.core.models import User
 from highland.core.permissions import allowed
 from highland.orders.models import Order
-from highland.payments.models import Payment
+from highland.payments.access import access_payment
 
 
 def access_order(user: User, order_id: int) -> Order:
@@ -23,14 +23,4 @@ def access_order(user: User, order_id: int) -> Order:
     return order
 
 
-def access_payment(user: User, payment_id: int) -> Payment:
-    """A payment its payer, the agent who placed its orders, or a centre operator may see."""
-    payment = Payment.objects.select_related("county").filter(pk=payment_id).first()
-    if payment is None:
-        raise NotFound(_("No such payment."))
-    orders = list(payment.orders.select_related("county", "seller", "pickup_point"))
-    if payment.payer_id == user.pk or any(
-        allowed(user, "orders.view_order", order) for order in orders
-    ):
-        return payment
-    raise NotFound(_("No such payment."))
+__all__ = ["access_order", "access_payment"]

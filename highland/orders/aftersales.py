@@ -2,8 +2,8 @@
 after 48 hours without an answer, the service centre's) decision, the returned parcel and
 the refund out of the seller's payable.
 
-Locks are taken in one order everywhere: the order row, then the request row, then the
-payment (inside payments.services.refund).
+Locks follow the money paths' order: the payment row, then the order, then the request
+(`orders.paying.lock_order`). The refund is requested here and paid back after commit.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from highland.orders.models import (
     Order,
     OrderStatus,
 )
+from highland.orders.paying import lock_order
 from highland.orders.services import seller_payable_account
-from highland.payments import services as payment_services
+from highland.payments import refunds
 
 SELLER_ANSWER_TIME = dt.timedelta(hours=48)
 # A completed order still takes requests this long after completion.
@@ -139,12 +140,8 @@ def transition(
 
 
 def _locked(aftersale: AfterSale) -> tuple[AfterSale, Order]:
-    """The order and the request, locked in that order, freshly read."""
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("county", "seller", "payment")
-        .get(pk=aftersale.order_id)
-    )
+    """The payment, the order and the request, locked in that order, freshly read."""
+    order = lock_order(aftersale.order_id)
     locked = AfterSale.objects.select_for_update(of=("self",)).get(pk=aftersale.pk)
     locked.order = order
     locked.county = order.county
@@ -336,10 +333,11 @@ def _refund(aftersale: AfterSale, order: Order, *, actor: User) -> list[str]:
             field="amount_fen",
             code="over_refundable",
         )
-    refund = payment_services.refund(
+    refund = refunds.request_refund(
         order.payment,
         aftersale.amount_fen,
         reason=f"after-sale AS{aftersale.pk} of order {order.number}",
+        reason_key=f"aftersale:{aftersale.pk}",
         actor=actor,
         debit_lines=[(seller_payable_account(order.seller_id), aftersale.amount_fen)],
     )

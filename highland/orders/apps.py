@@ -40,3 +40,8 @@ class OrdersConfig(AppConfig):
 
         register_invariant("orders.paid_payments_posted", paid_payments_posted)
         register_invariant("orders.seller_payables_match", seller_payables_match)
+
+        from highland.orders.paying import CHECKOUT_PURPOSE
+        from highland.payments.purposes import register_purpose
+
+        register_purpose(CHECKOUT_PURPOSE)

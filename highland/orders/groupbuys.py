@@ -60,7 +60,8 @@ from highland.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from highland.payments import services as payment_services
+from highland.orders.paying import lock_payments_of
+from highland.payments import refunds
 from highland.payments.models import PaymentMethod
 
 logger = logging.getLogger(__name__)
@@ -602,18 +603,19 @@ def _drop_order(order: Order, *, reason: str, actor: User | None, group_buy: Gro
     order.save(update_fields=fields)
     services._release(order)
     if was_paid:
-        payment_services.refund(
+        refunds.request_refund(
             order.payment,
             order.items_fen
             + order.shipping_fen
             + order.adjustment_fen
             + services._allowance_left(order),
             reason=reason,
+            reason_key=f"order:{order.pk}:cancelled",
             actor=actor,
             debit_lines=services._refund_lines_for(order),
         )
     else:
-        services._cancel_payment_if_unpaid(order.payment)
+        services._cancel_payment_if_unpaid(order.payment, actor=actor)
     GroupBuyOrder.objects.filter(order=order).update(dropped_reason=reason[:200])
     audit.record(
         actor,
@@ -677,6 +679,8 @@ def close_group_buy(
     elif group_buy.closes_at > now:
         raise ValidationFailed(_("The cut-off has not come yet."), code="not_due")
     fields = transition(group_buy, GroupBuyStatus.CLOSED, now=now)
+    # The money paths' lock order: payments before their orders.
+    lock_payments_of(Order.objects.filter(LIVE, group_buy_link__group_buy=group_buy))
     live = list(
         Order.objects.select_for_update(of=("self",))
         .filter(LIVE, group_buy_link__group_buy=group_buy)
@@ -901,6 +905,7 @@ def cancel_group_buy(
     group_buy.save(update_fields=[*fields, "cancel_reason"])
     why = _("The group buy was cancelled: %(reason)s") % {"reason": reason.strip()}
     numbers = []
+    lock_payments_of(Order.objects.filter(LIVE, group_buy_link__group_buy=group_buy))
     for order in (
         Order.objects.select_for_update(of=("self",))
         .filter(LIVE, group_buy_link__group_buy=group_buy)

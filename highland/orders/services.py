@@ -27,7 +27,7 @@ from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import Service, ServicePoint, Tier
-from highland.orders import pricing
+from highland.orders import paying, pricing
 from highland.orders.models import (
     ORDER_MACHINE,
     Delivery,
@@ -36,8 +36,9 @@ from highland.orders.models import (
     OrderStatus,
     ShippingRate,
 )
+from highland.payments import refunds
 from highland.payments import services as payment_services
-from highland.payments.models import Payment, PaymentMethod, PaymentStatus
+from highland.payments.models import Payment, PaymentMethod
 
 RESERVATION_MINUTES = 30
 WEIGHT_TOLERANCE_PERCENT = 5
@@ -439,174 +440,47 @@ def transition(order: Order, new_status: str) -> list[str]:
     return ORDER_MACHINE.move(order, new_status)
 
 
-def allocate_paid_orders(payment: Payment, *, actor: User | None) -> None:
-    """Mark every order of a just-paid payment paid, fix its commission and post who is owed
-    what. Call inside the payment's transaction, after the money was posted as received."""
-    lines_to_post: list[tuple[str, int]] = []
-    for order in (
-        payment.orders.select_related("seller")
-        .prefetch_related("lines__sku__product__category")
-        .order_by("pk")
-    ):
-        fields = transition(order, OrderStatus.PAID)
-        order.commission_fen = sum(
-            pricing.commission_fen(line.line_fen, _commission_rate(order, line))
-            for line in order.lines.all()
-        )
-        order.save(update_fields=[*fields, "commission_fen"])
-        lines_to_post += [
-            (BUYER_CLEARING, order.items_fen + order.shipping_fen),
-            (seller_payable_account(order.seller_id), -(order.items_fen - order.commission_fen)),
-        ]
-        if order.commission_fen:
-            lines_to_post.append((COMMISSION_INCOME, -order.commission_fen))
-        if order.shipping_fen:
-            lines_to_post.append((SHIPPING_INCOME, -order.shipping_fen))
-    post_entry(
-        payment.county,
-        kind="orders.payment.allocated",
-        description=f"Orders of payment {payment.out_trade_no} paid",
-        lines=_merge(lines_to_post),
-        actor=actor,
-        reference=payment,
-    )
-
-
-def _commission_rate(order: Order, line: OrderLine) -> int:
-    override = getattr(order.seller, "commission_override_bp", None)
-    if override is not None:
-        return int(override)
-    return int(line.sku.product.category.commission_bp)
-
-
-def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    totals: dict[str, int] = defaultdict(int)
-    for account, amount in lines:
-        totals[account] += amount
-    return [(account, amount) for account, amount in totals.items() if amount]
+def allocate_paid_orders(payment: Payment, *, actor: User | None) -> int:
+    """Mark a just-received payment's orders paid (see orders.paying)."""
+    return paying.allocate_paid_orders(payment, actor)
 
 
 # --- reservations and cancellation -------------------------------------------------------------
 
 
 def _release(order: Order) -> None:
-    for line in order.lines.all():
-        catalog_services.release_stock(line.sku_id, line.quantity)
+    paying.release_stock([order])
 
 
-@transaction.atomic
 def expire_reservations(*, now: dt.datetime | None = None) -> int:
-    """Cancel unpaid orders whose hold ran out and give their stock back; returns how many."""
-    now = now or timezone.now()
-    expired = 0
-    for order in (
-        Order.objects.select_for_update(skip_locked=True)
-        .filter(status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now)
-        .order_by("pk")
-    ):
-        fields = transition(order, OrderStatus.CANCELLED)
-        order.save(update_fields=fields)
-        _release(order)
-        audit.record(
-            None,
-            "orders.order.expired",
-            order,
-            {"reserved_until": order.reserved_until.isoformat()},
-        )
-        _cancel_payment_if_unpaid(order.payment)
-        expired += 1
-    return expired
+    """Expire the checkouts whose hold ran out (payments.services.expire_payments)."""
+    return payment_services.expire_payments(now=now)
 
 
-def _cancel_payment_if_unpaid(payment: Payment) -> None:
-    if (
-        payment.status == PaymentStatus.PENDING
-        and not payment.orders.exclude(status=OrderStatus.CANCELLED).exists()
-    ):
-        payment.status = PaymentStatus.CANCELLED
-        payment.save(update_fields=["status"])
+def _cancel_payment_if_unpaid(payment: Payment, *, actor: User | None = None) -> None:
+    paying.close_payment_if_nothing_left(payment, actor=actor)
 
 
 # --- paying ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def collect_cash(payment: Payment, *, agent: User, point: ServicePoint) -> Payment:
-    """An agent takes the cash for a pickup order at their point; the orders become paid."""
-    require(agent, "orders.collect_cash", point)
-    payment = payment_services.lock_payment(payment.pk)
-    if payment.method != PaymentMethod.CASH_AT_POINT:
-        raise ValidationFailed(_("This payment is not paid in cash."), code="wrong_method")
-    if payment.orders.exclude(pickup_point=point).exists():
-        raise ValidationFailed(
-            _("These orders are picked up at another point."), code="wrong_point"
-        )
-    payment_services.record_received(payment, actor=agent, point=point, collected_by=agent)
-    allocate_paid_orders(payment, actor=agent)
-    audit.record(
-        agent,
-        "orders.payment.cash_collected",
-        payment,
-        {"amount_fen": payment.amount_fen, "point": point.code},
-        on_behalf_of=payment.payer if payment.payer_id != agent.pk else None,
-    )
-    return payment
+    """An agent takes the cash for a pickup order at their point (payments.receive_cash)."""
+    return payment_services.receive_cash(payment, agent=agent, point=point)
 
 
-@transaction.atomic
 def confirm_bank_transfer(payment: Payment, *, actor: User, bank_reference: str) -> Payment:
-    """A centre operator confirms the transfer arrived on the platform's account."""
-    require(actor, "orders.confirm_transfer", payment.county)
-    if not bank_reference.strip():
-        raise ValidationFailed(
-            _("Enter the bank's reference for the transfer."), field="bank_reference"
-        )
-    payment = payment_services.lock_payment(payment.pk)
-    if payment.method != PaymentMethod.BANK_TRANSFER:
-        raise ValidationFailed(_("This payment is not a bank transfer."), code="wrong_method")
-    payment_services.record_received(payment, actor=actor, bank_reference=bank_reference.strip())
-    allocate_paid_orders(payment, actor=actor)
-    audit.record(
-        actor,
-        "orders.payment.transfer_confirmed",
-        payment,
-        {"amount_fen": payment.amount_fen, "bank_reference": bank_reference.strip()},
+    """A centre operator confirms a transfer (payments.confirm_bank_transfer)."""
+    return payment_services.confirm_bank_transfer(
+        payment, actor=actor, bank_reference=bank_reference
     )
-    return payment
 
 
-@transaction.atomic
 def settle_gateway_payment(payment: Payment, *, gateway_trade_no: str, amount_fen: int) -> bool:
-    """The gateway says the payment succeeded. Returns False when it was already settled,
-    so the same notification ten times pays once."""
-    payment = payment_services.lock_payment(payment.pk)
-    if payment.status != PaymentStatus.PENDING:
-        return False
-    if amount_fen != payment.amount_fen:
-        raise ValidationFailed(
-            _("The paid amount does not match the payment."), code="amount_mismatch"
-        )
-    if payment.orders.filter(status=OrderStatus.CANCELLED).exists():
-        # Paid after the hold ran out: take the money in, then give it straight back.
-        payment_services.record_received(payment, actor=None, gateway_trade_no=gateway_trade_no)
-        audit.record(None, "orders.payment.late", payment, {"gateway_trade_no": gateway_trade_no})
-        payment_services.refund(
-            payment,
-            payment.amount_fen,
-            reason="paid after the order expired",
-            actor=None,
-            debit_lines=[(BUYER_CLEARING, payment.amount_fen)],
-        )
-        return True
-    payment_services.record_received(payment, actor=None, gateway_trade_no=gateway_trade_no)
-    allocate_paid_orders(payment, actor=None)
-    audit.record(
-        None,
-        "orders.payment.gateway_paid",
-        payment,
-        {"amount_fen": amount_fen, "gateway_trade_no": gateway_trade_no},
+    """The gateway says the payment succeeded (payments.receive_gateway_payment)."""
+    return payment_services.receive_gateway_payment(
+        payment, gateway_trade_no=gateway_trade_no, amount_fen=amount_fen
     )
-    return True
 
 
 # --- cancelling -------------------------------------------------------------------------------
@@ -633,12 +507,9 @@ def _refund_lines_for(order: Order) -> list[tuple[str, int]]:
 
 @transaction.atomic
 def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
-    """Cancel before shipping: stock goes back and a paid order is refunded in full."""
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("payment", "county")
-        .get(pk=order.pk)
-    )
+    """Cancel before shipping: stock goes back and a paid order is refunded in full (the
+    refund is requested here and paid back after commit)."""
+    order = paying.lock_order(order.pk)
     require(actor, "orders.cancel_order", order)
     if not reason.strip():
         raise ValidationFailed(_("Say why the order is cancelled."), field="reason")
@@ -650,15 +521,16 @@ def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
         refund_amount = (
             order.items_fen + order.shipping_fen + order.adjustment_fen + _allowance_left(order)
         )
-        payment_services.refund(
+        refunds.request_refund(
             order.payment,
             refund_amount,
             reason=reason.strip(),
+            reason_key=f"order:{order.pk}:cancelled",
             actor=actor,
             debit_lines=_refund_lines_for(order),
         )
     else:
-        _cancel_payment_if_unpaid(order.payment)
+        _cancel_payment_if_unpaid(order.payment, actor=actor)
     audit.record(
         actor,
         "orders.order.cancelled",
@@ -680,12 +552,9 @@ def _allowance_left(order: Order) -> int:
 @transaction.atomic
 def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Order:
     """The seller packs: by-weight lines get their real weight; the difference is settled
-    against the allowance and what is left of it refunded to the buyer."""
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("payment", "county")
-        .get(pk=order.pk)
-    )
+    against the allowance and what is left of it refunded to the buyer (requested here,
+    paid back after commit: packing never waits for the gateway)."""
+    order = paying.lock_order(order.pk)
     require(actor, "orders.fulfil_order", order)
     weight_lines = {line.pk: line for line in order.lines.all() if line.selling_unit == "weight"}
     missing = set(weight_lines) - set(packed_grams)
@@ -721,30 +590,29 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
     order.adjustment_fen = adjustment
     order.save(update_fields=[*fields, "adjustment_fen"])
     leftover = order.weight_allowance_fen - adjustment
-    if order.weight_allowance_fen:
-        # The allowance leaves buyer clearing: the seller gets the extra weight's price
-        # (or gives back the shortfall), the buyer gets the rest.
-        ledger_lines = [(BUYER_CLEARING, order.weight_allowance_fen)]
-        if adjustment:
-            ledger_lines.append((seller_payable_account(order.seller_id), -adjustment))
-        if leftover:
-            ledger_lines.append((accounts.REFUNDS_DUE, -leftover))
+    # The allowance leaves buyer clearing: the seller gets the extra weight's price (or
+    # gives back the shortfall), the buyer is refunded the rest.
+    if adjustment:
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
             description=f"Catch weight of order {order.number}",
-            lines=ledger_lines,
+            lines=[
+                (BUYER_CLEARING, adjustment),
+                (seller_payable_account(order.seller_id), -adjustment),
+            ],
             actor=actor,
             reference=order,
         )
-        if leftover:
-            payment_services.refund(
-                order.payment,
-                leftover,
-                reason=f"weight allowance of {order.number}",
-                actor=actor,
-                debit_lines=[(accounts.REFUNDS_DUE, leftover)],
-            )
+    if leftover:
+        refunds.request_refund(
+            order.payment,
+            leftover,
+            reason=f"weight allowance of {order.number}",
+            reason_key=f"order:{order.pk}:allowance",
+            actor=actor,
+            debit_lines=[(BUYER_CLEARING, leftover)],
+        )
     audit.record(
         actor,
         "orders.order.packed",
@@ -802,39 +670,5 @@ def record_pickup(order: Order, *, agent: User, pickup_code: str) -> Order:
 
 
 def reconcile_gateway_payments(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
-    """Ask the gateway about online payments still pending after `older_than`: a payment the
-    gateway has as paid, whose notification never reached us, is settled now. Returns how
-    many were settled. Scheduled every few minutes; safe to run any time (settling is
-    idempotent)."""
-    from highland.payments.gateway import ChargeStatus, GatewayError
-
-    cutoff = timezone.now() - older_than
-    settled = 0
-    pending = Payment.objects.filter(
-        method=PaymentMethod.GATEWAY, status=PaymentStatus.PENDING, created_at__lt=cutoff
-    ).order_by("pk")
-    client = payment_services.gateway_client()
-    for payment in pending:
-        try:
-            state = client.query_charge(payment.out_trade_no)
-        except GatewayError as error:
-            if error.status == 404:
-                continue  # the buyer never opened the pay page
-            raise
-        if state.status in (
-            ChargeStatus.PAID,
-            ChargeStatus.PARTIALLY_REFUNDED,
-            ChargeStatus.REFUNDED,
-        ):
-            with transaction.atomic():
-                if settle_gateway_payment(
-                    payment, gateway_trade_no=state.gateway_trade_no, amount_fen=state.amount_fen
-                ):
-                    audit.record(
-                        None,
-                        "orders.payment.reconciled",
-                        payment,
-                        {"gateway_trade_no": state.gateway_trade_no},
-                    )
-                    settled += 1
-    return settled
+    """Receive online payments whose notification was lost (payments reconciliation)."""
+    return payment_services.reconcile_gateway_payments(older_than=older_than)

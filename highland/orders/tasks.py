@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from highland.orders import aftersales, services
-
-
-@shared_task(name="orders.expire_reservations")
-def expire_reservations() -> int:
-    """Give back the stock of unpaid orders whose hold ran out (scheduled every minute)."""
-    return services.expire_reservations()
+from highland.orders import aftersales
 
 
 @shared_task(name="orders.settle_sellers")
@@ -27,12 +21,6 @@ def escalate_aftersales() -> int:
     """Hand after-sale requests the seller left unanswered for 48 hours to the service
     centre. Meant to run every 15 minutes."""
     return aftersales.escalate_overdue_aftersales()
-
-
-@shared_task(name="orders.reconcile_gateway_payments")
-def reconcile_gateway_payments() -> int:
-    """Settle online payments whose notification was lost (scheduled every 5 minutes)."""
-    return services.reconcile_gateway_payments()
 
 
 @shared_task(name="orders.close_group_buys")

@@ -31,6 +31,7 @@ class PaymentAdmin(ReadOnly):
         "amount_fen",
         "refunded_fen",
         "paid_at",
+        "closed_at",
     )
     list_filter = ("county", "method", "status")
     search_fields = ("out_trade_no", "gateway_trade_no", "bank_reference")
@@ -38,8 +39,23 @@ class PaymentAdmin(ReadOnly):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
-    list_display = ("out_refund_no", "payment", "amount_fen", "reason", "created_at")
-    list_filter = ("county",)
+    """Refunds owed and paid back: a requested one waits for the gateway (see the outbox),
+    the point's agent (cash) or a centre operator (bank); a failed one needs a person."""
+
+    list_display = (
+        "out_refund_no",
+        "payment",
+        "method",
+        "status",
+        "amount_fen",
+        "reason",
+        "point",
+        "created_at",
+        "paid_at",
+        "last_error",
+    )
+    list_filter = ("county", "status", "method")
+    search_fields = ("out_refund_no", "payment__out_trade_no")
 
 
 @admin.register(GatewayNotification)

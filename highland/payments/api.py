@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -10,16 +11,26 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
+from highland.core.permissions import require
 from highland.core.schemas import ERROR_RESPONSES
-from highland.orders import services as order_services
-from highland.orders.access import access_payment
+from highland.network.access import access_point
+from highland.payments.access import access_payment, access_refund
 from highland.payments.gateway import BadSignature, parse_notification
-from highland.payments.models import GatewayNotification, Payment, PaymentMethod, PaymentStatus
-from highland.payments.services import gateway_client
+from highland.payments.models import (
+    GatewayNotification,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from highland.payments.refunds import confirm_refund_paid
+from highland.payments.selectors import refunds_needing_a_person, refunds_to_hand_back
+from highland.payments.services import gateway_client, receive_gateway_payment
 
 router = Router(tags=["payments"])
 
@@ -74,6 +85,59 @@ def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     }
 
 
+class RefundOut(Schema):
+    id: int
+    out_refund_no: str
+    payment_id: int
+    method: PaymentMethod
+    status: RefundStatus
+    amount_fen: int
+    reason: str
+    point_id: int | None
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+
+
+class RefundPaidIn(Schema):
+    reference: str = Field("", max_length=64)
+
+
+def refund_out(refund: Refund) -> dict[str, Any]:
+    return {name: getattr(refund, name) for name in RefundOut.model_fields if name != "id"} | {
+        "id": refund.pk
+    }
+
+
+@router.get(
+    "/points/{point_id}/refunds-to-hand-back", response={200: list[RefundOut], **ERROR_RESPONSES}
+)
+def list_refunds_to_hand_back(request: HttpRequest, point_id: int) -> list[dict[str, Any]]:
+    """Cash the point's agent still has to hand back to buyers, oldest first."""
+    assert isinstance(request.user, User)
+    point = access_point(request.user, point_id)
+    require(request.user, "payments.hand_back_cash", point)
+    return [refund_out(refund) for refund in refunds_to_hand_back(point)]
+
+
+@router.get("/refunds/to-pay-back", response={200: list[RefundOut], **ERROR_RESPONSES})
+def list_refunds_needing_a_person(request: HttpRequest) -> list[dict[str, Any]]:
+    """Bank refunds to send and gateway refunds that failed, for the centre, oldest first."""
+    assert isinstance(request.user, User)
+    county = request.user.county
+    if county is None:
+        return []
+    require(request.user, "payments.view_refunds", county)
+    return [refund_out(refund) for refund in refunds_needing_a_person(county)[:200]]
+
+
+@router.post("/refunds/{refund_id}/paid", response={200: RefundOut, **ERROR_RESPONSES})
+def confirm_refund(request: HttpRequest, refund_id: int, body: RefundPaidIn) -> dict[str, Any]:
+    """The agent handed the cash back, or the centre sent the transfer (with its reference)."""
+    assert isinstance(request.user, User)
+    refund = access_refund(request.user, refund_id)
+    return refund_out(confirm_refund_paid(refund, actor=request.user, reference=body.reference))
+
+
 @router.post("/gateway/notify", auth=None, url_name="gateway_notify", include_in_schema=False)
 def gateway_notify(request: HttpRequest) -> HttpResponse:
     """The gateway's asynchronous notification. Verified by signature, answered `success`
@@ -97,7 +161,7 @@ def gateway_notify(request: HttpRequest) -> HttpResponse:
         return HttpResponse("unknown payment", status=422, content_type="text/plain")
     if notification.event == "charge.succeeded":
         try:
-            paid_now = order_services.settle_gateway_payment(
+            paid_now = receive_gateway_payment(
                 payment,
                 gateway_trade_no=notification.gateway_trade_no,
                 amount_fen=notification.amount_fen,

@@ -6,3 +6,18 @@ class PaymentsConfig(AppConfig):
     name = "highland.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from highland.core import events
+        from highland.ledger.invariants import register_invariant
+        from highland.payments import refunds, services
+        from highland.payments.invariants import refunds_due_match
+
+        register_invariant("payments.refunds_due_match", refunds_due_match)
+
+        events.subscribe(
+            refunds.REFUND_REQUESTED, "payments.send_gateway_refund", refunds.send_gateway_refund
+        )
+        events.subscribe(
+            services.PAYMENT_CLOSED, "payments.close_gateway_charge", services.close_gateway_charge
+        )

@@ -241,6 +241,18 @@ class GatewayClient:
         except ValueError as error:
             raise GatewayError("bad_response", str(error), 200) from error
 
+    def close_charge(self, out_trade_no: str) -> ChargeState:
+        """Close an unpaid charge so it can no longer be paid; closing twice is harmless.
+
+        A paid charge is refused with GatewayError code `charge_not_closable` (409).
+        """
+        path = "/v1/charges/" + urllib.parse.quote(out_trade_no, safe="") + "/close"
+        data = self._request("POST", path, {}, signed_extra={"out_trade_no": out_trade_no})
+        try:
+            return _charge_state(data)
+        except ValueError as error:
+            raise GatewayError("bad_response", str(error), 200) from error
+
     def refund(self, *, out_trade_no: str, out_refund_no: str, amount_fen: int) -> RefundState:
         """Refund part or all of a paid charge; repeating `out_refund_no` refunds once."""
         data = self._request(

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County, User
+from highland.core.statemachine import StateMachine
 from highland.network.models import ServicePoint
 
 
@@ -22,6 +23,31 @@ class PaymentStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
     REFUNDED = "refunded", _("Refunded")
     CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+# A payment that expired or was cancelled can still be received: a gateway may take the
+# buyer's money after our hold ran out, and that money must be posted (and honoured or
+# refunded), never dropped. Refunds move paid payments on by amount.
+PAYMENT_MACHINE = StateMachine(
+    PaymentStatus,
+    {
+        PaymentStatus.PENDING: frozenset(
+            {PaymentStatus.PAID, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED}
+        ),
+        PaymentStatus.EXPIRED: frozenset({PaymentStatus.PAID}),
+        PaymentStatus.CANCELLED: frozenset({PaymentStatus.PAID}),
+        PaymentStatus.PAID: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+        PaymentStatus.PARTIALLY_REFUNDED: frozenset(
+            {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+        ),
+    },
+    stamps={
+        PaymentStatus.PAID: ("paid_at",),
+        PaymentStatus.EXPIRED: ("closed_at",),
+        PaymentStatus.CANCELLED: ("closed_at",),
+    },
+)
 
 
 class Payment(models.Model):
@@ -31,6 +57,8 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
+    # What the payment is for: a name in payments.purposes (an order checkout today).
+    purpose = models.CharField(_("purpose"), max_length=40, default="checkout")
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     refunded_fen = models.BigIntegerField(_("refunded (fen)"), default=0)
     # Our reference at the gateway or on the bank slip; unique across the platform.
@@ -45,6 +73,9 @@ class Payment(models.Model):
     )
     bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When it expired or was cancelled unpaid: reconciliation asks the gateway about
+    # recently closed payments too.
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,20 +124,62 @@ class GatewayNotification(models.Model):
         return f"{self.notify_id} {self.event} {self.outcome}"
 
 
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    PAID = "paid", _("Paid back")
+    FAILED = "failed", _("Failed")
+
+
+REFUND_MACHINE = StateMachine(
+    RefundStatus,
+    {RefundStatus.REQUESTED: frozenset({RefundStatus.PAID, RefundStatus.FAILED})},
+    stamps={RefundStatus.PAID: ("paid_at",), RefundStatus.FAILED: ("failed_at",)},
+)
+
+
 class Refund(models.Model):
+    """Money owed back to a payer: requested in the business transaction, paid back after
+    it (by the gateway, or by a person handing back cash or sending a transfer)."""
+
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     reason = models.CharField(_("reason"), max_length=200)
+    # What the refund is for ("order:12:cancelled", "aftersale:3"): one refund per payment
+    # and business reason, so a repeated action cannot refund twice.
+    reason_key = models.CharField(max_length=80)
+    # Derived from the payment and a per-payment sequence: a retry asks the gateway with
+    # the same number, and the gateway refunds a number once.
     out_refund_no = models.CharField(max_length=40, unique=True)
+    # Cash is handed back at the point where it was paid.
+    point = models.ForeignKey(
+        ServicePoint, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    gateway_refund_id = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    paid_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds_paid"
+    )
+    paid_reference = models.CharField(_("reference"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["county", "status", "method"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "reason_key"], name="one_refund_per_payment_and_reason"
+            ),
         ]
 
     def __str__(self) -> str:

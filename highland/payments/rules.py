@@ -15,3 +15,8 @@ def serves_at_point(user: Any, point: Any) -> bool:
 
 
 add_rule("payments.reconcile_cash", serves_at_point | is_centre_operator)
+# Taking cash for a payment and handing a cash refund back happen at the point.
+add_rule("payments.collect_cash", serves_at_point | is_centre_operator)
+add_rule("payments.hand_back_cash", serves_at_point | is_centre_operator)
+add_rule("payments.confirm_transfer", is_centre_operator)
+add_rule("payments.view_refunds", is_centre_operator)

@@ -1,4 +1,4 @@
-"""The end-of-day cash page of a service point."""
+"""The cash page of a service point: refunds to hand back and the end-of-day count."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from highland.core.errors import DomainError
 from highland.core.http import domain_errors_as_pages
 from highland.core.models import User
-from highland.core.permissions import require
+from highland.core.money import format_fen
+from highland.core.permissions import allowed, require
 from highland.network.access import access_point
+from highland.payments.access import access_refund
 from highland.payments.cash import expected_cash, reconcile_cash
 from highland.payments.forms import CashCountForm
+from highland.payments.refunds import confirm_refund_paid
+from highland.payments.selectors import refunds_to_hand_back
 
 
 @login_required
@@ -53,5 +58,32 @@ def cash_page(request: HttpRequest, point_id: int) -> HttpResponse:
             "form": form,
             "expected_fen": expected_cash(point),
             "history": point.cash_reconciliations.select_related("counted_by")[:30],
+            "refunds_to_hand_back": list(refunds_to_hand_back(point))
+            if allowed(user, "payments.hand_back_cash", point)
+            else [],
         },
     )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def refund_handed_back(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """The agent handed a cash refund back over the counter."""
+    assert isinstance(request.user, User)
+    refund = access_refund(request.user, refund_id)
+    try:
+        confirm_refund_paid(refund, actor=request.user)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Recorded: %(amount)s handed back to %(payer)s.")
+            % {"amount": format_fen(refund.amount_fen), "payer": refund.payment.payer},
+        )
+    if refund.point_id is None:
+        return redirect("/")
+    return redirect("payments:cash", refund.point_id)

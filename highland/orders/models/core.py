@@ -75,7 +75,9 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
     OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED}),
     OrderStatus.COMPLETED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
+    # Only a late payment of an expired hold reopens an order (orders.paying), and only
+    # after its stock was taken again.
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PENDING_PAYMENT}),
 }
 
 

@@ -33,7 +33,9 @@ from highland.orders.models import (
 )
 from highland.orders.services import CheckoutLine
 from highland.orders.settlement import due_orders, settle_sellers
-from highland.payments.models import Payment, PaymentStatus, Refund
+from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from highland.payments.refunds import confirm_refund_paid
+from highland.payments.selectors import refunds_to_hand_back
 
 TEA = "LT-ZC-500"  # ¥48.00 a brick, 6 % commission, sold by the enterprise ("seller")
 
@@ -138,6 +140,10 @@ def test_refund_only_accepted_by_the_seller_is_refunded_out_of_their_payable(sho
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED  # shipping stays paid
     # The seller was owed ¥96.00 − ¥5.76 commission; the whole refund comes out of that.
     assert payable(shop, order) == -(9600 - 576) + 9600 == 576
+    # Owed to the buyer until the centre confirms the transfer back.
+    assert aftersale.refund.status == RefundStatus.REQUESTED
+    assert balances(shop.demo.county)["Liabilities:RefundsDue"] == -9600
+    confirm_refund_paid(aftersale.refund, actor=shop.demo.user("operator"), reference="B-1")
     assert balances(shop.demo.county)["Assets:Bank"] == bank_before - 9600
     assert trail(aftersale) == [
         "orders.aftersale.opened",
@@ -304,7 +310,13 @@ def test_the_agent_who_placed_a_cash_order_asks_for_the_villager(shop, village_p
     aftersales.accept_aftersale(aftersale, actor=seller)
 
     assert AuditRecord.objects.get(action="orders.aftersale.opened").on_behalf_of == villager
-    # Cash goes back over the point's counter.
+    # Handing the cash back is a task for the agent: nothing leaves the drawer silently.
+    aftersale.refresh_from_db()
+    refund = aftersale.refund
+    assert list(refunds_to_hand_back(point)) == [refund]
+    assert balances(shop.demo.county)[f"Assets:Cash:Point:{point.code}"] == cash_before
+    confirm_refund_paid(refund, actor=agent)
+    assert list(refunds_to_hand_back(point)) == []
     assert balances(shop.demo.county)[f"Assets:Cash:Point:{point.code}"] == cash_before - 12900
     assert verify_ledger(shop.demo.county) == []
 

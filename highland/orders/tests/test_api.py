@@ -176,7 +176,26 @@ def test_cancel_through_the_api_refunds_and_posts(shop, client_as):
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+    assert Entry.objects.filter(kind="payments.refund.requested").count() == 1
+    assert Entry.objects.filter(kind="payments.refund.paid").count() == 0
+
+    # The centre finds the transfer to send back, sends it and says so.
+    refund = payment.refunds.get()
+    operator = client_as(shop.demo.user("operator"))
+    listed = operator.get("/api/v1/payments/refunds/to-pay-back")
+    assert [(r["id"], r["status"], r["method"]) for r in listed.json()] == [
+        (refund.pk, "requested", "bank_transfer")
+    ]
+    assert client.get("/api/v1/payments/refunds/to-pay-back").status_code == 403
+    paid = post(
+        operator,
+        f"/api/v1/payments/refunds/{refund.pk}/paid",
+        {"reference": "ICBC-78"},
+    )
+    assert paid.status_code == 200, paid.content
+    assert paid.json()["status"] == "paid"
     assert Entry.objects.filter(kind="payments.refund.paid").count() == 1
+    assert operator.get("/api/v1/payments/refunds/to-pay-back").json() == []
 
 
 def test_wrong_role_cannot_confirm_a_transfer(shop, client_as):

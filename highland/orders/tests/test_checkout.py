@@ -322,7 +322,7 @@ def test_expired_reservation_gives_the_stock_back(shop, chengdu_address):
     assert expired == 1
     assert shop.sku("LT-YJ-250").stock == stock
     result.payment.refresh_from_db()
-    assert result.payment.status == PaymentStatus.CANCELLED
+    assert result.payment.status == PaymentStatus.EXPIRED
     assert Order.objects.get(pk=result.orders[0].pk).status == OrderStatus.CANCELLED
 
 

@@ -27,7 +27,8 @@ from highland.orders.models import (
     OrderStatus,
 )
 from highland.orders.services import CheckoutLine
-from highland.payments.models import Payment, PaymentStatus
+from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from highland.payments.refunds import confirm_refund_paid
 
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)
@@ -270,6 +271,11 @@ def test_minimum_not_reached_cancels_its_orders_refunds_and_releases_stock(shop)
         [(line.sku.code, line.quantity, line.amount_fen) for line in purchase.lines.all()]
         for purchase in result.purchases
     ] == [[("LT-BW-2L", 2, 2 * 8900)]]
+    # The villager's cash is handed back over the counter, and the agent says so.
+    refund = Refund.objects.get(payment=paid.payment)
+    assert refund.status == RefundStatus.REQUESTED
+    assert balances(shop.demo.county)["Assets:Cash:Point:LT-S01-V01"] == refund.amount_fen
+    confirm_refund_paid(refund, actor=village_agent)
     assert balances(shop.demo.county)["Assets:Cash:Point:LT-S01-V01"] == 0
     assert verify_ledger(shop.demo.county) == []
 

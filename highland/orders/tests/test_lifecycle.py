@@ -11,7 +11,8 @@ from highland.ledger.selectors import balances
 from highland.orders import services
 from highland.orders.models import Order, OrderStatus
 from highland.orders.services import CheckoutLine
-from highland.payments.models import PaymentStatus, Refund
+from highland.payments.models import PaymentStatus, Refund, RefundStatus
+from highland.payments.refunds import confirm_refund_paid
 
 
 def place_and_pay(shop, lines, delivery, *, buyer=None):
@@ -89,12 +90,22 @@ def test_packed_weight_within_tolerance_settles_against_the_allowance(shop, chen
     assert order.adjustment_fen == 1788
     assert order.status == OrderStatus.PACKED
     refund = Refund.objects.get(payment=result.payment)
-    assert refund.amount_fen == 2980 - 1788
+    assert (refund.amount_fen, refund.status) == (2980 - 1788, RefundStatus.REQUESTED)
     totals = balances(shop.demo.county)
     assert totals["Liabilities:BuyerClearing"] == 0
-    assert totals.get("Liabilities:RefundsDue", 0) == 0
+    assert totals["Liabilities:RefundsDue"] == -1192
     payable = order.items_fen - order.commission_fen + 1788
     assert totals[f"Liabilities:SellerPayable:S{order.seller_id}"] == -payable
+    assert verify_ledger(shop.demo.county) == []
+
+    # The transfer back is a task for the centre: confirmed, it leaves the bank.
+    confirm_refund_paid(refund, actor=shop.demo.user("operator"), reference="ICBC-back-1")
+
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PAID
+    totals = balances(shop.demo.county)
+    assert totals["Liabilities:RefundsDue"] == 0
+    assert totals["Assets:Bank"] == result.payment.amount_fen - 1192
     assert verify_ledger(shop.demo.county) == []
 
 
@@ -143,8 +154,21 @@ def test_cancelling_a_paid_order_refunds_in_full_and_returns_stock(shop, chengdu
     result.payment.refresh_from_db()
     assert result.payment.status == PaymentStatus.REFUNDED
     assert result.payment.refunded_fen == result.payment.amount_fen
+    amount = result.payment.amount_fen
     totals = balances(shop.demo.county)
-    assert {code: amount for code, amount in totals.items() if amount} == {}
+    # Owed back until the centre confirms the transfer to the buyer.
+    assert {code: value for code, value in totals.items() if value} == {
+        "Assets:Bank": amount,
+        "Liabilities:RefundsDue": -amount,
+    }
+    assert verify_ledger(shop.demo.county) == []
+
+    confirm_refund_paid(
+        Refund.objects.get(), actor=shop.demo.user("operator"), reference="ICBC-back-2"
+    )
+
+    totals = balances(shop.demo.county)
+    assert {code: value for code, value in totals.items() if value} == {}
     assert verify_ledger(shop.demo.county) == []
 
 

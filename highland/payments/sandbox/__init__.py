@@ -19,8 +19,8 @@ gateway is signed by the gateway, with the same merchant secret:
   sorted by key, as `key=value` joined by `&`; values are JSON strings or integers and are
   written with `str()` (booleans, floats, lists and objects are refused with 400);
 * `sign` = HMAC-SHA256(secret, canonical string), hex in lower case;
-* path parameters (`out_trade_no` of the query API, `gateway_trade_no` of the test pay API)
-  are signed as if they were parameters but travel only in the path;
+* path parameters (`out_trade_no` of the query and close APIs, `gateway_trade_no` of the
+  test pay API) are signed as if they were parameters but travel only in the path;
 * refused with 401: unknown merchant, missing or wrong `sign`, `timestamp` more than 300 s
   away from the gateway's clock, a `nonce` the merchant used in the last 10 minutes.
   Checks run in that order; a nonce is spent only by a correctly signed, fresh request.
@@ -40,6 +40,10 @@ Endpoints (JSON bodies, UTF-8)
     200 {out_trade_no, gateway_trade_no, status, amount_fen, refunded_fen, paid_at, subject};
     status is pending | paid | closed | refunded | partially_refunded; paid_at is ISO 8601
     in +08:00 or null. Another merchant's charge is 404, like a missing one.
+`POST /v1/charges/<out_trade_no>/close` {signed envelope only}
+    Closes a pending charge so it can no longer be paid: 200 with the query API's body.
+    Closing a closed charge again answers the same; a paid or refunded charge is 409
+    `charge_not_closable`; an unknown one 404.
 `POST /v1/refunds` {out_trade_no, out_refund_no, amount_fen (integer > 0)}
     200 {out_trade_no, out_refund_no, refund_id, amount_fen, refunded_fen, status:
     "succeeded"}; refunded_fen is the charge's total refunded once this refund went through.

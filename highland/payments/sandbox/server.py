@@ -161,6 +161,7 @@ ROUTES = [
     for pattern, method, handler in [
         (r"/v1/charges", "POST", "_create_charge"),
         (r"/v1/charges/([^/]+)", "GET", "_query_charge"),
+        (r"/v1/charges/([^/]+)/close", "POST", "_close_charge"),
         (r"/v1/refunds", "POST", "_refund"),
         (r"/v1/test/charges/([^/]+)/pay", "POST", "_test_pay"),
         (r"/v1/test/notifications", "GET", "_test_notifications"),
@@ -339,6 +340,18 @@ class SandboxGateway:
         merchant_id = self._authenticate(params, path_params={"out_trade_no": args[0]})
         with self._lock:
             charge = self._merchant_charge(merchant_id, args[0])
+            return json_response(200, charge.as_dict())
+
+    def _close_charge(self, args: list[str], query: str, body: bytes) -> Response:
+        params = json_params(body)
+        merchant_id = self._authenticate(params, path_params={"out_trade_no": args[0]})
+        with self._lock:
+            charge = self._merchant_charge(merchant_id, args[0])
+            if charge.status not in {"pending", "closed"}:
+                raise ApiError(
+                    409, "charge_not_closable", f"a {charge.status} charge cannot be closed"
+                )
+            charge.status = "closed"
             return json_response(200, charge.as_dict())
 
     def _refund(self, args: list[str], query: str, body: bytes) -> Response:

@@ -171,3 +171,28 @@ def gateway_notifications(
         return data["notifications"]
 
     return notifications
+
+
+@pytest.fixture
+def cash_sale(demo):
+    """A villager's order placed by the agent and paid in cash at LT-S01-V01."""
+    from highland.catalog.models import Sku
+    from highland.orders import services
+    from highland.orders.services import CheckoutLine, DeliveryDetails
+
+    agent, villager, point = (
+        demo.user("village_agent"),
+        demo.user("member"),
+        demo.point("LT-S01-V01"),
+    )
+    sku = Sku.objects.get(code="LT-CD-20K")
+    result = services.place_order(
+        demo.county,
+        [CheckoutLine(sku.pk, 1)],
+        buyer=villager,
+        actor=agent,
+        delivery=DeliveryDetails(method="pickup", recipient_name="格桑", pickup_point=point),
+        payment_method="cash_at_point",
+    )
+    services.collect_cash(result.payment, agent=agent, point=point)
+    return result.payment

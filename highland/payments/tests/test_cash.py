@@ -4,34 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from highland.catalog.models import Sku
 from highland.core.errors import PermissionDenied, ValidationFailed
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
-from highland.orders import services
-from highland.orders.services import CheckoutLine, DeliveryDetails
 from highland.payments.cash import expected_cash, reconcile_cash
 from highland.payments.models import CashReconciliation
-
-
-@pytest.fixture
-def cash_sale(demo):
-    agent, villager, point = (
-        demo.user("village_agent"),
-        demo.user("member"),
-        demo.point("LT-S01-V01"),
-    )
-    sku = Sku.objects.get(code="LT-CD-20K")
-    result = services.place_order(
-        demo.county,
-        [CheckoutLine(sku.pk, 1)],
-        buyer=villager,
-        actor=agent,
-        delivery=DeliveryDetails(method="pickup", recipient_name="格桑", pickup_point=point),
-        payment_method="cash_at_point",
-    )
-    services.collect_cash(result.payment, agent=agent, point=point)
-    return result.payment
 
 
 def test_exact_count_hands_the_cash_to_the_bank(demo, cash_sale):

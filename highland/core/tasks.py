@@ -1,0 +1,19 @@
+"""Background work of the shared building blocks: outbox delivery."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from highland.core import events
+
+
+@shared_task(name="core.deliver_outbox_messages")
+def deliver_outbox_messages(message_ids: list[int]) -> int:
+    """Deliver just-committed outbox messages (the after-commit kick)."""
+    return events.deliver_messages(message_ids)
+
+
+@shared_task(name="core.deliver_due_outbox")
+def deliver_due_outbox() -> int:
+    """Deliver every outbox message that is due (scheduled every minute)."""
+    return events.deliver_due_outbox()

@@ -1,0 +1,88 @@
+"""`run_scheduled_jobs --once`: every job of the beat schedule, each on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from highland.orders.models import Order, OrderStatus
+from highland.orders.services import CheckoutLine, DeliveryDetails, place_order
+
+
+def test_the_jobs_are_the_beat_schedule(settings):
+    from highland.core.management.commands.run_scheduled_jobs import scheduled_jobs
+
+    assert [(name, task.name) for name, task in scheduled_jobs()] == [
+        ("close-group-buys", "orders.close_group_buys"),
+        ("deliver-outbox", "core.deliver_due_outbox"),
+        ("escalate-aftersales", "orders.escalate_aftersales"),
+        ("expire-payments", "payments.expire_payments"),
+        ("reconcile-gateway-payments", "payments.reconcile_gateway_payments"),
+        ("settle-sellers", "orders.settle_sellers"),
+    ]
+
+
+def _expired_checkout(demo):
+    buyer = demo.user("buyer")
+    result = place_order(
+        demo.county,
+        [CheckoutLine(demo.county.skus.get(code="LT-ZC-500").pk, 1)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=DeliveryDetails(
+            method="address",
+            recipient_name="陈静",
+            phone="13800000013",
+            province="四川省",
+            city="成都市",
+            district="武侯区",
+            detail="洗面桥街 18 号",
+        ),
+        payment_method="bank_transfer",
+    )
+    Order.objects.filter(pk=result.orders[0].pk).update(
+        reserved_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    return result.orders[0]
+
+
+def test_once_runs_every_job_and_a_failing_one_does_not_stop_the_others(demo, monkeypatch):
+    order = _expired_checkout(demo)
+
+    def gateway_down() -> int:
+        raise ConnectionError("the gateway is down")
+
+    monkeypatch.setattr("highland.payments.services.reconcile_gateway_payments", gateway_down)
+    output = StringIO()
+
+    with pytest.raises(CommandError) as failure:
+        call_command("run_scheduled_jobs", "--once", stdout=output)
+
+    assert str(failure.value) == "1 job(s) failed: reconcile-gateway-payments"
+    lines = output.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "close-group-buys",
+        "deliver-outbox",
+        "escalate-aftersales",
+        "expire-payments",
+        "reconcile-gateway-payments",
+        "settle-sellers",
+    ]
+    assert "expire-payments: ok (1)" in lines
+    assert "reconcile-gateway-payments: failed: ConnectionError: the gateway is down" in lines
+    # The job after the failing one ran too, and the expiry before it did its work.
+    assert lines[-1].startswith("settle-sellers: ok")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+
+
+def test_once_succeeds_when_every_job_does(demo):
+    output = StringIO()
+
+    call_command("run_scheduled_jobs", "--once", stdout=output)
+
+    assert all(": ok (" in line for line in output.getvalue().splitlines())

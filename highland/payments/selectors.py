@@ -1,0 +1,34 @@
+"""Reads of payments and refunds: what people still have to do with money."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from highland.core.models import County
+from highland.network.models import ServicePoint
+from highland.payments.models import PaymentMethod, Refund, RefundStatus
+
+
+def refunds_to_hand_back(point: ServicePoint) -> QuerySet[Refund]:
+    """Cash refunds the point's agent still has to hand back, oldest first."""
+    return (
+        Refund.objects.filter(
+            point=point, method=PaymentMethod.CASH_AT_POINT, status=RefundStatus.REQUESTED
+        )
+        .select_related("payment__payer")
+        .order_by("created_at", "pk")
+    )
+
+
+def refunds_needing_a_person(county: County) -> QuerySet[Refund]:
+    """Bank refunds to send and gateway refunds that failed: for a centre operator."""
+    return (
+        Refund.objects.filter(county=county)
+        .filter(
+            status__in=(RefundStatus.REQUESTED, RefundStatus.FAILED),
+            method__in=(PaymentMethod.BANK_TRANSFER, PaymentMethod.GATEWAY),
+        )
+        .exclude(method=PaymentMethod.GATEWAY, status=RefundStatus.REQUESTED)
+        .select_related("payment__payer")
+        .order_by("created_at", "pk")
+    )
