@@ -66,9 +66,7 @@ def test_the_next_payout_recovers_a_refund_made_after_a_payout(shop, chengdu_add
     assert statement["paid_out_fen"] == EARNED_ON_TWO + 1512
 
 
-def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(
-    shop, chengdu_address, client_as
-):
+def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(shop, chengdu_address, client_as):
     first = aged(delivered(shop, chengdu_address))
     settle_sellers(shop.demo.county, actor=None)
     refund_after_sale(shop, first, 6000)
@@ -88,10 +86,11 @@ def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(
     assert Payout.objects.count() == 1
     assert Entry.objects.count() == entries_before
     assert payable(shop, first.seller_id) == 6000 - EARNED_ON_ONE == 1488
-    assert statement_now(shop, first.seller_id)["debt_carried_fen"] == 1488
+    # The statement shows the debt itself; the unpaid order is listed as earned.
+    assert statement_now(shop, first.seller_id)["debt_carried_fen"] == 6000
     page = client_as(shop.demo.user("seller")).get(f"/orders/statements/{first.seller_id}/")
     assert "Owed by the seller, recovered from the next payouts" in page.content.decode()
-    assert "¥14.88" in page.content.decode()
+    assert "¥60.00" in page.content.decode()
     assert verify_ledger(shop.demo.county) == []
 
     third = aged(delivered(shop, chengdu_address, [(TEA, 1)]))
@@ -127,10 +126,13 @@ def test_a_payout_beyond_the_bank_balance_is_held(shop, chengdu_address):
 
     assert run.payouts == []
     (held,) = run.held
-    assert (held.seller_id, held.amount_fen, held.reason) == (order.seller_id, EARNED_ON_TWO, "bank")
+    assert (held.seller_id, held.amount_fen, held.reason) == (
+        order.seller_id,
+        EARNED_ON_TWO,
+        "bank",
+    )
     assert held.message == (
-        f"The payout of ¥90.24 to seller S{order.seller_id} is held: "
-        "the bank account holds ¥50.00."
+        f"The payout of ¥90.24 to seller S{order.seller_id} is held: the bank account holds ¥50.00."
     )
     assert Payout.objects.count() == 0
     assert Order.objects.get(pk=order.pk).payout is None
@@ -207,7 +209,7 @@ def test_verify_ledger_sees_a_negative_bank_balance(shop, chengdu_address):
         actor=None,
     )
 
-    assert problems_of(county, "ledger.bank_not_negative") == [
-        "ledger.bank_not_negative: The bank account's balance is -¥1.23; "
+    assert problems_of(county, "orders.bank_not_negative") == [
+        "orders.bank_not_negative: The bank account's balance is -¥1.23; "
         "more was paid from it than it holds."
     ]
