@@ -140,7 +140,8 @@ def order_entries_match_statement(county: County) -> list[str]:
         for move in ledger.unattributed():
             problems.append(
                 _(
-                    "Entry #%(entry)d moves %(amount)s on seller S%(seller)d's payable for no order or payout."
+                    "Entry #%(entry)d moves %(amount)s on seller S%(seller)d's payable for no "
+                    "order or payout."
                 )
                 % {
                     "entry": move.entry_id,

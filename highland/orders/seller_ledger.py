@@ -19,7 +19,6 @@ from django.db.models.functions import Coalesce
 from highland.core.models import County
 from highland.ledger import accounts
 from highland.ledger.models import Entry, Posting
-from highland.ledger.services import REVERSAL_KIND
 from highland.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus, Payout
 from highland.payments.models import Payment, Refund
 

@@ -20,8 +20,8 @@ from highland.core import audit
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, Role, User
-from highland.core.permissions import allowed, require
 from highland.core.money import format_fen
+from highland.core.permissions import allowed, require
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.orders import settlement_postings
@@ -180,7 +180,8 @@ def _payout_or_hold(
             amount,
             HoldReason.BANK,
             _(
-                "The payout of %(amount)s to seller S%(seller)d is held: the bank account holds %(bank)s."
+                "The payout of %(amount)s to seller S%(seller)d is held: the bank account "
+                "holds %(bank)s."
             )
             % {"amount": format_fen(amount), "seller": seller_id, "bank": format_fen(bank_left)},
         )
