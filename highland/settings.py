@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-gateway-payments": {"task": "orders.reconcile_gateway_payments", "schedule": 300.0},
     "escalate-aftersales": {"task": "orders.escalate_aftersales", "schedule": 15 * 60.0},
     "close-group-buys": {"task": "orders.close_group_buys", "schedule": 300.0},
+    # Idempotent per batch, so several runs a day pick up a report the gateway was late with.
+    "import-gateway-settlements": {
+        "task": "payments.import_gateway_settlements",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 CACHES: dict[str, dict[str, object]]

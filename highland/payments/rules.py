@@ -15,3 +15,4 @@ def serves_at_point(user: Any, point: Any) -> bool:
 
 
 add_rule("payments.reconcile_cash", serves_at_point | is_centre_operator)
+add_rule("payments.import_gateway_settlements", is_centre_operator)

@@ -6,4 +6,5 @@ app_name = "payments"
 
 urlpatterns = [
     path("cash/<int:point_id>/", views.cash_page, name="cash"),
+    path("gateway-settlements/", views.gateway_settlements_page, name="gateway-settlements"),
 ]
