@@ -185,5 +185,11 @@ def earned_fen(order: Order) -> int:
     `with_earned`."""
     if order.paid_at is None or order.status == OrderStatus.CANCELLED:
         return 0
-    refunds = int(order.aftersale_refunds_fen)  # type: ignore[attr-defined]
-    return order.items_fen - order.commission_fen + order.adjustment_fen - refunds
+    return (
+        order.items_fen - order.commission_fen + order.adjustment_fen - aftersale_refunds_fen(order)
+    )
+
+
+def aftersale_refunds_fen(order: Order) -> int:
+    """What after-sales refunded on `order` (from `with_earned`)."""
+    return int(order.aftersale_refunds_fen)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from highland.orders import settlement_postings
 from highland.orders.models import ACTIVE_AFTERSALE_STATUSES, Order, OrderStatus, Payout
 from highland.orders.seller_ledger import (
     SellerLedger,
+    aftersale_refunds_fen,
     earned_fen,
     seller_ledger,
     seller_ledgers,
@@ -205,7 +206,7 @@ def _pay(
         goods_fen=sum(order.items_fen for order in orders),
         commission_fen=sum(order.commission_fen for order in orders),
         adjustment_fen=sum(order.adjustment_fen for order in orders),
-        refunds_fen=sum(int(order.aftersale_refunds_fen) for order in orders),  # type: ignore[attr-defined]
+        refunds_fen=sum(aftersale_refunds_fen(order) for order in orders),
         debt_recovered_fen=debt_recovered,
         order_count=len(orders),
         due_before=as_of - SETTLEMENT_DELAY,
@@ -303,7 +304,7 @@ def seller_statement(
         "goods_fen": sum(order.items_fen for order in orders),
         "commission_fen": sum(order.commission_fen for order in orders),
         "adjustment_fen": sum(order.adjustment_fen for order in orders),
-        "refunds_fen": sum(order.aftersale_refunds_fen for order in orders),  # type: ignore[attr-defined]
+        "refunds_fen": sum(aftersale_refunds_fen(order) for order in orders),
         "earned_fen": sum(order.earned_fen for order in orders),  # type: ignore[attr-defined]
         "paid_out_fen": sum(payout.amount_fen for payout in payouts),
         "debt_recovered_fen": sum(payout.debt_recovered_fen for payout in payouts),

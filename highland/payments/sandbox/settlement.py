@@ -77,7 +77,8 @@ class SettlementBook:
 
     def close(self, merchant_id: str, *, through: date) -> list[Batch]:
         """Close the open items of days up to `through` into one new batch per day."""
-        still_open, closing = [], {}
+        still_open: list[SettlementItem] = []
+        closing: dict[date, list[SettlementItem]] = {}
         for item in self._open.get(merchant_id, []):
             if item.day <= through:
                 closing.setdefault(item.day, []).append(item)
