@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
+from highland.catalog.tests.test_stock import run_concurrently
+from highland.core.models import County
 from highland.ledger import accounts
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.models import Entry
@@ -15,7 +18,7 @@ from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.orders import aftersales
 from highland.orders.models import Order, Payout
-from highland.orders.settlement import seller_statement, settle_sellers
+from highland.orders.settlement import SettlementRun, seller_statement, settle_sellers
 from highland.orders.tests.test_aftersales import TEA, aged, delivered, open_request
 
 EARNED_ON_TWO = 9600 - 576  # two tea bricks at ¥48.00, 6 % commission
@@ -213,3 +216,22 @@ def test_verify_ledger_sees_a_negative_bank_balance(shop, chengdu_address):
         "orders.bank_not_negative: The bank account's balance is -¥1.23; "
         "more was paid from it than it holds."
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_settlement_runs_pay_once(shop, chengdu_address):
+    """Real threads: runs started together lock the due orders; one pays, the others find
+    nothing due and the bank is drawn once."""
+    aged(delivered(shop, chengdu_address))
+    aged(delivered(shop, chengdu_address, [(TEA, 1)]))
+    county_id = shop.demo.county.pk
+    bank_before = balance(shop.demo.county, accounts.BANK)
+
+    runs = run_concurrently(lambda: settle_sellers(County.objects.get(pk=county_id), actor=None), 3)
+
+    assert [type(run) for run in runs] == [SettlementRun] * 3, runs
+    assert sorted(len(run.payouts) for run in runs) == [0, 0, 1]
+    (payout,) = Payout.objects.all()
+    assert payout.amount_fen == EARNED_ON_TWO + EARNED_ON_ONE
+    assert balance(shop.demo.county, accounts.BANK) == bank_before - payout.amount_fen
+    assert verify_ledger(shop.demo.county) == []
