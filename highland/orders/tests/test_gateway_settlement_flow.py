@@ -4,6 +4,7 @@ its settlement report imported and reconciled, and payouts leaving from the bank
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import secrets
 import time
@@ -167,6 +168,10 @@ def test_gateway_money_reaches_the_bank_and_then_pays_the_seller(
     assert verify_ledger(county) == []
 
 
+def found_one():
+    return SettlementDiscrepancy.objects.order_by("pk").first()
+
+
 def forged_notification(payment):
     """A correctly signed charge notification the gateway never sent (a leaked secret)."""
     body = {
@@ -195,6 +200,7 @@ def test_the_report_is_reconciled_against_the_ledger(
     gateway_send,
     gateway_receiver,
     client_as,
+    django_assert_max_num_queries,
 ):
     county, operator = shop.demo.county, shop.demo.user("operator")
     client = GatewayClient(gateway_sandbox.url, "demo", GATEWAY_MERCHANTS["demo"])
@@ -250,13 +256,26 @@ def test_the_report_is_reconciled_against_the_ledger(
     assert import_gateway_settlements(gateway_today(), actor=None).discrepancies == []
     assert SettlementDiscrepancy.objects.count() == 3
 
-    page = client_as(operator).get("/payments/gateway-settlements/")
+    operator_client = client_as(operator)
+    with django_assert_max_num_queries(12):
+        page = operator_client.get("/payments/gateway-settlements/")
     html = page.content.decode()
     assert page.status_code == 200
     assert unseen.out_trade_no in html
     assert forged.out_trade_no in html
     assert "Settled by the gateway, not in the ledger" in html
     assert "NOT-OURS-1" not in html  # no county's: for the platform's admin
+    admin = client_as(shop.demo.user("admin"))
+    listed = admin.get("/admin/payments/settlementdiscrepancy/").content.decode()
+    assert "NOT-OURS-1" in listed
+    assert (
+        admin.get(f"/admin/payments/gatewaysettlement/{settlement.pk}/change/").status_code == 200
+    )
+    assert (
+        admin.post(f"/admin/payments/settlementdiscrepancy/{found_one().pk}/delete/").status_code
+        == 403
+    )
+    assert SettlementDiscrepancy.objects.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -277,6 +296,32 @@ def test_operators_import_from_the_page_and_others_may_not(
     assert done.status_code == 302
     assert GatewaySettlement.objects.get().gross_fen == payment.amount_fen
     assert Entry.objects.filter(kind="payments.gateway.settled").count() == 1
+    # The scheduled job's command finds it imported already.
+    output = io.StringIO()
+    call_command("import_gateway_settlements", "--date", day["settle_date"], stdout=output)
+    assert output.getvalue().splitlines()[-1] == (
+        "0 settlement(s) imported, 0 new discrepancy(ies)."
+    )
+    assert Entry.objects.filter(kind="payments.gateway.settled").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_command_imports_every_county(
+    shop, chengdu_address, gateway_settings, gateway_pay, gateway_send
+):
+    payment = pay_online(shop, checkout_online(shop, chengdu_address), gateway_pay)
+    (batch,) = close_gateway_day(gateway_send)
+    output = io.StringIO()
+
+    call_command("import_gateway_settlements", "--date", gateway_today().isoformat(), stdout=output)
+
+    assert output.getvalue().splitlines() == [
+        f"{shop.demo.county.code} {batch['batch_id']}: net {batch['net_fen']} fen",
+        "1 settlement(s) imported, 0 new discrepancy(ies).",
+    ]
+    assert balance(shop.demo.county, accounts.BANK) == payment.amount_fen - fee_of(
+        payment.amount_fen
+    )
 
 
 @pytest.mark.django_db(transaction=True)

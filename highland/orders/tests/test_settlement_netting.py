@@ -91,6 +91,8 @@ def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(shop, chengdu_a
     assert payable(shop, first.seller_id) == 6000 - EARNED_ON_ONE == 1488
     # The statement shows the debt itself; the unpaid order is listed as earned.
     assert statement_now(shop, first.seller_id)["debt_carried_fen"] == 6000
+    api = client_as(shop.demo.user("seller")).get(f"/api/v1/orders/statements/{first.seller_id}")
+    assert (api.json()["debt_carried_fen"], api.json()["debt_recovered_fen"]) == (6000, 0)
     page = client_as(shop.demo.user("seller")).get(f"/orders/statements/{first.seller_id}/")
     assert "Owed by the seller, recovered from the next payouts" in page.content.decode()
     assert "¥60.00" in page.content.decode()
@@ -111,7 +113,7 @@ def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(shop, chengdu_a
     assert verify_ledger(shop.demo.county) == []
 
 
-def test_a_payout_beyond_the_bank_balance_is_held(shop, chengdu_address):
+def test_a_payout_beyond_the_bank_balance_is_held(shop, chengdu_address, client_as):
     order = aged(delivered(shop, chengdu_address))
     county = shop.demo.county
     in_bank = balance(county, accounts.BANK)
@@ -141,6 +143,13 @@ def test_a_payout_beyond_the_bank_balance_is_held(shop, chengdu_address):
     assert Order.objects.get(pk=order.pk).payout is None
     assert Entry.objects.count() == entries_before
     assert balance(county, accounts.BANK) == 5000
+
+    page = client_as(shop.demo.user("operator")).post("/orders/settlements/", follow=True)
+    assert (
+        f"The payout of ¥90.24 to seller S{order.seller_id} is held: the bank account holds "
+        "¥50.00." in page.content.decode()
+    )
+    assert Payout.objects.count() == 0
 
     post_entry(
         county,
