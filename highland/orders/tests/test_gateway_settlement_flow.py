@@ -347,3 +347,36 @@ def test_the_report_is_never_fetched_inside_a_transaction(shop):
     assert transaction.get_connection().in_atomic_block
     with pytest.raises(RuntimeError):
         import_gateway_settlements(gateway_today(), actor=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_through_the_gateway_is_settled_out_of_the_batch(
+    shop, chengdu_address, gateway_settings, gateway_pay, gateway_send
+):
+    county = shop.demo.county
+    kept = pay_online(shop, checkout_online(shop, chengdu_address), gateway_pay)
+    cancelled = checkout_online(shop, chengdu_address, quantity=1)
+    refunded = pay_online(shop, cancelled, gateway_pay)
+    services.cancel_order(cancelled.orders[0], actor=shop.buyer(), reason="买错了")
+    assert balance(county, accounts.GATEWAY) == kept.amount_fen
+    (batch,) = close_gateway_day(gateway_send)
+
+    result = import_gateway_settlements(gateway_today(), actor=None)
+
+    (settlement,) = result.settlements
+    fees = fee_of(kept.amount_fen) + fee_of(refunded.amount_fen)
+    assert result.discrepancies == []
+    assert (settlement.gross_fen, settlement.fee_fen, settlement.refund_fen) == (
+        kept.amount_fen + refunded.amount_fen,
+        fees,
+        refunded.amount_fen,
+    )
+    assert sorted(settlement.items.values_list("kind", flat=True)) == [
+        "charge",
+        "charge",
+        "refund",
+    ]
+    # The refund left the gateway account when it was paid; the batch takes the rest.
+    assert balance(county, accounts.GATEWAY) == 0
+    assert balance(county, accounts.BANK) == batch["net_fen"] == kept.amount_fen - fees
+    assert balance(county, accounts.GATEWAY_FEES) == fees
