@@ -288,7 +288,7 @@ def record_unsettled(county: County, settle_date: dt.date) -> list[SettlementDis
     batch settled. (Ours are posted after the gateway's, so none belongs to a later day.)"""
     start = timezone.make_aware(dt.datetime.combine(settle_date, dt.time.min))
     end = start + dt.timedelta(days=1)
-    moves = (
+    rows = (
         Posting.objects.filter(
             entry__county=county,
             account__code=accounts.GATEWAY,
@@ -299,6 +299,8 @@ def record_unsettled(county: County, settle_date: dt.date) -> list[SettlementDis
         .values_list("entry__reference_type", "entry__reference_id")
         .annotate(total=Sum("amount_fen"))
     )
+    # A receipt reversed the same day moved nothing through the gateway.
+    moves = [(kind, key, int(total)) for kind, key, total in rows if total]
     payment_ids = [int(key) for kind, key, _total in moves if kind == PAYMENT_REFERENCE]
     refund_ids = [int(key) for kind, key, _total in moves if kind == REFUND_REFERENCE]
     trade_numbers = dict(
@@ -325,7 +327,7 @@ def record_unsettled(county: County, settle_date: dt.date) -> list[SettlementDis
     found: list[SettlementDiscrepancy] = []
     with transaction.atomic():
         for kind, key, total in moves:
-            pk, amount = int(key), int(total)
+            pk, amount = int(key), total
             if kind == PAYMENT_REFERENCE and trade_numbers.get(pk) not in settled_charges:
                 trade, refund_number = trade_numbers.get(pk, ""), ""
             elif (
