@@ -20,11 +20,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from highland.payments.sandbox.settlement import SettlementBook, SettlementItem
+from highland.payments.sandbox.settlement import CHINA_STANDARD_TIME, SettlementBook
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ NONCE_WINDOW_SECONDS = 600
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60, 60, 60)
 DEFAULT_FEE_RATE_BP = 60  # 0.6 % of each charge, as the big Chinese gateways charge
 MAX_BODY_BYTES = 64 * 1024
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -390,7 +389,14 @@ class SandboxGateway:
                 refunded_at=china_now(),
             )
             self._refunds[(merchant_id, out_refund_no)] = refund
-            self._settle(charge, "refund", amount_fen, out_refund_no=out_refund_no)
+            self.settlements.record(
+                merchant_id,
+                "refund",
+                charge.out_trade_no,
+                charge.gateway_trade_no,
+                amount_fen,
+                out_refund_no=out_refund_no,
+            )
             delivery = self._queue_notification(
                 charge,
                 {
@@ -506,29 +512,17 @@ class SandboxGateway:
                 return  # paid already: paying again changes nothing and notifies nobody
             charge.status = "paid"
             charge.paid_at = china_now()
-            self._settle(charge, "charge", charge.amount_fen)
+            self.settlements.record(
+                charge.merchant_id,
+                "charge",
+                charge.out_trade_no,
+                charge.gateway_trade_no,
+                charge.amount_fen,
+            )
             delivery = self._queue_notification(
                 charge, {"event": "charge.succeeded", "amount_fen": charge.amount_fen}
             )
         self._start_delivery(delivery)
-
-    def _settle(
-        self, charge: Charge, kind: str, amount_fen: int, *, out_refund_no: str | None = None
-    ) -> None:
-        # Call with the lock held: the money joins the day's settlement.
-        now = datetime.now(CHINA_STANDARD_TIME)
-        fee = self.settlements.fee_for(amount_fen) if kind == "charge" else 0
-        item = SettlementItem(
-            kind=kind,
-            out_trade_no=charge.out_trade_no,
-            gateway_trade_no=charge.gateway_trade_no,
-            out_refund_no=out_refund_no,
-            amount_fen=amount_fen,
-            fee_fen=fee,
-            at=now.isoformat(timespec="seconds"),
-            day=now.date(),
-        )
-        self.settlements.record(charge.merchant_id, item)
 
     def _queue_notification(self, charge: Charge, fields: Mapping[str, object]) -> Delivery:
         # Call with the lock held.

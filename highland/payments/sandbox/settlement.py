@@ -10,7 +10,9 @@ the charge is refunded. Call every method with the gateway's lock held.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,28 @@ class SettlementBook:
     def fee_for(self, amount_fen: int) -> int:
         return (amount_fen * self.fee_rate_bp + 5_000) // 10_000
 
-    def record(self, merchant_id: str, item: SettlementItem) -> None:
+    def record(
+        self,
+        merchant_id: str,
+        kind: str,
+        out_trade_no: str,
+        gateway_trade_no: str,
+        amount_fen: int,
+        *,
+        out_refund_no: str | None = None,
+    ) -> None:
+        """A charge paid or a refund made now joins the open items of its day."""
+        now = datetime.now(CHINA_STANDARD_TIME)
+        item = SettlementItem(
+            kind=kind,
+            out_trade_no=out_trade_no,
+            gateway_trade_no=gateway_trade_no,
+            out_refund_no=out_refund_no,
+            amount_fen=amount_fen,
+            fee_fen=self.fee_for(amount_fen) if kind == "charge" else 0,
+            at=now.isoformat(timespec="seconds"),
+            day=now.date(),
+        )
         self._open.setdefault(merchant_id, []).append(item)
 
     def close(self, merchant_id: str, *, through: date) -> list[Batch]:
