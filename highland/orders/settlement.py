@@ -60,6 +60,7 @@ class HoldReason(StrEnum):
     DEBT = "debt"  # the seller owes more than is due: the debt carries
     BANK = "bank"  # the bank holds less than the payout
     LEDGER = "ledger"  # an order's entries and its statement disagree
+    NOTHING_DUE = "nothing_due"  # the due orders earned nothing (refunded in full)
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,9 @@ def settle_sellers(
         ledger = ledgers.get(seller_id, SellerLedger(seller_id))
         outcome = _payout_or_hold(ledger, orders, unpaid[seller_id], bank_left)
         if isinstance(outcome, HeldPayout):
-            logger.warning("settlement held: %s", outcome.message)
-            held.append(outcome)
+            if outcome.reason != HoldReason.NOTHING_DUE:
+                logger.warning("settlement held: %s", outcome.message)
+                held.append(outcome)
             continue
         amount, debt_recovered = outcome
         payout = _pay(county, seller_id, orders, amount, debt_recovered, as_of=as_of, actor=actor)
@@ -159,14 +161,18 @@ def _payout_or_hold(
     due = sum(contributed.get(order.pk, 0) for order in orders)
     debt = max(-carried_fen(ledger, unpaid_order_ids), 0)
     amount = due - debt
+    if amount <= 0 and debt == 0:
+        # Orders refunded in full earned nothing (or less, when commission was kept): they
+        # stay due and are netted against the seller's next orders.
+        return HeldPayout(seller_id, 0, HoldReason.NOTHING_DUE, "")
     if amount <= 0:
         return HeldPayout(
             seller_id,
             0,
             HoldReason.DEBT,
             _(
-                "Seller S%(seller)d owes %(debt)s, more than the %(due)s now due: nothing is "
-                "paid and %(left)s carries to the next payout."
+                "Seller S%(seller)d owes %(debt)s and %(due)s is now due: nothing is paid "
+                "and %(left)s carries to the next payout."
             )
             % {
                 "seller": seller_id,

@@ -82,7 +82,7 @@ def test_a_debt_larger_than_what_is_due_pays_nothing_and_carries(shop, chengdu_a
     (held,) = run.held
     assert (held.seller_id, held.amount_fen, held.reason) == (first.seller_id, 0, "debt")
     assert held.message == (
-        f"Seller S{first.seller_id} owes ¥60.00, more than the ¥45.12 now due: "
+        f"Seller S{first.seller_id} owes ¥60.00 and ¥45.12 is now due: "
         "nothing is paid and ¥14.88 carries to the next payout."
     )
     assert Order.objects.get(pk=second.pk).payout is None
@@ -243,4 +243,24 @@ def test_racing_settlement_runs_pay_once(shop, chengdu_address):
     (payout,) = Payout.objects.all()
     assert payout.amount_fen == EARNED_ON_TWO + EARNED_ON_ONE
     assert balance(shop.demo.county, accounts.BANK) == bank_before - payout.amount_fen
+    assert verify_ledger(shop.demo.county) == []
+
+
+def test_an_order_refunded_in_full_is_netted_against_the_next_one(shop, chengdu_address):
+    # The whole ¥96.00 came out of the seller's payable, which held ¥90.24 for the order.
+    refunded = aged(delivered(shop, chengdu_address))
+    refund_after_sale(shop, refunded, 9600)
+
+    run = settle_sellers(shop.demo.county, actor=None)
+
+    assert (run.payouts, run.held) == ([], [])
+    assert Order.objects.get(pk=refunded.pk).payout is None
+    kept = aged(delivered(shop, chengdu_address, [(TEA, 1)]))
+    (payout,) = settle_sellers(shop.demo.county, actor=None).payouts
+    assert payout.amount_fen == EARNED_ON_ONE - 576 == 3936
+    assert (payout.refunds_fen, payout.debt_recovered_fen, payout.order_count) == (9600, 0, 2)
+    assert {refunded.pk, kept.pk} == set(
+        Order.objects.filter(payout=payout).values_list("pk", flat=True)
+    )
+    assert payable(shop, refunded.seller_id) == 0
     assert verify_ledger(shop.demo.county) == []
