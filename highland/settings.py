@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-aftersales": {"task": "orders.escalate_aftersales", "schedule": 15 * 60.0},
     "close-group-buys": {"task": "orders.close_group_buys", "schedule": 300.0},
     "deliver-outbox": {"task": "core.deliver_due_outbox", "schedule": 60.0},
+    # Idempotent per batch, so several runs a day pick up a report the gateway was late with.
+    "import-gateway-settlements": {
+        "task": "payments.import_gateway_settlements",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 CACHES: dict[str, dict[str, object]]

@@ -309,6 +309,7 @@ class PayoutOut(Schema):
     commission_fen: int
     adjustment_fen: int
     refunds_fen: int
+    debt_recovered_fen: int = Field(..., description="Debt from refunds after payouts, taken out")
     order_count: int
 
 
@@ -323,6 +324,10 @@ class StatementOut(Schema):
     refunds_fen: int
     earned_fen: int
     paid_out_fen: int
+    debt_recovered_fen: int = Field(..., description="Taken out of the period's payouts")
+    debt_carried_fen: int = Field(
+        ..., description="Owed by the seller now (refunds after payouts), recovered next"
+    )
     orders: list[StatementOrderOut]
     payouts: list[PayoutOut]
 

@@ -36,10 +36,18 @@ class OrdersConfig(AppConfig):
             ),
         )
         from highland.ledger.invariants import register_invariant
-        from highland.orders.invariants import paid_payments_posted, seller_payables_match
+        from highland.orders import invariants
 
-        register_invariant("orders.paid_payments_posted", paid_payments_posted)
-        register_invariant("orders.seller_payables_match", seller_payables_match)
+        register_invariant("orders.paid_payments_posted", invariants.paid_payments_posted)
+        register_invariant("orders.bank_not_negative", invariants.bank_not_negative)
+        register_invariant("orders.payouts_within_credits", invariants.payouts_within_credits)
+        register_invariant(
+            "orders.payables_never_paid_below_zero", invariants.payables_never_paid_below_zero
+        )
+        register_invariant("orders.payouts_posted_once", invariants.payouts_posted_once)
+        register_invariant(
+            "orders.order_entries_match_statement", invariants.order_entries_match_statement
+        )
 
         from highland.orders.paying import CHECKOUT_PURPOSE
         from highland.payments.purposes import register_purpose

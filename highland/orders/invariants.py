@@ -1,20 +1,24 @@
-"""What the ledger must say about orders, checked by `verify_ledger` (registered in apps.py)."""
+"""What the ledger must say about orders, checked by `verify_ledger` (registered in apps.py).
+
+The payout checks read seller payables from the ledger (`seller_ledger`), never from the
+formula settlement used to compute payouts from order columns, so an overpayment shows.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from highland.core.models import County
 from highland.core.money import format_fen
-from highland.ledger import accounts
-from highland.ledger.models import Entry, Posting
-from highland.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus
+from highland.ledger.models import Entry
+from highland.ledger.selectors import balance
+from highland.orders import settlement_postings
+from highland.orders.models import Order, Payout
+from highland.orders.seller_ledger import earned_fen, seller_ledgers, with_earned
 from highland.payments.models import Payment
-
-SELLER_PAYABLE_PREFIX = accounts.SELLER_PAYABLE_PREFIX
 
 
 def paid_payments_posted(county: County) -> list[str]:
@@ -34,53 +38,115 @@ def paid_payments_posted(county: County) -> list[str]:
     ]
 
 
-def seller_payables_match(county: County) -> list[str]:
-    """Each seller's payable equals their live paid orders (goods − commission ± weight),
-    less what after-sales refunded out of it, less payouts."""
-    owed: dict[int, int] = defaultdict(int)
-    for seller_id, items, commission, adjustment in (
-        Order.objects.filter(county=county, paid_at__isnull=False)
-        .exclude(status=OrderStatus.CANCELLED)
-        .values_list("seller_id", "items_fen", "commission_fen", "adjustment_fen")
-    ):
-        owed[seller_id] += items - commission + adjustment
-    for seller_id, refunded in (
-        AfterSale.objects.filter(county=county, status=AfterSaleStatus.REFUNDED)
-        .order_by()
-        .values("order__seller_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("order__seller_id", "total")
-    ):
-        owed[seller_id] -= int(refunded)
-    balances = {
-        int(code.removeprefix(SELLER_PAYABLE_PREFIX)): -int(total)
-        for code, total in Posting.objects.filter(
-            entry__county=county, account__code__startswith=SELLER_PAYABLE_PREFIX
+def bank_not_negative(county: County) -> list[str]:
+    """The service centre's bank account, which payouts leave from, never holds less than
+    nothing: money leaves it only after reaching it (cash handed over, transfers, gateway
+    settlements)."""
+    held = balance(county, settlement_postings.PAYOUT_SOURCE)
+    if held >= 0:
+        return []
+    return [
+        _("The bank account's balance is %(balance)s; more was paid from it than it holds.")
+        % {"balance": format_fen(held)}
+    ]
+
+
+def payouts_within_credits(county: County) -> list[str]:
+    """No seller was ever paid out more than was ever credited to their payable."""
+    return [
+        _(
+            "Seller S%(seller)d was paid out %(paid)s, more than the %(credited)s ever "
+            "credited to their payable."
         )
-        .values("account__code")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("account__code", "total")
-    }
+        % {
+            "seller": seller_id,
+            "paid": format_fen(ledger.paid_out_fen),
+            "credited": format_fen(ledger.credited_fen),
+        }
+        for seller_id, ledger in sorted(seller_ledgers(county).items())
+        if ledger.paid_out_fen > ledger.credited_fen
+    ]
+
+
+def payables_never_paid_below_zero(county: County) -> list[str]:
+    """No payout took more than the ledger owed the seller just before it: refunds may put
+    a payable in debit (the seller owes), payouts may not."""
     problems = []
-    for seller_id in sorted(set(owed) | set(balances)):
-        expected = owed.get(seller_id, 0) - _paid_out(county, seller_id)
-        if balances.get(seller_id, 0) != expected:
-            problems.append(
-                _("Seller S%(seller)d: the ledger owes %(ledger)s but the orders say %(orders)s.")
-                % {
-                    "seller": seller_id,
-                    "ledger": format_fen(balances.get(seller_id, 0)),
-                    "orders": format_fen(expected),
-                }
-            )
+    for seller_id, ledger in sorted(seller_ledgers(county).items()):
+        owed = 0
+        for move in ledger.moves:
+            if move.payout_id is not None and owed - move.amount_fen < 0:
+                problems.append(
+                    _(
+                        "Payout #%(payout)d paid seller S%(seller)d %(paid)s when the ledger "
+                        "owed them %(owed)s."
+                    )
+                    % {
+                        "payout": move.payout_id,
+                        "seller": seller_id,
+                        "paid": format_fen(move.amount_fen),
+                        "owed": format_fen(owed),
+                    }
+                )
+            owed -= move.amount_fen
     return problems
 
 
-def _paid_out(county: County, seller_id: int) -> int:
-    """What settlement already paid the seller (payout entries debit their payable)."""
-    total = Posting.objects.filter(
-        entry__county=county,
-        entry__kind="orders.settlement.paid",
-        account__code=f"{SELLER_PAYABLE_PREFIX}{seller_id}",
-    ).aggregate(total=Sum("amount_fen"))["total"]
-    return int(total or 0)
+def payouts_posted_once(county: County) -> list[str]:
+    """Each payout debits its seller's payable by its amount, once."""
+    posted: dict[int, list[int]] = defaultdict(list)
+    for ledger in seller_ledgers(county).values():
+        for move in ledger.moves:
+            if move.payout_id is not None:
+                posted[move.payout_id].append(move.amount_fen)
+    return [
+        _("Payout #%(payout)d of %(amount)s is not posted once to its seller's payable.")
+        % {"payout": pk, "amount": format_fen(amount)}
+        for pk, amount in Payout.objects.filter(county=county)
+        .order_by("pk")
+        .values_list("pk", "amount_fen")
+        if posted.get(pk) != [amount]
+    ]
+
+
+def order_entries_match_statement(county: County) -> list[str]:
+    """What each order's entries credit its seller is what the statement says it earned,
+    and every posting on a seller's payable is about an order or a payout."""
+    ledgers = seller_ledgers(county)
+    contributed = {
+        order_id: amount
+        for ledger in ledgers.values()
+        for order_id, amount in ledger.by_order.items()
+    }
+    problems = []
+    orders = with_earned(
+        Order.objects.filter(Q(paid_at__isnull=False) | Q(pk__in=list(contributed)), county=county)
+    ).order_by("pk")
+    for order in orders:
+        ledger_says, statement_says = contributed.get(order.pk, 0), earned_fen(order)
+        if ledger_says != statement_says:
+            problems.append(
+                _(
+                    "Order %(order)s: the ledger credits its seller %(ledger)s but the "
+                    "statement says %(statement)s."
+                )
+                % {
+                    "order": order.number,
+                    "ledger": format_fen(ledger_says),
+                    "statement": format_fen(statement_says),
+                }
+            )
+    for seller_id, ledger in sorted(ledgers.items()):
+        for move in ledger.unattributed():
+            problems.append(
+                _(
+                    "Entry #%(entry)d moves %(amount)s on seller S%(seller)d's payable for no "
+                    "order or payout."
+                )
+                % {
+                    "entry": move.entry_id,
+                    "amount": format_fen(move.amount_fen),
+                    "seller": seller_id,
+                }
+            )
+    return problems

@@ -1,14 +1,17 @@
-"""Paying sellers: orders delivered at least a week ago become due, minus commission."""
+"""Paying sellers: orders delivered at least a week ago become due; what is paid is what the
+ledger owes the seller for them, net of any debt, from the bank (ADR 0005)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,21 +20,24 @@ from highland.core import audit
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, Role, User
+from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
-from highland.ledger import accounts
+from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
-from highland.orders.models import (
-    ACTIVE_AFTERSALE_STATUSES,
-    AfterSale,
-    AfterSaleStatus,
-    Order,
-    OrderStatus,
-    Payout,
+from highland.orders import settlement_postings
+from highland.orders.models import ACTIVE_AFTERSALE_STATUSES, Order, OrderStatus, Payout
+from highland.orders.seller_ledger import (
+    SellerLedger,
+    aftersale_refunds_fen,
+    earned_fen,
+    seller_ledger,
+    seller_ledgers,
+    with_earned,
 )
-from highland.orders.services import seller_payable_account
 
 SETTLEMENT_DELAY = dt.timedelta(days=7)
-PAYOUT_ACCOUNT = accounts.BANK
+
+logger = logging.getLogger(__name__)
 
 
 def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
@@ -50,69 +56,189 @@ def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
     )
 
 
+class HoldReason(StrEnum):
+    DEBT = "debt"  # the seller owes more than is due: the debt carries
+    BANK = "bank"  # the bank holds less than the payout
+    LEDGER = "ledger"  # an order's entries and its statement disagree
+    NOTHING_DUE = "nothing_due"  # the due orders earned nothing (refunded in full)
+
+
+@dataclass(frozen=True)
+class HeldPayout:
+    """A seller with due orders who was not paid in this run, and why, for the operator."""
+
+    seller_id: int
+    amount_fen: int
+    reason: HoldReason
+    message: str
+
+
 @dataclass(frozen=True)
 class SettlementRun:
     payouts: list[Payout]
     total_fen: int
+    held: list[HeldPayout] = field(default_factory=list)
+
+
+def bank_balance(county: County) -> int:
+    """What the account payouts leave from holds now."""
+    return balance(county, settlement_postings.PAYOUT_SOURCE)
+
+
+def carried_fen(ledger: SellerLedger, unpaid_order_ids: Iterable[int]) -> int:
+    """What the ledger owes the seller beyond the orders not yet paid out: negative is a
+    debt (refunds after a payout), recovered from the next payouts."""
+    contributed = ledger.by_order
+    return ledger.owed_fen - sum(contributed.get(pk, 0) for pk in unpaid_order_ids)
 
 
 @transaction.atomic
 def settle_sellers(
     county: County, *, actor: User | None, as_of: dt.datetime | None = None
 ) -> SettlementRun:
-    """Pay every seller what their due orders earned; one payout and one entry per seller.
+    """Pay every seller what the ledger owes them for their due orders, net of their debt;
+    one payout and one entry per seller, from the bank, never beyond what it holds.
 
-    Idempotent by construction: a paid-out order carries its payout and is not due again.
-    `actor` None is the scheduled run.
+    A seller whose debt swallows what is due, or whose payout the bank cannot cover, is
+    held (listed in the run's `held`) and their orders stay due. Idempotent by
+    construction: a paid-out order carries its payout and is not due again. `actor` None
+    is the scheduled run.
     """
     if actor is not None:
         require(actor, "orders.run_settlement", county)
     as_of = as_of or timezone.now()
+    # Lock the due orders first: a concurrent run waits here and then finds them paid out.
+    due_ids = list(
+        due_orders(county, as_of=as_of).select_for_update(of=("self",)).values_list("pk", flat=True)
+    )
     by_seller: dict[int, list[Order]] = defaultdict(list)
-    for order in due_orders(county, as_of=as_of).select_for_update(of=("self",)):
+    for order in with_earned(Order.objects.filter(pk__in=due_ids)).order_by("seller_id", "pk"):
         by_seller[order.seller_id].append(order)
-    payouts = []
+    unpaid: dict[int, list[int]] = defaultdict(list)
+    for pk, seller_id in Order.objects.filter(
+        county=county, seller_id__in=list(by_seller), payout__isnull=True
+    ).values_list("pk", "seller_id"):
+        unpaid[seller_id].append(pk)
+    ledgers = seller_ledgers(county, list(by_seller))
+    bank_left = bank_balance(county)
+    payouts: list[Payout] = []
+    held: list[HeldPayout] = []
     for seller_id, orders in sorted(by_seller.items()):
-        goods = sum(order.items_fen for order in orders)
-        commission = sum(order.commission_fen for order in orders)
-        adjustment = sum(order.adjustment_fen for order in orders)
-        refunds = _aftersale_refunds([order.pk for order in orders])
-        amount = goods - commission + adjustment - refunds
-        if amount <= 0:
+        ledger = ledgers.get(seller_id, SellerLedger(seller_id))
+        outcome = _payout_or_hold(ledger, orders, unpaid[seller_id], bank_left)
+        if isinstance(outcome, HeldPayout):
+            if outcome.reason != HoldReason.NOTHING_DUE:
+                logger.warning("settlement held: %s", outcome.message)
+                held.append(outcome)
             continue
-        payout = Payout.objects.create(
-            county=county,
-            seller_id=seller_id,
-            amount_fen=amount,
-            goods_fen=goods,
-            commission_fen=commission,
-            adjustment_fen=adjustment,
-            refunds_fen=refunds,
-            order_count=len(orders),
-            due_before=as_of - SETTLEMENT_DELAY,
-            created_by=actor,
-        )
-        Order.objects.filter(pk__in=[order.pk for order in orders]).update(payout=payout)
-        post_entry(
-            county,
-            kind="orders.settlement.paid",
-            description=f"Payout {payout.pk} to seller S{seller_id} for {len(orders)} orders",
-            lines=[(seller_payable_account(seller_id), amount), (PAYOUT_ACCOUNT, -amount)],
-            actor=actor,
-            reference=payout,
-        )
-        audit.record(
-            actor,
-            "orders.payout.paid",
-            payout,
-            {
+        amount, debt_recovered = outcome
+        payout = _pay(county, seller_id, orders, amount, debt_recovered, as_of=as_of, actor=actor)
+        bank_left -= amount
+        payouts.append(payout)
+    return SettlementRun(
+        payouts=payouts, total_fen=sum(payout.amount_fen for payout in payouts), held=held
+    )
+
+
+def _payout_or_hold(
+    ledger: SellerLedger, orders: list[Order], unpaid_order_ids: list[int], bank_left: int
+) -> tuple[int, int] | HeldPayout:
+    """(amount, debt recovered) to pay the seller, or why nothing is paid now."""
+    seller_id = ledger.seller_id
+    contributed = ledger.by_order
+    for order in orders:
+        if contributed.get(order.pk, 0) != earned_fen(order):
+            return HeldPayout(
+                seller_id,
+                0,
+                HoldReason.LEDGER,
+                _(
+                    "The payout to seller S%(seller)d is held: the ledger and the statement "
+                    "disagree on order %(order)s. Run verify_ledger."
+                )
+                % {"seller": seller_id, "order": order.number},
+            )
+    due = sum(contributed.get(order.pk, 0) for order in orders)
+    debt = max(-carried_fen(ledger, unpaid_order_ids), 0)
+    amount = due - debt
+    if amount <= 0 and debt == 0:
+        # Orders refunded in full earned nothing (or less, when commission was kept): they
+        # stay due and are netted against the seller's next orders.
+        return HeldPayout(seller_id, 0, HoldReason.NOTHING_DUE, "")
+    if amount <= 0:
+        return HeldPayout(
+            seller_id,
+            0,
+            HoldReason.DEBT,
+            _(
+                "Seller S%(seller)d owes %(debt)s and %(due)s is now due: nothing is paid "
+                "and %(left)s carries to the next payout."
+            )
+            % {
                 "seller": seller_id,
-                "amount_fen": amount,
-                "orders": [order.number for order in orders],
+                "debt": format_fen(debt),
+                "due": format_fen(due),
+                "left": format_fen(debt - due),
             },
         )
-        payouts.append(payout)
-    return SettlementRun(payouts=payouts, total_fen=sum(payout.amount_fen for payout in payouts))
+    if amount > bank_left:
+        return HeldPayout(
+            seller_id,
+            amount,
+            HoldReason.BANK,
+            _(
+                "The payout of %(amount)s to seller S%(seller)d is held: the bank account "
+                "holds %(bank)s."
+            )
+            % {"amount": format_fen(amount), "seller": seller_id, "bank": format_fen(bank_left)},
+        )
+    return amount, debt
+
+
+def _pay(
+    county: County,
+    seller_id: int,
+    orders: list[Order],
+    amount: int,
+    debt_recovered: int,
+    *,
+    as_of: dt.datetime,
+    actor: User | None,
+) -> Payout:
+    payout = Payout.objects.create(
+        county=county,
+        seller_id=seller_id,
+        amount_fen=amount,
+        goods_fen=sum(order.items_fen for order in orders),
+        commission_fen=sum(order.commission_fen for order in orders),
+        adjustment_fen=sum(order.adjustment_fen for order in orders),
+        refunds_fen=sum(aftersale_refunds_fen(order) for order in orders),
+        debt_recovered_fen=debt_recovered,
+        order_count=len(orders),
+        due_before=as_of - SETTLEMENT_DELAY,
+        created_by=actor,
+    )
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(payout=payout)
+    post_entry(
+        county,
+        kind="orders.settlement.paid",
+        description=f"Payout {payout.pk} to seller S{seller_id} for {len(orders)} orders",
+        lines=settlement_postings.payout_lines(seller_id=seller_id, amount_fen=amount),
+        actor=actor,
+        reference=payout,
+    )
+    audit.record(
+        actor,
+        "orders.payout.paid",
+        payout,
+        {
+            "seller": seller_id,
+            "amount_fen": amount,
+            "debt_recovered_fen": debt_recovered,
+            "orders": [order.number for order in orders],
+        },
+    )
+    return payout
 
 
 def may_see_seller_money(user: User, seller: Seller) -> bool:
@@ -150,27 +276,22 @@ def statement_for(
 def seller_statement(
     county: County, seller_id: int, *, start: dt.date, end: dt.date
 ) -> dict[str, object]:
-    """A seller's statement for [start, end]: their paid orders and payouts in the period.
+    """A seller's statement for [start, end]: their paid orders and payouts in the period,
+    with the netting of debts (refunds after a payout) against payouts.
 
     Each order's after-sale refunds (refund only, or return and refund) come out of what
-    the seller earned on it, as they come out of the payout: the statement's "earned"
-    and the payouts for the same orders agree to the fen.
+    the seller earned on it, as they come out of the ledger: `verify_ledger` checks that
+    each order's entries credit its seller what the statement says it earned.
+    `debt_carried_fen` is what the seller owes now, to be recovered from the next payouts.
     """
     start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     end_at = timezone.make_aware(dt.datetime.combine(end, dt.time.max))
     orders = list(
-        Order.objects.filter(county=county, seller_id=seller_id, paid_at__range=(start_at, end_at))
-        .exclude(status=OrderStatus.CANCELLED)
-        .annotate(
-            aftersale_refunds_fen=Coalesce(
-                Sum(
-                    "aftersales__refund__amount_fen",
-                    filter=Q(aftersales__status=AfterSaleStatus.REFUNDED),
-                ),
-                0,
-            )
-        )
-        .order_by("paid_at", "pk")
+        with_earned(
+            Order.objects.filter(
+                county=county, seller_id=seller_id, paid_at__range=(start_at, end_at)
+            ).exclude(status=OrderStatus.CANCELLED)
+        ).order_by("paid_at", "pk")
     )
     payouts = list(
         Payout.objects.filter(
@@ -178,28 +299,20 @@ def seller_statement(
         ).order_by("created_at")
     )
     for order in orders:
-        order.earned_fen = (  # type: ignore[attr-defined]
-            order.items_fen
-            - order.commission_fen
-            + order.adjustment_fen
-            - order.aftersale_refunds_fen
-        )
+        order.earned_fen = earned_fen(order)  # type: ignore[attr-defined]
+    unpaid = Order.objects.filter(
+        county=county, seller_id=seller_id, payout__isnull=True
+    ).values_list("pk", flat=True)
+    carried = carried_fen(seller_ledger(county, seller_id), unpaid)
     return {
         "orders": orders,
         "payouts": payouts,
         "goods_fen": sum(order.items_fen for order in orders),
         "commission_fen": sum(order.commission_fen for order in orders),
         "adjustment_fen": sum(order.adjustment_fen for order in orders),
-        "refunds_fen": sum(order.aftersale_refunds_fen for order in orders),
+        "refunds_fen": sum(aftersale_refunds_fen(order) for order in orders),
         "earned_fen": sum(order.earned_fen for order in orders),  # type: ignore[attr-defined]
         "paid_out_fen": sum(payout.amount_fen for payout in payouts),
+        "debt_recovered_fen": sum(payout.debt_recovered_fen for payout in payouts),
+        "debt_carried_fen": max(-carried, 0),
     }
-
-
-def _aftersale_refunds(order_ids: list[int]) -> int:
-    """What after-sales already refunded on these orders: it came out of the seller's
-    payable, so the payout leaves it out."""
-    total = AfterSale.objects.filter(
-        order_id__in=order_ids, status=AfterSaleStatus.REFUNDED
-    ).aggregate(total=Sum("refund__amount_fen"))["total"]
-    return int(total or 0)

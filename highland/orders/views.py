@@ -452,6 +452,8 @@ def settlement_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         run = settlement.settle_sellers(county, actor=user)
         messages.success(request, _("%(count)d payout(s) made.") % {"count": len(run.payouts)})
+        for held in run.held:
+            messages.warning(request, held.message)
         return redirect("orders:settlements")
     return render(
         request,
@@ -459,6 +461,7 @@ def settlement_page(request: HttpRequest) -> HttpResponse:
         {
             "payouts": Payout.objects.filter(county=county).select_related("seller")[:100],
             "due": settlement.due_orders(county, as_of=timezone.now()).count(),
+            "bank_fen": settlement.bank_balance(county),
         },
     )
 

@@ -7,7 +7,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from highland.payments.models import CashReconciliation, GatewayNotification, Payment, Refund
+from highland.payments.models import (
+    CashReconciliation,
+    GatewayNotification,
+    GatewaySettlement,
+    GatewaySettlementItem,
+    Payment,
+    Refund,
+    SettlementDiscrepancy,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -75,3 +83,58 @@ class CashReconciliationAdmin(ReadOnly):
         "handed_over_fen",
     )
     list_filter = ("county", "business_date")
+
+
+class GatewaySettlementItemInline(admin.TabularInline):
+    model = GatewaySettlementItem
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "kind",
+        "out_trade_no",
+        "out_refund_no",
+        "gateway_trade_no",
+        "amount_fen",
+        "fee_fen",
+        "settled_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GatewaySettlement)
+class GatewaySettlementAdmin(ReadOnly):
+    list_display = (
+        "settle_date",
+        "batch_id",
+        "county",
+        "gross_fen",
+        "fee_fen",
+        "refund_fen",
+        "net_fen",
+        "imported_at",
+    )
+    list_filter = ("county", "settle_date")
+    search_fields = ("batch_id",)
+    inlines = (GatewaySettlementItemInline,)
+
+
+@admin.register(SettlementDiscrepancy)
+class SettlementDiscrepancyAdmin(ReadOnly):
+    list_display = (
+        "found_at",
+        "kind",
+        "county",
+        "settle_date",
+        "batch_id",
+        "out_trade_no",
+        "out_refund_no",
+        "gateway_fen",
+        "ledger_fen",
+    )
+    list_filter = ("kind", "county", "settle_date")
+    search_fields = ("batch_id", "out_trade_no", "out_refund_no")

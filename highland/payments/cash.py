@@ -12,16 +12,16 @@ from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.ledger import accounts
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
 from highland.payments.models import CashReconciliation
 from highland.payments.services import cash_account
-
-SHORTAGE_ACCOUNT = accounts.CASH_SHORTAGE
-OVERAGE_ACCOUNT = accounts.CASH_OVERAGE
-BANK_ACCOUNT = accounts.BANK
+from highland.payments.settlement_postings import (
+    cash_handover_lines,
+    cash_overage_lines,
+    cash_shortage_lines,
+)
 
 
 def expected_cash(point: ServicePoint) -> int:
@@ -69,13 +69,12 @@ def reconcile_cash(
         raise ValidationFailed(
             _("This point's cash was already counted today."), code="already_counted"
         ) from error
-    cash = cash_account(point)
     if difference < 0:
         post_entry(
             point.county,
             kind="payments.cash.shortage",
             description=f"Cash short at {point.code}",
-            lines=[(SHORTAGE_ACCOUNT, -difference), (cash, difference)],
+            lines=cash_shortage_lines(point_code=point.code, shortage_fen=-difference),
             actor=actor,
             reference=record,
         )
@@ -84,7 +83,7 @@ def reconcile_cash(
             point.county,
             kind="payments.cash.overage",
             description=f"Cash over at {point.code}",
-            lines=[(cash, difference), (OVERAGE_ACCOUNT, -difference)],
+            lines=cash_overage_lines(point_code=point.code, overage_fen=difference),
             actor=actor,
             reference=record,
         )
@@ -93,7 +92,7 @@ def reconcile_cash(
             point.county,
             kind="payments.cash.handed_over",
             description=f"Cash from {point.code} paid into the bank",
-            lines=[(BANK_ACCOUNT, handed_over_fen), (cash, -handed_over_fen)],
+            lines=cash_handover_lines(point_code=point.code, amount_fen=handed_over_fen),
             actor=actor,
             reference=record,
         )

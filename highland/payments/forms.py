@@ -12,3 +12,10 @@ class CashCountForm(forms.Form):
     note = forms.CharField(
         label=_("Note (needed when the count differs)"), max_length=200, required=False
     )
+
+
+class SettlementDayForm(forms.Form):
+    settle_date = forms.DateField(
+        label=_("Settlement day (YYYY-MM-DD)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -80,6 +80,36 @@ class RefundState:
     refunded_fen: int
     """Total refunded on the charge once this refund went through."""
     status: str
+
+
+@dataclass(frozen=True)
+class SettledItem:
+    """One charge or refund in a settlement batch."""
+
+    kind: str  # "charge" or "refund"
+    out_trade_no: str
+    gateway_trade_no: str
+    out_refund_no: str | None
+    amount_fen: int
+    fee_fen: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SettlementBatch:
+    """What the gateway paid into the merchant's bank in one batch of a day.
+
+    As the gateway states it: whether `net_fen` is `gross_fen − fee_fen − refund_fen` and
+    whether the items add up to the totals is for the importer to check.
+    """
+
+    batch_id: str
+    settle_date: date
+    gross_fen: int
+    fee_fen: int
+    refund_fen: int
+    net_fen: int
+    items: tuple[SettledItem, ...]
 
 
 @dataclass(frozen=True)
@@ -276,6 +306,18 @@ class GatewayClient:
         except ValueError as error:
             raise GatewayError("bad_response", str(error), 200) from error
 
+    def settlements(self, settle_date: date) -> list[SettlementBatch]:
+        """The settlement batches the gateway paid into the bank for `settle_date` (its
+        own day, China Standard Time); none while that day is still open."""
+        data = self._request("GET", "/v1/settlements", {"settle_date": settle_date.isoformat()})
+        try:
+            batches = data.get("batches")
+            if not isinstance(batches, list):
+                raise ValueError("batches must be a list")
+            return [_settlement_batch(batch) for batch in batches]
+        except (ValueError, TypeError) as error:
+            raise GatewayError("bad_response", str(error), 200) from error
+
     def _request(
         self,
         method: str,
@@ -329,6 +371,43 @@ def _charge_state(data: Mapping[str, object]) -> ChargeState:
         amount_fen=_integer(data, "amount_fen"),
         refunded_fen=_integer(data, "refunded_fen"),
         paid_at=_moment(data, "paid_at", required=False),
+    )
+
+
+def _settlement_batch(data: object) -> SettlementBatch:
+    """Read one batch of the settlement API; raises ValueError on a wrong shape."""
+    if not isinstance(data, dict):
+        raise ValueError("a batch must be an object")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ValueError("items must be a list")
+    return SettlementBatch(
+        batch_id=_text(data, "batch_id"),
+        settle_date=date.fromisoformat(_text(data, "settle_date")),
+        gross_fen=_integer(data, "gross_fen"),
+        fee_fen=_integer(data, "fee_fen"),
+        refund_fen=_integer(data, "refund_fen"),
+        net_fen=_integer(data, "net_fen"),
+        items=tuple(_settled_item(item) for item in items),
+    )
+
+
+def _settled_item(data: object) -> SettledItem:
+    if not isinstance(data, dict):
+        raise ValueError("an item must be an object")
+    kind = _text(data, "type")
+    if kind not in {"charge", "refund"}:
+        raise ValueError(f"unknown item type {kind!r}")
+    at = _moment(data, "at", required=True)
+    assert at is not None
+    return SettledItem(
+        kind=kind,
+        out_trade_no=_text(data, "out_trade_no"),
+        gateway_trade_no=_text(data, "gateway_trade_no"),
+        out_refund_no=_text(data, "out_refund_no") if kind == "refund" else None,
+        amount_fen=_integer(data, "amount_fen"),
+        fee_fen=_integer(data, "fee_fen"),
+        at=at,
     )
 
 

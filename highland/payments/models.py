@@ -226,3 +226,110 @@ class CashReconciliation(models.Model):
     @property
     def difference_fen(self) -> int:
         return self.counted_fen - self.expected_fen
+
+
+class GatewaySettlement(models.Model):
+    """One county's share of a batch the gateway paid into the service centre's bank,
+    imported from the gateway's settlement report and posted once."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="gateway_settlements")
+    batch_id = models.CharField(_("batch"), max_length=64)
+    settle_date = models.DateField(_("settlement day"))
+    gross_fen = models.BigIntegerField(_("received (fen)"))
+    fee_fen = models.BigIntegerField(_("gateway fees (fen)"))
+    refund_fen = models.BigIntegerField(_("refunded (fen)"))
+    net_fen = models.BigIntegerField(_("paid into the bank (fen)"))
+    imported_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gateway settlement")
+        verbose_name_plural = _("gateway settlements")
+        ordering = ["-settle_date", "-batch_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "batch_id"], name="gateway_settlement_once_per_batch"
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_fen__gte=0) & Q(fee_fen__gte=0) & Q(refund_fen__gte=0),
+                name="gateway_settlement_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_fen=F("gross_fen") - F("fee_fen") - F("refund_fen")),
+                name="gateway_settlement_net_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} ({self.settle_date})"
+
+
+class SettledItemKind(models.TextChoices):
+    CHARGE = "charge", _("Payment")
+    REFUND = "refund", _("Refund")
+
+
+class GatewaySettlementItem(models.Model):
+    """A payment or refund the gateway settled in a batch, as its report says."""
+
+    settlement = models.ForeignKey(
+        GatewaySettlement, on_delete=models.PROTECT, related_name="items"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=SettledItemKind.choices)
+    out_trade_no = models.CharField(max_length=64, db_index=True)
+    gateway_trade_no = models.CharField(max_length=64)
+    out_refund_no = models.CharField(max_length=64, blank=True, db_index=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    fee_fen = models.BigIntegerField(_("fee (fen)"))
+    settled_at = models.DateTimeField(_("at the gateway"))
+
+    class Meta:
+        verbose_name = _("settled payment or refund")
+        verbose_name_plural = _("settled payments and refunds")
+        ordering = ["settlement", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.out_refund_no or self.out_trade_no}"
+
+
+class DiscrepancyKind(models.TextChoices):
+    NOT_IN_LEDGER = "not_in_ledger", _("Settled by the gateway, not in the ledger")
+    AMOUNT_DIFFERS = "amount_differs", _("Amounts differ")
+    UNKNOWN_TRADE = "unknown_trade", _("No such payment or refund here")
+    NOT_SETTLED = "not_settled", _("In the ledger, not settled by the gateway")
+    REPORT_DOES_NOT_ADD_UP = "report_does_not_add_up", _("The report does not add up")
+
+
+class SettlementDiscrepancy(models.Model):
+    """Something the gateway's settlement report and the ledger disagree on, for a person
+    to look into. Recorded once; an unknown trade belongs to no county."""
+
+    county = models.ForeignKey(
+        County,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="settlement_discrepancies",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=DiscrepancyKind.choices)
+    batch_id = models.CharField(_("batch"), max_length=64, blank=True)
+    settle_date = models.DateField(_("settlement day"))
+    out_trade_no = models.CharField(max_length=64, blank=True)
+    out_refund_no = models.CharField(max_length=64, blank=True)
+    gateway_fen = models.BigIntegerField(_("the gateway says (fen)"), null=True, blank=True)
+    ledger_fen = models.BigIntegerField(_("the ledger says (fen)"), null=True, blank=True)
+    found_at = models.DateTimeField(_("found at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("settlement discrepancy")
+        verbose_name_plural = _("settlement discrepancies")
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "batch_id", "out_trade_no", "out_refund_no"],
+                name="settlement_discrepancy_recorded_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.out_refund_no or self.out_trade_no}"

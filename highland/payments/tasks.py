@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from highland.payments import services
+from highland.payments import gateway_settlement, services
 
 
 @shared_task(name="payments.expire_payments")
@@ -17,3 +17,10 @@ def expire_payments() -> int:
 def reconcile_gateway_payments() -> int:
     """Receive online payments whose notification was lost (every 5 minutes)."""
     return services.reconcile_gateway_payments()
+
+
+@shared_task(name="payments.import_gateway_settlements")
+def import_gateway_settlements() -> int:
+    """Post the gateway's settlements of the last days into the bank (scheduled daily);
+    returns how many county shares were imported."""
+    return len(gateway_settlement.import_recent_gateway_settlements().settlements)

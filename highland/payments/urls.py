@@ -11,4 +11,5 @@ urlpatterns = [
         views.refund_handed_back,
         name="refund-handed-back",
     ),
+    path("gateway-settlements/", views.gateway_settlements_page, name="gateway-settlements"),
 ]

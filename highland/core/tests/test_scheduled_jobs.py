@@ -13,6 +13,18 @@ from highland.orders.models import Order, OrderStatus
 from highland.orders.services import CheckoutLine, DeliveryDetails, place_order
 
 
+@pytest.fixture(autouse=True)
+def _no_gateway_report_to_fetch(monkeypatch):
+    # The settlement import asks the gateway for its reports; its own tests run it
+    # against the sandbox. Here it stands for "a job that did its work".
+    from highland.payments.gateway_settlement import ImportResult
+
+    monkeypatch.setattr(
+        "highland.payments.gateway_settlement.import_recent_gateway_settlements",
+        lambda: ImportResult(),
+    )
+
+
 def test_the_jobs_are_the_beat_schedule(settings):
     from highland.core.management.commands.run_scheduled_jobs import scheduled_jobs
 
@@ -21,6 +33,7 @@ def test_the_jobs_are_the_beat_schedule(settings):
         ("deliver-outbox", "core.deliver_due_outbox"),
         ("escalate-aftersales", "orders.escalate_aftersales"),
         ("expire-payments", "payments.expire_payments"),
+        ("import-gateway-settlements", "payments.import_gateway_settlements"),
         ("reconcile-gateway-payments", "payments.reconcile_gateway_payments"),
         ("settle-sellers", "orders.settle_sellers"),
     ]
@@ -69,6 +82,7 @@ def test_once_runs_every_job_and_a_failing_one_does_not_stop_the_others(demo, mo
         "deliver-outbox",
         "escalate-aftersales",
         "expire-payments",
+        "import-gateway-settlements",
         "reconcile-gateway-payments",
         "settle-sellers",
     ]

@@ -238,7 +238,8 @@ class ShippingRate(models.Model):
 
 
 class Payout(models.Model):
-    """Money paid to one seller for the orders that became due, minus commission."""
+    """Money paid to one seller for the orders that became due, minus commission, net of
+    the debt the seller ran up by refunds made after earlier payouts."""
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="payouts")
     seller = models.ForeignKey("catalog.Seller", on_delete=models.PROTECT, related_name="payouts")
@@ -248,6 +249,8 @@ class Payout(models.Model):
     adjustment_fen = models.BigIntegerField(_("weight adjustments (fen)"))
     # After-sale refunds on these orders, already taken out of the seller's payable.
     refunds_fen = models.BigIntegerField(_("after-sale refunds (fen)"), default=0)
+    # What the seller owed from refunds after earlier payouts, taken out of this one.
+    debt_recovered_fen = models.BigIntegerField(_("debt recovered (fen)"), default=0)
     order_count = models.PositiveIntegerField()
     due_before = models.DateTimeField(_("orders delivered before"))
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
@@ -265,8 +268,12 @@ class Payout(models.Model):
                     - models.F("commission_fen")
                     + models.F("adjustment_fen")
                     - models.F("refunds_fen")
+                    - models.F("debt_recovered_fen")
                 ),
                 name="payout_amount_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(debt_recovered_fen__gte=0), name="payout_debt_recovered_not_negative"
             ),
         ]
 

@@ -57,8 +57,9 @@ def village_pickup(demo) -> DeliveryDetails:
 # The gateway sandbox fixtures, for checkouts paid online.
 from highland.payments.tests.conftest import (  # noqa: E402
     gateway_pay,
+    gateway_receiver,
     gateway_sandbox,
     gateway_send,
 )
 
-__all__ = ["gateway_pay", "gateway_sandbox", "gateway_send"]
+__all__ = ["gateway_pay", "gateway_receiver", "gateway_sandbox", "gateway_send"]

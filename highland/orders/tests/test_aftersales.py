@@ -605,9 +605,18 @@ def test_a_refund_after_payout_leaves_the_seller_owing_it_back(shop, chengdu_add
     aftersale = open_request(shop, order, amount_fen=3000)
     aftersales.accept_aftersale(aftersale, actor=shop.demo.user("seller"))
 
-    # A debit balance: the seller owes the platform the ¥30.00 it paid the buyer.
+    # A debit balance: the seller owes the platform the ¥30.00 it owes the buyer.
     assert payable(shop, order) == 3000
     assert verify_ledger(shop.demo.county) == []
+
+    # Once the bank transfer back to the buyer is sent, the bank is short until the
+    # seller's debt is recovered from their next payouts.
+    refund = Refund.objects.get(payment=order.payment)
+    confirm_refund_paid(refund, actor=shop.demo.user("operator"), reference="TRF-0001")
+    assert verify_ledger(shop.demo.county) == [
+        "orders.bank_not_negative: The bank account's balance is -¥13.24; "
+        "more was paid from it than it holds."
+    ]
 
 
 def test_verify_ledger_notices_a_refund_the_ledger_does_not_know(shop, chengdu_address):
@@ -618,8 +627,8 @@ def test_verify_ledger_notices_a_refund_the_ledger_does_not_know(shop, chengdu_a
     AfterSale.objects.filter(pk=aftersale.pk).update(amount_fen=F("amount_fen") + 100)
 
     assert verify_ledger(shop.demo.county) == [
-        f"orders.seller_payables_match: Seller S{order.seller_id}: the ledger owes "
-        f"¥60.24 but the orders say ¥59.24."
+        f"orders.order_entries_match_statement: Order {order.number}: the ledger credits "
+        "its seller ¥60.24 but the statement says ¥59.24."
     ]
 
 

@@ -51,6 +51,16 @@ Endpoints (JSON bodies, UTF-8)
     `charge_not_refundable` for a pending or closed charge. Idempotent on out_refund_no (the
     same answer again, no second refund); a different charge or amount is 409
     `out_refund_no_conflict`.
+`GET /v1/settlements?settle_date=YYYY-MM-DD&...envelope`
+    200 {settle_date, batches: [{batch_id, settle_date, gross_fen, fee_fen, refund_fen,
+    net_fen, charge_count, refund_count, items: [{type: charge | refund, out_trade_no,
+    gateway_trade_no, out_refund_no, amount_fen, fee_fen, at}]}]}: what the gateway paid
+    into the merchant's bank for that day (China Standard Time), `net_fen = gross_fen −
+    fee_fen − refund_fen`. Every paid charge and every refund is an item of its day; a day
+    is closed into a batch once it is over (or by the test API below), so a day still
+    open answers no batches. The fee is `fee_rate_bp` basis points of each charge (default
+    60), rounded half up, and is kept when the charge is refunded. `batch_id` is unique
+    per merchant; importing a batch twice must change nothing.
 `GET /pay/<gateway_trade_no>`
     The cashier page: subject, amount and two forms, "Pay" (POST .../confirm) and "Cancel"
     (POST .../cancel). Confirm marks the charge paid and cancel marks it closed; both
@@ -59,6 +69,9 @@ Endpoints (JSON bodies, UTF-8)
     closed charge or cancelling a paid one is 409.
 `POST /v1/test/charges/<gateway_trade_no>/pay` {signed envelope only}
     Pays without a browser, as confirm does; 200 with the query API's body.
+`POST /v1/test/settlements/close` {signed envelope only}
+    Closes every open item up to today into batches at once (one per day); 200
+    {batches: [...]} with the batches it made.
 `GET /v1/test/notifications?out_trade_no&...envelope`
     200 {notifications: [{notify_id, event, out_trade_no, out_refund_no, notify_url,
     status: pending | delivered | failed, attempts: [{attempt, at, response_status,

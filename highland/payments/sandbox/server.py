@@ -20,9 +20,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from highland.payments.sandbox.settlement import CHINA_STANDARD_TIME, SettlementBook
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ SIGN_TYPE = "HMAC-SHA256"
 MAX_CLOCK_SKEW_SECONDS = 300
 NONCE_WINDOW_SECONDS = 600
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60, 60, 60)
+DEFAULT_FEE_RATE_BP = 60  # 0.6 % of each charge, as the big Chinese gateways charge
 MAX_BODY_BYTES = 64 * 1024
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -165,6 +167,8 @@ ROUTES = [
         (r"/v1/refunds", "POST", "_refund"),
         (r"/v1/test/charges/([^/]+)/pay", "POST", "_test_pay"),
         (r"/v1/test/notifications", "GET", "_test_notifications"),
+        (r"/v1/settlements", "GET", "_settlements"),
+        (r"/v1/test/settlements/close", "POST", "_test_close_settlements"),
         (r"/pay/([^/]+)", "GET", "_pay_page"),
         (r"/pay/([^/]+)/confirm", "POST", "_confirm"),
         (r"/pay/([^/]+)/cancel", "POST", "_cancel"),
@@ -184,6 +188,7 @@ class SandboxGateway:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         notify_timeout: float = 5.0,
         allow_external: bool = False,
+        fee_rate_bp: int = DEFAULT_FEE_RATE_BP,
     ) -> None:
         if not allow_external and host not in LOOPBACK_HOSTS:
             raise ValueError(
@@ -204,6 +209,7 @@ class SandboxGateway:
         self._refunds: dict[tuple[str, str], Refund] = {}
         self._nonces: dict[tuple[str, str], float] = {}
         self._deliveries: list[Delivery] = []
+        self.settlements = SettlementBook(fee_rate_bp)
         self._delivery_threads: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -396,6 +402,14 @@ class SandboxGateway:
                 refunded_at=china_now(),
             )
             self._refunds[(merchant_id, out_refund_no)] = refund
+            self.settlements.record(
+                merchant_id,
+                "refund",
+                charge.out_trade_no,
+                charge.gateway_trade_no,
+                amount_fen,
+                out_refund_no=out_refund_no,
+            )
             delivery = self._queue_notification(
                 charge,
                 {
@@ -433,6 +447,28 @@ class SandboxGateway:
                 and delivery.payload["out_trade_no"] == out_trade_no
             ]
         return json_response(200, {"notifications": found})
+
+    def _settlements(self, args: list[str], query: str, body: bytes) -> Response:
+        params = query_params(query)
+        merchant_id = self._authenticate(params)
+        settle_date = _date(params, "settle_date")
+        today = datetime.now(CHINA_STANDARD_TIME).date()
+        with self._lock:
+            batches = self.settlements.report(merchant_id, settle_date, today=today)
+            answer = {
+                "settle_date": settle_date.isoformat(),
+                "batches": [batch.as_dict() for batch in batches],
+            }
+        return json_response(200, answer)
+
+    def _test_close_settlements(self, args: list[str], query: str, body: bytes) -> Response:
+        params = json_params(body)
+        merchant_id = self._authenticate(params)
+        today = datetime.now(CHINA_STANDARD_TIME).date()
+        with self._lock:
+            closed = self.settlements.close(merchant_id, through=today)
+            answer = {"batches": [batch.as_dict() for batch in closed]}
+        return json_response(200, answer)
 
     # -- cashier pages ----------------------------------------------------------------------
 
@@ -489,6 +525,13 @@ class SandboxGateway:
                 return  # paid already: paying again changes nothing and notifies nobody
             charge.status = "paid"
             charge.paid_at = china_now()
+            self.settlements.record(
+                charge.merchant_id,
+                "charge",
+                charge.out_trade_no,
+                charge.gateway_trade_no,
+                charge.amount_fen,
+            )
             delivery = self._queue_notification(
                 charge, {"event": "charge.succeeded", "amount_fen": charge.amount_fen}
             )
@@ -675,6 +718,14 @@ def positive_amount(params: Mapping[str, object], key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ApiError(400, "invalid_params", f"{key} must be an integer number of fen above 0")
     return value
+
+
+def _date(params: Mapping[str, object], key: str) -> date:
+    value = text(params, key, max_length=10)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "invalid_params", f"{key} must be a date, YYYY-MM-DD") from None
 
 
 def http_url(params: Mapping[str, object], key: str) -> str:

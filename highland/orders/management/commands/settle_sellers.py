@@ -13,3 +13,5 @@ class Command(BaseCommand):
         for county in County.objects.order_by("code"):
             run = settle_sellers(county, actor=None)
             self.stdout.write(f"{county.code}: {len(run.payouts)} payout(s), {run.total_fen} fen")
+            for held in run.held:
+                self.stdout.write(f"{county.code}: held: {held.message}")
