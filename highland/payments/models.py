@@ -36,7 +36,6 @@ class Payment(models.Model):
     # Our reference at the gateway or on the bank slip; unique across the platform.
     out_trade_no = models.CharField(max_length=40, unique=True)
     gateway_trade_no = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=80, blank=True)
     collected_at = models.ForeignKey(
         ServicePoint, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_payments"
     )
@@ -56,11 +55,6 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=F("amount_fen")),
                 name="payment_refund_within_amount",
-            ),
-            models.UniqueConstraint(
-                fields=["county", "payer", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="payment_idempotency_key_per_payer",
             ),
         ]
 

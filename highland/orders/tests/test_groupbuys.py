@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from highland.catalog.models import Sku
 from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
@@ -57,13 +58,20 @@ def open_window(shop, items=None, **changes: Any) -> GroupBuy:
 
 
 def join(shop, group_buy, villager, point_code, lines, *, actor="village_agent", key=""):
+    checkout_lines = [CheckoutLine(shop.sku(code).pk, quantity) for code, quantity in lines]
+    point = shop.demo.point(point_code)
     return groupbuys.join_group_buy(
         group_buy,
-        [CheckoutLine(shop.sku(code).pk, quantity) for code, quantity in lines],
+        checkout_lines,
         villager=villager,
-        point=shop.demo.point(point_code),
+        point=point,
         actor=shop.demo.user(actor),
-        idempotency_key=key,
+        idempotent_request=IdempotentRequest.of(
+            key,
+            {"group_buy": group_buy, "villager": villager, "point": point, "lines": checkout_lines},
+        )
+        if key
+        else None,
     )
 
 
