@@ -183,9 +183,7 @@ def test_a_refused_checkout_does_not_block_its_corrected_retry(shop, client_as):
     assert Payment.objects.count() == 1
 
 
-def test_a_cart_checkout_replayed_after_the_cart_emptied_returns_the_first_result(
-    shop, client_as
-):
+def test_a_cart_checkout_replayed_after_the_cart_emptied_returns_the_first_result(shop, client_as):
     client = client_as(shop.buyer())
     client.post(
         "/api/v1/orders/cart/lines",
