@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core import services
 from highland.core.errors import DomainError
-from highland.core.models import ApiToken, AuditRecord, County, Membership, Organisation, User
+from highland.core.models import (
+    ApiToken,
+    AuditRecord,
+    County,
+    IdempotencyRecord,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -174,6 +182,14 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "county", "actor", "on_behalf_of", "action", "object_repr")
     list_filter = ("county", "action", "object_type")
     search_fields = ("action", "object_repr", "actor__username")
+    date_hierarchy = "created_at"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "scope", "caller", "key", "status_code", "object_id")
+    list_filter = ("scope",)
+    search_fields = ("key", "caller", "object_id")
     date_hierarchy = "created_at"
 
 

@@ -63,8 +63,9 @@ class Payment(models.Model):
 
 
 class GatewayNotification(models.Model):
-    """Every notification the gateway sent us, verified or not: replays are answered
-    from here, and the record shows what arrived."""
+    """A verified notification as it was handled, once per notify_id (or once per delivery
+    when refused). Unverified ones are never stored: `payments.notifications` counts them.
+    Rows from before that rule may still have `signature_valid` false."""
 
     county = models.ForeignKey(County, null=True, blank=True, on_delete=models.PROTECT)
     payment = models.ForeignKey(
