@@ -79,6 +79,8 @@ def _facts(notification: Notification) -> dict[str, object]:
 
 
 class UnknownPayment(DomainError):
+    """Signed with our secret, but for no payment of ours: refused, and kept for operators."""
+
     status_code = 422
     code = "unknown_payment"
 
@@ -92,9 +94,10 @@ def receive_notification(notification: Notification, body: bytes) -> Answer:
     """
     payment = Payment.objects.filter(out_trade_no=notification.out_trade_no).first()
     try:
+        if payment is None or notification.merchant_id != settings.PAYMENT_GATEWAY_MERCHANT:
+            # The gateway's machine reads this answer, not a person: not translated.
+            raise UnknownPayment("unknown payment")
         with transaction.atomic():
-            if payment is None or notification.merchant_id != settings.PAYMENT_GATEWAY_MERCHANT:
-                raise UnknownPayment("unknown payment")
             claim = idempotency.claim(
                 SCOPE,
                 caller=f"gateway:{notification.merchant_id}",

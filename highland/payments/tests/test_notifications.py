@@ -134,6 +134,19 @@ def test_many_unverified_notifications_only_raise_the_days_count(payment):
     assert notifications.unverified_count(timezone.localdate() - dt.timedelta(days=1)) == 0
 
 
+def test_the_admin_shows_the_unverified_count(payment, client_as, demo):
+    for _ in range(3):
+        deliver({"event": "charge.succeeded", "sign": "0" * 64})
+    admin = client_as(demo.user("admin"))
+
+    page = admin.get("/admin/payments/gatewaynotification/")
+
+    assert page.status_code == 200
+    assert [str(message) for message in page.context["messages"]] == [
+        "Unverified notifications refused (not stored): 3 today, 0 yesterday."
+    ]
+
+
 def test_a_notification_delivered_again_is_answered_from_its_record(payment):
     answers = [deliver(paid(payment)) for _ in range(3)]
 
