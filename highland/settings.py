@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.import_gateway_settlements",
         "schedule": 6 * 60 * 60.0,
     },
+    "delete-expired-idempotency-records": {
+        "task": "core.delete_expired_idempotency_records",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 CACHES: dict[str, dict[str, object]]

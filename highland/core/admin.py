@@ -17,6 +17,7 @@ from highland.core.models import (
     ApiToken,
     AuditRecord,
     County,
+    IdempotencyRecord,
     Membership,
     Organisation,
     OutboxMessage,
@@ -182,6 +183,14 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "county", "actor", "on_behalf_of", "action", "object_repr")
     list_filter = ("county", "action", "object_type")
     search_fields = ("action", "object_repr", "actor__username")
+    date_hierarchy = "created_at"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "scope", "caller", "key", "status_code", "object_id")
+    list_filter = ("scope",)
+    search_fields = ("key", "caller", "object_id")
     date_hierarchy = "created_at"
 
 

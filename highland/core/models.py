@@ -260,3 +260,36 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscriber} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """One request a caller meant to make once, and what it produced.
+
+    Claimed in the action's own transaction (`core.idempotency.claim`), so it exists only
+    for actions that committed; the unique key makes a concurrent twin wait for it.
+    """
+
+    scope = models.CharField(_("scope"), max_length=64)
+    caller = models.CharField(_("caller"), max_length=64)
+    key = models.CharField(_("key"), max_length=80)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    # What the first request produced: a created object, or an answer to send again.
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    body = models.JSONField(_("answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("first seen"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "caller", "key"], name="idempotency_key_once_per_caller_and_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.caller} {self.key}"

@@ -9,16 +9,21 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Header, Router, Schema, UploadedFile
+from ninja import Field, File, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from highland.catalog.models import Seller
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.permissions import allowed, require
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import (
+    ERROR_RESPONSES,
+    IDEMPOTENT_ERROR_RESPONSES,
+    IdempotencyKey,
+)
 from highland.network.access import access_point
 from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
@@ -227,14 +232,17 @@ def set_cart_line(request: HttpRequest, sku_id: int, payload: CartLineOut) -> di
 # --- checkout -----------------------------------------------------------------------------------
 
 
-@router.post("/checkout", response={201: CheckoutOut, 200: CheckoutOut, **ERROR_RESPONSES})
+@router.post(
+    "/checkout", response={201: CheckoutOut, 200: CheckoutOut, **IDEMPOTENT_ERROR_RESPONSES}
+)
 def checkout(
     request: HttpRequest,
     payload: CheckoutIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=80),
+    idempotency_key: IdempotencyKey,
 ) -> Status[dict[str, Any]]:
-    """Place one payment and one order per seller. Repeat with the same Idempotency-Key
-    and the first result comes back (200) instead of a second order."""
+    """Place one payment and one order per seller. Repeat the same request with the same
+    Idempotency-Key and the first result comes back (200) instead of a second order."""
+    once = IdempotentRequest.of(idempotency_key, payload)
     user = _user(request)
     county = home_county(user)
     buyer = user
@@ -271,7 +279,7 @@ def checkout(
         actor=user,
         delivery=delivery,
         payment_method=payload.payment_method,
-        idempotency_key=idempotency_key,
+        idempotent_request=once,
     )
     if cart is not None and result.created:
         carts.clear_cart(cart)
@@ -576,16 +584,18 @@ def open_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
 
 @router.post(
     "/group-buys/{group_buy_id}/join",
-    response={201: CheckoutOut, 200: CheckoutOut, **ERROR_RESPONSES},
+    response={201: CheckoutOut, 200: CheckoutOut, **IDEMPOTENT_ERROR_RESPONSES},
 )
 def join_group_buy(
     request: HttpRequest,
     group_buy_id: int,
     payload: JoinIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=80),
+    idempotency_key: IdempotencyKey,
 ) -> Status[dict[str, Any]]:
     """An agent adds a villager's order, picked up and paid in cash at the village point.
-    Repeat with the same Idempotency-Key and the first result comes back (200)."""
+    Repeat the same request with the same Idempotency-Key and the first result comes
+    back (200)."""
+    once = IdempotentRequest.of(idempotency_key, {"group_buy_id": group_buy_id, "payload": payload})
     user, group_buy = _group_buy(request, group_buy_id)
     villager = User.objects.filter(pk=payload.villager_id, county=group_buy.county).first()
     if villager is None:
@@ -596,7 +606,7 @@ def join_group_buy(
         villager=villager,
         point=access_point(user, payload.point_id),
         actor=user,
-        idempotency_key=idempotency_key,
+        idempotent_request=once,
     )
     body = _payment_out(result.payment)
     body["created"] = result.created

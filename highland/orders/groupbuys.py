@@ -39,8 +39,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from highland.catalog.models import Sku
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.errors import DomainError, NotFound, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require, roles_of
@@ -62,10 +63,11 @@ from highland.orders.models import (
 )
 from highland.orders.paying import lock_payments_of
 from highland.payments import refunds
-from highland.payments.models import PaymentMethod
+from highland.payments.models import Payment, PaymentMethod
 
 logger = logging.getLogger(__name__)
 
+JOIN_SCOPE = "orders.groupbuy.join"
 MAX_ITEMS = 30
 TITLE_LIMITS = {"title_zh": 120, "title_bo": 200, "title_en": 120}
 # Orders that must be paid by the cut-off are held a little past it, so the close (which
@@ -493,21 +495,6 @@ def _apply_group_prices(result: services.CheckoutResult, items: dict[int, GroupB
     payment.save(update_fields=["amount_fen"])
 
 
-def _existing_join(group_buy: GroupBuy, villager: User, key: str) -> services.CheckoutResult | None:
-    links = list(
-        GroupBuyOrder.objects.filter(
-            group_buy=group_buy, order__buyer=villager, order__payment__idempotency_key=key
-        ).select_related("order__payment")
-    )
-    if not links:
-        return None
-    return services.CheckoutResult(
-        payment=links[0].order.payment,
-        orders=sorted((link.order for link in links), key=lambda order: order.pk),
-        created=False,
-    )
-
-
 @transaction.atomic
 def join_group_buy(
     group_buy: GroupBuy,
@@ -516,22 +503,26 @@ def join_group_buy(
     villager: User,
     point: ServicePoint,
     actor: User,
-    idempotency_key: str = "",
+    idempotent_request: IdempotentRequest | None = None,
     now: dt.datetime | None = None,
 ) -> services.CheckoutResult:
     """An agent adds a villager's order to an open group buy, for pickup at their point.
 
     A normal cash-at-the-point checkout: the stock is reserved now (never oversold) and
     held until the cut-off, or until `collect_by` when villagers pay at pickup. With an
-    idempotency key, repeating the call returns the first result.
+    idempotent request, repeating it returns the first result once the actor's
+    permission holds again; the same key for a different request is a 409.
     """
     now = now or timezone.now()
     group_buy = _lock(group_buy.pk)
     require(actor, "orders.join_group_buy", point)
-    if idempotency_key:
-        existing = _existing_join(group_buy, villager, idempotency_key)
-        if existing is not None:
-            return existing
+    claim = None
+    if idempotent_request is not None:
+        claim = idempotency.claim(
+            JOIN_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+        )
+        if claim.replayed:
+            return services.checkout_result_of(claim.stored_object(Payment))
     _check_window(group_buy, now)
     if not group_buy.points.filter(pk=point.pk).exists():
         raise ValidationFailed(
@@ -561,11 +552,7 @@ def join_group_buy(
             pickup_point=point,
         ),
         payment_method=PaymentMethod.CASH_AT_POINT,
-        idempotency_key=idempotency_key,
     )
-    if not result.created:
-        # The key was used for a checkout outside this group buy.
-        raise ValidationFailed(_("This form was already used; reload it."), code="key_used")
     _apply_group_prices(result, items)
     hold = hold_until(group_buy)
     Order.objects.filter(pk__in=[order.pk for order in result.orders]).update(reserved_until=hold)
@@ -586,6 +573,8 @@ def join_group_buy(
         },
         on_behalf_of=villager if villager.pk != actor.pk else None,
     )
+    if claim is not None:
+        claim.complete(obj=result.payment)
     return result
 
 

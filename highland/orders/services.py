@@ -14,14 +14,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from highland.catalog import services as catalog_services
 from highland.catalog.models import Sku
-from highland.core import audit
-from highland.core.errors import DomainError, NotFound, ValidationFailed
+from highland.core import audit, idempotency
+from highland.core.errors import NotFound, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.ledger import accounts
@@ -40,6 +41,7 @@ from highland.payments import refunds
 from highland.payments import services as payment_services
 from highland.payments.models import Payment, PaymentMethod
 
+CHECKOUT_SCOPE = "orders.checkout"
 RESERVATION_MINUTES = 30
 WEIGHT_TOLERANCE_PERCENT = 5
 MIN_WEIGHT_GRAMS = 50
@@ -211,6 +213,7 @@ def _number(prefix: str) -> str:
 # --- checkout ----------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def place_order(
     county: County,
     lines: Sequence[CheckoutLine],
@@ -219,39 +222,44 @@ def place_order(
     actor: User,
     delivery: DeliveryDetails,
     payment_method: str,
-    idempotency_key: str = "",
+    idempotent_request: IdempotentRequest | None = None,
 ) -> CheckoutResult:
     """Reserve stock and create one payment and one order per seller.
 
     Never oversells: each SKU is decremented by a conditional UPDATE that fails when
     too little is left, and any failure rolls the whole checkout back. With an
-    idempotency key, repeating the call returns the first result.
+    idempotent request, repeating it returns the first result once the actor's
+    permission holds again; the same key for a different request is a 409.
     """
-    try:
-        return _place_order(
-            county,
-            lines,
-            buyer=buyer,
-            actor=actor,
-            delivery=delivery,
-            payment_method=payment_method,
-            idempotency_key=idempotency_key,
+    on_behalf = actor.pk != buyer.pk
+    if on_behalf:
+        require(actor, "orders.place_for_villager", county)
+    else:
+        require(actor, "orders.place_order", county)
+    if buyer.county_id != county.pk:
+        raise NotFound(_("No such buyer."), field="buyer")
+    claim = None
+    if idempotent_request is not None:
+        # Before anything is checked against today's shelves: a replay answers with its
+        # first result even when that stock has since run out.
+        claim = idempotency.claim(
+            CHECKOUT_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
         )
-    except (IntegrityError, DomainError):
-        # The key is checked after the fact, so a first checkout (the usual case) costs
-        # no extra query: a repeat fails on the payment's unique key, or is refused by
-        # checks the first one passed (say, its stock is now gone), and either way the
-        # first result is what the caller gets.
-        existing = _existing_checkout(county, buyer, idempotency_key) if idempotency_key else None
-        if existing is None:
-            raise
-        return existing
+        if claim.replayed:
+            return checkout_result_of(claim.stored_object(Payment))
+    return _place_order(
+        county,
+        lines,
+        buyer=buyer,
+        actor=actor,
+        delivery=delivery,
+        payment_method=payment_method,
+        claim=claim,
+    )
 
 
-def _existing_checkout(county: County, buyer: User, key: str) -> CheckoutResult | None:
-    payment = Payment.objects.filter(county=county, payer=buyer, idempotency_key=key).first()
-    if payment is None:
-        return None
+def checkout_result_of(payment: Payment) -> CheckoutResult:
+    """The result of the checkout that created `payment`, for a replayed request."""
     return CheckoutResult(
         payment=payment, orders=list(payment.orders.order_by("pk")), created=False
     )
@@ -339,7 +347,6 @@ def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
     order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
 
 
-@transaction.atomic
 def _place_order(
     county: County,
     lines: Sequence[CheckoutLine],
@@ -348,15 +355,10 @@ def _place_order(
     actor: User,
     delivery: DeliveryDetails,
     payment_method: str,
-    idempotency_key: str,
+    claim: idempotency.Claim | None,
 ) -> CheckoutResult:
+    """The checkout itself. Call inside place_order's transaction, permission checked."""
     on_behalf = actor.pk != buyer.pk
-    if on_behalf:
-        require(actor, "orders.place_for_villager", county)
-    else:
-        require(actor, "orders.place_order", county)
-    if buyer.county_id != county.pk:
-        raise NotFound(_("No such buyer."), field="buyer")
     if payment_method not in PaymentMethod.values:
         raise ValidationFailed(_("Choose a payment method."), field="payment_method")
     if payment_method == PaymentMethod.CASH_AT_POINT and delivery.method != Delivery.PICKUP:
@@ -376,7 +378,6 @@ def _place_order(
         method=payment_method,
         amount_fen=sum(parcel.total_fen for parcel in parcels),
         out_trade_no=_number("P"),
-        idempotency_key=idempotency_key,
     )
     orders: list[Order] = []
     for parcel in parcels:
@@ -420,6 +421,8 @@ def _place_order(
         },
         on_behalf_of=buyer if on_behalf else None,
     )
+    if claim is not None:
+        claim.complete(obj=payment)
     # Last, so the hot rows stay locked for as short a time as possible.
     for line in sorted(lines, key=lambda item: item.sku_id):
         if not catalog_services.reserve_stock(line.sku_id, line.quantity):

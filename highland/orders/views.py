@@ -24,6 +24,7 @@ from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from highland.core.http import domain_errors_as_pages, run_action_and_redirect
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
@@ -196,7 +197,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 delivery=delivery,
                 payment_method=data["payment_method"],
-                idempotency_key=data["idempotency_key"],
+                idempotent_request=IdempotentRequest.of_form(data),
             )
         except DomainError as error:
             _form_error(form, error)
@@ -430,7 +431,7 @@ def assisted_order(request: HttpRequest) -> HttpResponse:
                         actor=user,
                         delivery=delivery,
                         payment_method=PaymentMethod.CASH_AT_POINT,
-                        idempotency_key=data["idempotency_key"],
+                        idempotent_request=IdempotentRequest.of_form(data),
                     )
             except DomainError as error:
                 _form_error(form, error)
@@ -1001,7 +1002,7 @@ def group_buy_join(request: HttpRequest, group_buy_id: int) -> HttpResponse:
                 villager=data["villager"],
                 point=data["point"],
                 actor=user,
-                idempotency_key=data["idempotency_key"],
+                idempotent_request=IdempotentRequest.of_form(data, group_buy_id=group_buy.pk),
             )
         except DomainError as error:
             if error.status_code == 403:

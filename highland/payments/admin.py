@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from highland.payments import notifications
 from highland.payments.models import (
     CashReconciliation,
     GatewayNotification,
@@ -68,8 +72,25 @@ class RefundAdmin(ReadOnly):
 
 @admin.register(GatewayNotification)
 class GatewayNotificationAdmin(ReadOnly):
+    """Verified notifications; the unverified ones are only counted, shown above the list."""
+
     list_display = ("received_at", "notify_id", "event", "signature_valid", "outcome", "payment")
     list_filter = ("signature_valid", "outcome", "event")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        today = timezone.localdate()
+        messages.info(
+            request,
+            _(
+                "Unverified notifications refused (not stored): %(today)d today, "
+                "%(yesterday)d yesterday."
+            )
+            % {
+                "today": notifications.unverified_count(today),
+                "yesterday": notifications.unverified_count(today - dt.timedelta(days=1)),
+            },
+        )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(CashReconciliation)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,11 +16,10 @@ from highland.core.models import User
 from highland.core.permissions import require
 from highland.core.schemas import ERROR_RESPONSES
 from highland.network.access import access_point
+from highland.payments import notifications
 from highland.payments.access import access_payment, access_refund
 from highland.payments.gateway import BadSignature, parse_notification
 from highland.payments.models import (
-    GatewayNotification,
-    Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
@@ -30,7 +27,7 @@ from highland.payments.models import (
 )
 from highland.payments.refunds import confirm_refund_paid
 from highland.payments.selectors import refunds_needing_a_person, refunds_to_hand_back
-from highland.payments.services import gateway_client, receive_gateway_payment
+from highland.payments.services import gateway_client
 
 router = Router(tags=["payments"])
 
@@ -140,76 +137,19 @@ def confirm_refund(request: HttpRequest, refund_id: int, body: RefundPaidIn) -> 
 
 @router.post("/gateway/notify", auth=None, url_name="gateway_notify", include_in_schema=False)
 def gateway_notify(request: HttpRequest) -> HttpResponse:
-    """The gateway's asynchronous notification. Verified by signature, answered `success`
-    once handled; the same notification again (the gateway retries) pays nothing twice."""
+    """The gateway's asynchronous notification. Verified by signature before anything is
+    stored, answered `success` once handled; the same notification again (the gateway
+    retries) is answered from its record and pays nothing twice."""
     body = request.body
     try:
         notification = parse_notification(body, settings.PAYMENT_GATEWAY_SECRET)
     except (BadSignature, ValueError) as error:
-        _record(body, None, signature_valid=False, outcome="bad_signature")
-        message = "bad signature" if isinstance(error, BadSignature) else "malformed notification"
-        return HttpResponse(message, status=400, content_type="text/plain")
-    payment = Payment.objects.filter(out_trade_no=notification.out_trade_no).first()
-    if payment is None or notification.merchant_id != settings.PAYMENT_GATEWAY_MERCHANT:
-        _record(
-            body,
-            None,
-            signature_valid=True,
-            outcome="unknown_payment",
-            notify_id=notification.notify_id,
+        bad_signature = isinstance(error, BadSignature)
+        notifications.count_unverified(
+            "bad_signature" if bad_signature else "malformed",
+            remote_address=request.META.get("REMOTE_ADDR", ""),
         )
-        return HttpResponse("unknown payment", status=422, content_type="text/plain")
-    if notification.event == "charge.succeeded":
-        try:
-            paid_now = receive_gateway_payment(
-                payment,
-                gateway_trade_no=notification.gateway_trade_no,
-                amount_fen=notification.amount_fen,
-            )
-        except ValidationFailed as error:
-            _record(
-                body,
-                payment,
-                signature_valid=True,
-                outcome=error.code,
-                notify_id=notification.notify_id,
-            )
-            return HttpResponse(error.message, status=422, content_type="text/plain")
-        outcome = "paid" if paid_now else "replay"
-    else:
-        # Refunds are recorded when we ask for them; their notice only confirms.
-        outcome = "acknowledged"
-    _record(
-        body,
-        payment,
-        signature_valid=True,
-        outcome=outcome,
-        notify_id=notification.notify_id,
-        event=notification.event,
-    )
-    return HttpResponse("success", content_type="text/plain")
-
-
-@transaction.atomic
-def _record(
-    body: bytes,
-    payment: Payment | None,
-    *,
-    signature_valid: bool,
-    outcome: str,
-    notify_id: str = "",
-    event: str = "",
-) -> None:
-    try:
-        event = event or str(json.loads(body).get("event", ""))[:40]
-    except (ValueError, AttributeError):
-        event = event or ""
-    GatewayNotification.objects.create(
-        county=payment.county if payment else None,
-        payment=payment,
-        notify_id=notify_id[:80],
-        event=event[:40],
-        signature_valid=signature_valid,
-        outcome=outcome,
-        body=body.decode("utf-8", errors="replace")[:10_000],
-    )
+        message = "bad signature" if bad_signature else "malformed notification"
+        return HttpResponse(message, status=400, content_type="text/plain")
+    answer = notifications.receive_notification(notification, body)
+    return HttpResponse(answer.text, status=answer.status_code, content_type="text/plain")

@@ -64,7 +64,6 @@ class Payment(models.Model):
     # Our reference at the gateway or on the bank slip; unique across the platform.
     out_trade_no = models.CharField(max_length=40, unique=True)
     gateway_trade_no = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=80, blank=True)
     collected_at = models.ForeignKey(
         ServicePoint, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_payments"
     )
@@ -88,11 +87,6 @@ class Payment(models.Model):
                 condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=F("amount_fen")),
                 name="payment_refund_within_amount",
             ),
-            models.UniqueConstraint(
-                fields=["county", "payer", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="payment_idempotency_key_per_payer",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -100,8 +94,9 @@ class Payment(models.Model):
 
 
 class GatewayNotification(models.Model):
-    """Every notification the gateway sent us, verified or not: replays are answered
-    from here, and the record shows what arrived."""
+    """A verified notification as it was handled, once per notify_id (or once per delivery
+    when refused). Unverified ones are never stored: `payments.notifications` counts them.
+    Rows from before that rule may still have `signature_valid` false."""
 
     county = models.ForeignKey(County, null=True, blank=True, on_delete=models.PROTECT)
     payment = models.ForeignKey(

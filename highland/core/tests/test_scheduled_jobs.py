@@ -30,6 +30,7 @@ def test_the_jobs_are_the_beat_schedule(settings):
 
     assert [(name, task.name) for name, task in scheduled_jobs()] == [
         ("close-group-buys", "orders.close_group_buys"),
+        ("delete-expired-idempotency-records", "core.delete_expired_idempotency_records"),
         ("deliver-outbox", "core.deliver_due_outbox"),
         ("escalate-aftersales", "orders.escalate_aftersales"),
         ("expire-payments", "payments.expire_payments"),
@@ -79,6 +80,7 @@ def test_once_runs_every_job_and_a_failing_one_does_not_stop_the_others(demo, mo
     lines = output.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "close-group-buys",
+        "delete-expired-idempotency-records",
         "deliver-outbox",
         "escalate-aftersales",
         "expire-payments",

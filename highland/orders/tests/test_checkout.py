@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from highland.catalog.models import Sku
 from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
@@ -34,14 +35,20 @@ def state() -> tuple[Any, ...]:
 
 def place(shop, lines, delivery, *, buyer=None, actor=None, method="bank_transfer", key=""):
     buyer = buyer or shop.buyer()
+    checkout_lines = [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines]
     return services.place_order(
         shop.demo.county,
-        [CheckoutLine(shop.sku(code).pk, qty) for code, qty in lines],
+        checkout_lines,
         buyer=buyer,
         actor=actor or buyer,
         delivery=delivery,
         payment_method=method,
-        idempotency_key=key,
+        idempotent_request=IdempotentRequest.of(
+            key,
+            {"lines": checkout_lines, "buyer": buyer, "delivery": delivery, "method": method},
+        )
+        if key
+        else None,
     )
 
 
@@ -76,10 +83,10 @@ def test_two_sellers_make_one_payment_and_two_orders(shop, chengdu_address):
 
 
 def test_idempotency_key_returns_the_first_checkout(shop, chengdu_address):
-    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-1")
+    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-0001")
     before = state()
 
-    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-1")
+    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-0001")
 
     assert again.created is False
     assert again.payment.pk == first.payment.pk
@@ -89,18 +96,18 @@ def test_idempotency_key_returns_the_first_checkout(shop, chengdu_address):
 def test_idempotency_key_returns_the_first_checkout_after_the_stock_ran_out(shop, chengdu_address):
     # The key is looked up only when the checkout fails; a repeat that now meets an
     # empty shelf still gets its own first result, not "out of stock".
-    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-2")
+    first = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-0002")
     Sku.objects.filter(code="LT-YJ-100").update(stock=0)
     before = state()
 
-    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-2")
+    again = place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-0002")
 
     assert again.created is False
     assert again.payment.pk == first.payment.pk
     assert [order.pk for order in again.orders] == [order.pk for order in first.orders]
     assert state() == before
     with pytest.raises(ValidationFailed) as refusal:
-        place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-3")
+        place(shop, [("LT-YJ-100", 1)], chengdu_address, key="buy-0003")
     assert refusal.value.code == "out_of_stock"
 
 

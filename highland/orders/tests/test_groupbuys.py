@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from highland.catalog.models import Sku
 from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
@@ -58,13 +59,20 @@ def open_window(shop, items=None, **changes: Any) -> GroupBuy:
 
 
 def join(shop, group_buy, villager, point_code, lines, *, actor="village_agent", key=""):
+    checkout_lines = [CheckoutLine(shop.sku(code).pk, quantity) for code, quantity in lines]
+    point = shop.demo.point(point_code)
     return groupbuys.join_group_buy(
         group_buy,
-        [CheckoutLine(shop.sku(code).pk, quantity) for code, quantity in lines],
+        checkout_lines,
         villager=villager,
-        point=shop.demo.point(point_code),
+        point=point,
         actor=shop.demo.user(actor),
-        idempotency_key=key,
+        idempotent_request=IdempotentRequest.of(
+            key,
+            {"group_buy": group_buy, "villager": villager, "point": point, "lines": checkout_lines},
+        )
+        if key
+        else None,
     )
 
 
@@ -1003,6 +1011,79 @@ def test_joining_through_the_api_after_the_cutoff_is_refused(shop, client_as):
     assert response.status_code == 422
     assert response.json()["code"] == "group_buy_closed"
     assert state() == before
+
+
+def api_join(client, group_buy, body, key):
+    return api_post(
+        client, f"/api/v1/orders/group-buys/{group_buy.pk}/join", body, HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def join_body(shop, quantity=1, point="LT-S01-V01"):
+    return {
+        "villager_id": shop.demo.user("member").pk,
+        "point_id": shop.demo.point(point).pk,
+        "lines": [{"sku_id": shop.sku("LT-BW-2L").pk, "quantity": quantity}],
+    }
+
+
+def test_a_join_replayed_after_the_agent_left_the_point_is_refused(shop, client_as):
+    # given the village agent joined a villager through the API
+    group_buy = open_window(shop)
+    agent = shop.demo.user("village_agent")
+    first = api_join(client_as(agent), group_buy, join_body(shop), "join-replay-01")
+    assert first.status_code == 201, first.content
+    # when the agent no longer serves that point and the same request comes again
+    shop.demo.point("LT-S01-V01").agents.remove(agent)
+    before = state()
+
+    again = api_join(client_as(agent), group_buy, join_body(shop), "join-replay-01")
+
+    # then the first result is not handed out
+    assert again.status_code == 403
+    assert again.json()["code"] == "permission_denied"
+    assert state() == before
+
+
+def test_a_join_with_a_used_key_and_a_different_body_is_a_409(shop, client_as):
+    group_buy = open_window(shop)
+    client = client_as(shop.demo.user("village_agent"))
+    first = api_join(client, group_buy, join_body(shop, 1), "join-reuse-001")
+    assert first.status_code == 201, first.content
+    before = state()
+
+    other = api_join(client, group_buy, join_body(shop, 2), "join-reuse-001")
+
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert state() == before
+
+
+def test_the_same_key_in_a_checkout_and_a_join_is_two_requests(shop, client_as):
+    # Scopes are independent: a join's key never answers with a checkout.
+    group_buy = open_window(shop)
+    client = client_as(shop.demo.user("village_agent"))
+    checkout = api_post(
+        client,
+        "/api/v1/orders/checkout",
+        {
+            "delivery": {
+                "method": "pickup",
+                "recipient_name": "格桑",
+                "pickup_point_id": shop.demo.point("LT-S01-V01").pk,
+            },
+            "payment_method": "cash_at_point",
+            "lines": [{"sku_id": shop.sku("LT-BW-2L").pk, "quantity": 1}],
+            "buyer_id": shop.demo.user("member").pk,
+        },
+        HTTP_IDEMPOTENCY_KEY="shared-key-001",
+    )
+
+    joined = api_join(client, group_buy, join_body(shop), "shared-key-001")
+
+    assert (checkout.status_code, joined.status_code) == (201, 201)
+    assert joined.json()["payment_id"] != checkout.json()["payment_id"]
+    assert GroupBuyOrder.objects.get().order.payment_id == joined.json()["payment_id"]
 
 
 # --- pages ------------------------------------------------------------------------------------
