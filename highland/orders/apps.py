@@ -13,3 +13,14 @@ class OrdersConfig(AppConfig):
 
         register_invariant("orders.paid_payments_posted", paid_payments_posted)
         register_invariant("orders.seller_payables_match", seller_payables_match)
+
+        from highland.network.services import register_open_work_check
+        from highland.orders import openwork
+
+        register_open_work_check(openwork.cash_to_collect)
+        register_open_work_check(openwork.pickups_waiting)
+        register_open_work_check(openwork.open_group_buys)
+
+        from highland.orders.linesources import SkuLineSource, register_line_source
+
+        register_line_source(SkuLineSource())

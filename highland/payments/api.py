@@ -14,6 +14,7 @@ from ninja import Router, Schema
 
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
+from highland.core.permissions import require
 from highland.core.schemas import ERROR_RESPONSES
 from highland.orders import services as order_services
 from highland.orders.access import access_payment
@@ -54,6 +55,7 @@ def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     """Open (or reopen: the gateway is idempotent on our trade number) the gateway's pay page."""
     assert isinstance(request.user, User)
     payment = access_payment(request.user, payment_id)
+    require(request.user, "payments.pay_online", payment)
     if payment.method != PaymentMethod.GATEWAY:
         raise ValidationFailed(_("This payment is not paid online."), code="wrong_method")
     if payment.status != PaymentStatus.PENDING:
