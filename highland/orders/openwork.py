@@ -5,7 +5,7 @@ deactivated (and an inactive point takes no cash and hands out no parcels)."""
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from highland.network.models import ServicePoint
 from highland.orders.models import GroupBuy, GroupBuyStatus, Order, OrderStatus
@@ -33,7 +33,11 @@ def cash_to_collect(point: ServicePoint) -> str | None:
         .count()
     )
     if count:
-        return _("%(count)d cash payments are still to be collected here.") % {"count": count}
+        return ngettext(
+            "%(count)d cash payment is still to be collected here.",
+            "%(count)d cash payments are still to be collected here.",
+            count,
+        ) % {"count": count}
     return None
 
 
@@ -44,7 +48,11 @@ def pickups_waiting(point: ServicePoint) -> str | None:
         .count()
     )
     if count:
-        return _("%(count)d orders are still to be picked up here.") % {"count": count}
+        return ngettext(
+            "%(count)d order is still to be picked up here.",
+            "%(count)d orders are still to be picked up here.",
+            count,
+        ) % {"count": count}
     return None
 
 
@@ -57,5 +65,9 @@ def open_group_buys(point: ServicePoint) -> str | None:
         .count()
     )
     if count:
-        return _("%(count)d group buys run here are not finished yet.") % {"count": count}
+        return ngettext(
+            "%(count)d group buy run here is not finished yet.",
+            "%(count)d group buys run here are not finished yet.",
+            count,
+        ) % {"count": count}
     return None
