@@ -87,11 +87,13 @@ def villagers_served_by(actor: User, county: County) -> QuerySet[User]:
     """The villagers `actor` may act for in `county` (order, join a group buy, pay).
 
     A station agent serves the residents registered at their points and at the village
-    points under their stations; a centre operator serves every resident of the county.
-    Never staff, superusers, or people holding a role beyond buying and cooperative
-    membership. The one answer for the pages, the API and the services.
+    points under their stations. Nobody else acts for anyone: not a centre operator (who
+    would otherwise see every villager's pickup code), and never for staff, superusers,
+    or people holding a role beyond buying and cooperative membership. The one answer
+    for the pages, the API and the services.
     """
-    roles = roles_of(actor, county)
+    if Role.STATION_AGENT not in roles_of(actor, county):
+        return User.objects.none()
     residents = (
         User.objects.filter(county=county, is_active=True, is_staff=False, is_superuser=False)
         .filter(residence__county=county)
@@ -102,10 +104,6 @@ def villagers_served_by(actor: User, county: County) -> QuerySet[User]:
             .values("user_id")
         )
     )
-    if Role.CENTRE_OPERATOR in roles:
-        return residents.order_by("display_name", "username")
-    if Role.STATION_AGENT not in roles:
-        return residents.none()
     points = actor.service_points.filter(county=county, active=True).values("pk")
     return (
         residents.filter(Q(residence__point__in=points) | Q(residence__point__parent__in=points))

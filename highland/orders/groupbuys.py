@@ -515,8 +515,6 @@ def join_group_buy(
     now = now or timezone.now()
     group_buy = _lock(group_buy.pk)
     require(actor, "orders.join_group_buy", point)
-    if villager.pk != actor.pk:
-        services.require_may_act_for(actor, villager)
     if idempotency_key:
         existing = _existing_join(group_buy, villager, idempotency_key)
         if existing is not None:
@@ -526,6 +524,8 @@ def join_group_buy(
         raise ValidationFailed(
             _("This village point is not part of the group buy."), field="point", code="wrong_point"
         )
+    if villager.pk != actor.pk:
+        services.require_may_act_for(actor, villager)
     items = {item.sku_id: item for item in group_buy.items.all()}
     if not lines:
         raise ValidationFailed(_("Order at least one product."), field="lines", code="empty_cart")

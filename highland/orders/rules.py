@@ -88,7 +88,8 @@ def is_committed_group_buy_order(user: Any, order: Any) -> bool:
 
 
 add_rule("orders.place_order", is_county_member)
-add_rule("orders.place_for_villager", is_station_agent | is_centre_operator)
+# Whom for: `network.selectors.villagers_served_by`, checked by the services.
+add_rule("orders.place_for_villager", is_station_agent)
 add_rule("orders.collect_cash", serves_at_point | is_centre_operator)
 add_rule("orders.confirm_transfer", is_centre_operator)
 add_rule(
