@@ -114,6 +114,7 @@ def villagers_served_by(actor: User, county: County) -> QuerySet[User]:
 
 def may_act_for(actor: User, person: User) -> bool:
     """Whether `actor` may act on behalf of `person` (see `villagers_served_by`)."""
-    if person.county_id is None or actor.pk == person.pk:
+    county = person.county
+    if county is None or actor.pk == person.pk:
         return False
-    return villagers_served_by(actor, person.county).filter(pk=person.pk).exists()
+    return villagers_served_by(actor, county).filter(pk=person.pk).exists()
