@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from highland.catalog.models import Category
@@ -11,7 +13,7 @@ from highland.ledger import accounts
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
 from highland.orders import services
-from highland.orders.models import Order
+from highland.orders.models import Order, OrderLine
 from highland.orders.services import CheckoutLine
 
 MATSUTAKE = "LT-SR-W"  # fresh matsutake, ¥298.00 per 500 g, sold by weight
@@ -105,3 +107,32 @@ def test_packing_heavier_or_lighter_moves_the_commission_with_the_packed_amount(
     )
     assert totals[accounts.BUYER_CLEARING] == 0
     assert verify_ledger(shop.demo.county) == []
+
+
+def test_the_migration_fixes_existing_lines_at_todays_rate_and_can_run_again(shop, chengdu_address):
+    # given a paid, packed line and an unpaid one, as they were before lines kept a rate
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "highland.orders.migrations.0006_order_line_commission_fixed_at_checkout"
+    )
+    set_rate(shop, MATSUTAKE, 333)
+    packed = place(shop, chengdu_address, 1000)
+    pay(shop, packed)
+    line = packed.orders[0].lines.get()
+    services.pack_order(packed.orders[0], {line.pk: 1030}, actor=shop.demo.user("seller"))
+    unpaid = place(shop, chengdu_address, 500)
+    OrderLine.objects.update(commission_bp=0, commission_fen=0)
+    Order.objects.filter(pk=unpaid.orders[0].pk).update(commission_fen=0)
+
+    # when the data migration runs, twice
+    for _run in range(2):
+        migration.fix_commission_per_line(apps, None)
+
+    # then each line has today's rate and the commission on its packed amount, and the
+    # unpaid order its commission: 3.33 % of ¥613.88 and of ¥298.00
+    assert sorted(OrderLine.objects.values_list("commission_bp", "commission_fen")) == [
+        (333, 992),
+        (333, 2044),
+    ]
+    assert Order.objects.get(pk=unpaid.orders[0].pk).commission_fen == 992
