@@ -15,7 +15,7 @@ from highland.core import services as core_services
 from highland.core.models import County, Organisation, OrganisationType, Role, User
 from highland.network import demo_data
 from highland.network import services as network_services
-from highland.network.models import Service, ServicePoint, Tier
+from highland.network.models import Resident, Service, ServicePoint, Tier
 from highland.orders.demo import load_demo_shipping_rates
 
 DEMO_PASSWORD = "highland-demo"  # noqa: S105 - printed for the demo logins on purpose
@@ -122,6 +122,8 @@ DEMO_PEOPLE: list[DemoPerson] = [
 
 # Which point each agent serves.
 AGENT_POINTS = {"agent": ["LT-S01"], "village_agent": ["LT-S01-V01", "LT-S01-V02"]}
+# Where demo villagers live: their point's agents (and its station's) order for them.
+RESIDENCES = {"member": "LT-S01-V01"}
 
 WEEKDAYS = range(7)
 
@@ -305,6 +307,19 @@ def load_demo_county() -> dict[str, int]:
             point = ServicePoint.objects.get(county=county, code=code)
             if not point.agents.filter(pk=person.pk).exists():
                 network_services.assign_agent(point, person, actor=admin)
+        if person_spec.username in RESIDENCES:
+            # A demo person who already has a login: registering a villager creates a
+            # new person, so only the residence is recorded here.
+            Resident.objects.get_or_create(
+                person=person,
+                defaults={
+                    "county": county,
+                    "point": ServicePoint.objects.get(
+                        county=county, code=RESIDENCES[person_spec.username]
+                    ),
+                    "registered_by": admin,
+                },
+            )
     catalogue = load_demo_catalogue(county)
     created["products"] = catalogue["products"]
     created["shipping_rates"] = load_demo_shipping_rates(county)

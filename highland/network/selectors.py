@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from highland.core.models import County, User
+from highland.core.models import County, Membership, Role, User
+from highland.core.permissions import roles_of
 from highland.network.models import ServicePoint
 
 
@@ -75,3 +76,45 @@ def points_served_by(agent: User) -> QuerySet[ServicePoint]:
         .prefetch_related("opening_hours")
         .order_by("tier", "code")
     )
+
+
+# What a villager an agent acts for may otherwise be: someone who buys, or a member of a
+# cooperative. Anyone with a working role (operator, seller, agent ...) acts for themself.
+VILLAGER_ROLES = frozenset({Role.BUYER, Role.MEMBER})
+
+
+def villagers_served_by(actor: User, county: County) -> QuerySet[User]:
+    """The villagers `actor` may act for in `county` (order, join a group buy, pay).
+
+    A station agent serves the residents registered at their points and at the village
+    points under their stations. Nobody else acts for anyone: not a centre operator (who
+    would otherwise see every villager's pickup code), and never for staff, superusers,
+    or people holding a role beyond buying and cooperative membership. The one answer
+    for the pages, the API and the services.
+    """
+    if Role.STATION_AGENT not in roles_of(actor, county):
+        return User.objects.none()
+    residents = (
+        User.objects.filter(county=county, is_active=True, is_staff=False, is_superuser=False)
+        .filter(residence__county=county)
+        .exclude(pk=actor.pk)
+        .exclude(
+            pk__in=Membership.objects.filter(county=county, active=True)
+            .exclude(role__in=VILLAGER_ROLES)
+            .values("user_id")
+        )
+    )
+    points = actor.service_points.filter(county=county, active=True).values("pk")
+    return (
+        residents.filter(Q(residence__point__in=points) | Q(residence__point__parent__in=points))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def may_act_for(actor: User, person: User) -> bool:
+    """Whether `actor` may act on behalf of `person` (see `villagers_served_by`)."""
+    county = person.county
+    if county is None or actor.pk == person.pk:
+        return False
+    return villagers_served_by(actor, county).filter(pk=person.pk).exists()

@@ -75,6 +75,17 @@ def _active_children(point: ServicePoint) -> str | None:
     return None
 
 
+def require_active_point(point: ServicePoint) -> None:
+    """Cash and parcels change hands only at a working point: an inactive one has no
+    agent on duty and no cash box to reconcile."""
+    if not point.active:
+        raise ValidationFailed(
+            _("%(point)s is not active; nothing can be collected or handed over there.")
+            % {"point": point.name},
+            code="point_inactive",
+        )
+
+
 @dataclass
 class PointDetails:
     tier: str

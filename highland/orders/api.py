@@ -111,6 +111,10 @@ class OrderOut(Schema):
     total_fen: int
     delivery: Delivery
     pickup_point_id: int | None
+    pickup_code: str | None = Field(
+        None,
+        description="Shown to the buyer, their agent and the pickup point's agents; else null",
+    )
     reserved_until: datetime
     created_at: datetime
     lines: list[OrderLineOut]
@@ -187,8 +191,17 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def order_out(order: Order) -> dict[str, Any]:
-    data = {name: getattr(order, name) for name in OrderOut.model_fields if name != "lines"}
+def order_out(order: Order, viewer: User) -> dict[str, Any]:
+    data = {
+        name: getattr(order, name)
+        for name in OrderOut.model_fields
+        if name not in ("lines", "pickup_code")
+    }
+    data["pickup_code"] = (
+        order.pickup_code
+        if order.pickup_point_id is not None and allowed(viewer, "orders.view_pickup_code", order)
+        else None
+    )
     data["lines"] = [
         {name: getattr(line, name) for name in OrderLineOut.model_fields}
         for line in order.lines.all()
@@ -263,33 +276,35 @@ def checkout(
         detail=delivery_in.detail,
         pickup_point=point,
     )
-    cart = None
     if payload.lines is None:
-        cart = carts.cart_for(county, user=user, session_key="")
-        lines = carts.checkout_lines(cart)
+        result = carts.check_out_cart(
+            carts.cart_for(county, user=user, session_key=""),
+            buyer=buyer,
+            actor=user,
+            delivery=delivery,
+            payment_method=payload.payment_method,
+            idempotent_request=once,
+        )
     else:
-        lines = [
-            services.CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
-            for line in payload.lines
-        ]
-    result = services.place_order(
-        county,
-        lines,
-        buyer=buyer,
-        actor=user,
-        delivery=delivery,
-        payment_method=payload.payment_method,
-        idempotent_request=once,
-    )
-    if cart is not None and result.created:
-        carts.clear_cart(cart)
+        result = services.place_order(
+            county,
+            [
+                services.CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
+                for line in payload.lines
+            ],
+            buyer=buyer,
+            actor=user,
+            delivery=delivery,
+            payment_method=payload.payment_method,
+            idempotent_request=once,
+        )
     body = {
         "payment_id": result.payment.pk,
         "out_trade_no": result.payment.out_trade_no,
         "amount_fen": result.payment.amount_fen,
         "payment_method": result.payment.method,
         "created": result.created,
-        "orders": [order_out(order) for order in result.orders],
+        "orders": [order_out(order, user) for order in result.orders],
     }
     return Status(201 if result.created else 200, body)
 
@@ -608,7 +623,7 @@ def join_group_buy(
         actor=user,
         idempotent_request=once,
     )
-    body = _payment_out(result.payment)
+    body = _payment_out(result.payment, user)
     body["created"] = result.created
     return Status(201 if result.created else 200, body)
 
@@ -703,7 +718,7 @@ def hand_over(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[st
     order = groupbuys.hand_over(
         access_order(user, order_id), agent=user, pickup_code=payload.pickup_code
     )
-    return order_out(order)
+    return order_out(order, user)
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -720,26 +735,27 @@ def list_orders(
     orders = orders_visible_to(user).prefetch_related("lines")
     if status:
         orders = orders.filter(status=status)
-    return [order_out(order) for order in orders[offset : offset + limit]]
+    return [order_out(order, user) for order in orders[offset : offset + limit]]
 
 
 @router.get("/{order_id}", response={200: OrderOut, **ERROR_RESPONSES})
 def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    return order_out(access_order(_user(request), order_id))
+    user = _user(request)
+    return order_out(access_order(user, order_id), user)
 
 
 @router.post("/{order_id}/cancel", response={200: OrderOut, **ERROR_RESPONSES})
 def cancel(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict[str, Any]:
     user = _user(request)
     order = services.cancel_order(access_order(user, order_id), actor=user, reason=payload.reason)
-    return order_out(order)
+    return order_out(order, user)
 
 
 @router.post("/{order_id}/pack", response={200: OrderOut, **ERROR_RESPONSES})
 def pack(request: HttpRequest, order_id: int, payload: PackIn) -> dict[str, Any]:
     user = _user(request)
     return order_out(
-        services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user)
+        services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user), user
     )
 
 
@@ -749,7 +765,8 @@ def pickup(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[str, 
     return order_out(
         services.record_pickup(
             access_order(user, order_id), agent=user, pickup_code=payload.pickup_code
-        )
+        ),
+        user,
     )
 
 
@@ -759,7 +776,7 @@ def collect_cash(request: HttpRequest, payment_id: int, payload: CashIn) -> dict
     payment = services.collect_cash(
         access_payment(user, payment_id), agent=user, point=access_point(user, payload.point_id)
     )
-    return _payment_out(payment)
+    return _payment_out(payment, user)
 
 
 @router.post(
@@ -770,7 +787,7 @@ def confirm_transfer(request: HttpRequest, payment_id: int, payload: TransferIn)
     payment = services.confirm_bank_transfer(
         access_payment(user, payment_id), actor=user, bank_reference=payload.bank_reference
     )
-    return _payment_out(payment)
+    return _payment_out(payment, user)
 
 
 # --- after-sales (before the catch-all /{order_id}/{step}) -------------------------------------
@@ -867,11 +884,11 @@ def advance(request: HttpRequest, order_id: int, step: str) -> dict[str, Any]:
     if step not in statuses:
         raise NotFound(_("No such action."))
     return order_out(
-        services.advance_order(access_order(user, order_id), statuses[step], actor=user)
+        services.advance_order(access_order(user, order_id), statuses[step], actor=user), user
     )
 
 
-def _payment_out(payment: Any) -> dict[str, Any]:
+def _payment_out(payment: Any, viewer: User) -> dict[str, Any]:
     return {
         "payment_id": payment.pk,
         "out_trade_no": payment.out_trade_no,
@@ -879,6 +896,9 @@ def _payment_out(payment: Any) -> dict[str, Any]:
         "payment_method": payment.method,
         "created": False,
         "orders": [
-            order_out(order) for order in payment.orders.prefetch_related("lines").order_by("pk")
+            order_out(order, viewer)
+            for order in payment.orders.select_related("buyer", "county", "pickup_point")
+            .prefetch_related("lines")
+            .order_by("pk")
         ],
     }

@@ -53,3 +53,14 @@ class OrdersConfig(AppConfig):
         from highland.payments.purposes import register_purpose
 
         register_purpose(CHECKOUT_PURPOSE)
+
+        from highland.network.services import register_open_work_check
+        from highland.orders import openwork
+
+        register_open_work_check(openwork.cash_to_collect)
+        register_open_work_check(openwork.pickups_waiting)
+        register_open_work_check(openwork.open_group_buys)
+
+        from highland.orders.linesources import SkuLineSource, register_line_source
+
+        register_line_source(SkuLineSource())

@@ -1,7 +1,7 @@
 """Carts: a guest's cart lives on the session; at login it is merged into the person's.
 
 Carts hold no money and reserve nothing, so changing one is not an audited action;
-stock is only reserved at checkout.
+stock is only reserved at checkout, which empties the cart in its own transaction.
 """
 
 from __future__ import annotations
@@ -12,9 +12,15 @@ from django.utils.translation import gettext as _
 
 from highland.catalog.models import Sku
 from highland.core.errors import NotFound, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.orders.models import Cart, CartLine
-from highland.orders.services import CheckoutLine
+from highland.orders.services import (
+    CheckoutLine,
+    CheckoutResult,
+    DeliveryDetails,
+    place_order,
+)
 
 MAX_QUANTITY = 1_000_000  # units, or grams for goods sold by weight
 
@@ -103,3 +109,32 @@ def checkout_lines(cart: Cart) -> list[CheckoutLine]:
 
 def clear_cart(cart: Cart) -> None:
     cart.lines.all().delete()
+
+
+@transaction.atomic
+def check_out_cart(
+    cart: Cart,
+    *,
+    buyer: User,
+    actor: User,
+    delivery: DeliveryDetails,
+    payment_method: str,
+    idempotent_request: IdempotentRequest | None = None,
+) -> CheckoutResult:
+    """Place the cart's lines and empty the cart in the same transaction.
+
+    A checkout that commits has emptied its cart, and one that fails leaves it as it was:
+    a reload after a lost response finds nothing left to order twice.
+    """
+    result = place_order(
+        cart.county,
+        checkout_lines(cart),
+        buyer=buyer,
+        actor=actor,
+        delivery=delivery,
+        payment_method=payment_method,
+        idempotent_request=idempotent_request,
+    )
+    if result.created:
+        clear_cart(cart)
+    return result

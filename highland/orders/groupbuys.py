@@ -16,8 +16,9 @@ Decisions (see also the docstrings below):
   An agent who wants items to stand alone joins them as separate orders.
 - Goods sold by weight are not offered: each parcel would have to be weighed, and a
   consolidated delivery is counted in units.
-- A group price is written onto the order lines right after checkout, before any
-  payment, so commission, seller payables and refunds all follow it.
+- A group price is a checkout price rule (`linesources.PriceRule`, with the window's
+  hold): the lines are priced with it before the order is written, so the checkout's
+  audit record, the payment, commission, seller payables and refunds all follow it.
 
 Permission-checked reads (`access_*`) and the pick-list selector live at the end of this
 module so the feature stays in one place; they follow access.py and selectors.py.
@@ -46,7 +47,7 @@ from highland.core.models import County, Role, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import Service, ServicePoint, Tier
-from highland.orders import pricing, services
+from highland.orders import services
 from highland.orders.models import (
     GROUP_BUY_MACHINE,
     ConsolidatedPurchase,
@@ -472,27 +473,14 @@ def _check_window(group_buy: GroupBuy, now: dt.datetime) -> None:
     )
 
 
-def _apply_group_prices(result: services.CheckoutResult, items: dict[int, GroupBuyItem]) -> None:
-    """Write the group prices onto the just-placed, unpaid orders and their payment."""
-    for order in result.orders:
-        lines = list(order.lines.all())
-        cheaper = []
-        for line in lines:
-            group_price = items[line.sku_id].group_price_fen
-            if group_price and group_price < line.unit_price_fen:
-                line.unit_price_fen = group_price
-                line.line_fen = pricing.line_amount_fen(
-                    unit_price_fen=group_price, quantity=line.quantity, by_weight=False
-                )
-                cheaper.append(line)
-        if cheaper:
-            OrderLine.objects.bulk_update(cheaper, ["unit_price_fen", "line_fen"])
-            order.items_fen = sum(line.line_fen for line in lines)
-            order.total_fen = order.items_fen + order.shipping_fen + order.weight_allowance_fen
-            order.save(update_fields=["items_fen", "total_fen"])
-    payment = result.payment
-    payment.amount_fen = sum(order.total_fen for order in result.orders)
-    payment.save(update_fields=["amount_fen"])
+def _price_rule(group_buy: GroupBuy, items: dict[int, GroupBuyItem]) -> services.PriceRule:
+    """The window's terms for checkout: its group prices, and its hold on unpaid stock."""
+    return services.PriceRule(
+        unit_prices_fen={
+            sku_id: item.group_price_fen for sku_id, item in items.items() if item.group_price_fen
+        },
+        reserved_until=hold_until(group_buy),
+    )
 
 
 @transaction.atomic
@@ -528,6 +516,8 @@ def join_group_buy(
         raise ValidationFailed(
             _("This village point is not part of the group buy."), field="point", code="wrong_point"
         )
+    if villager.pk != actor.pk:
+        services.require_may_act_for(actor, villager)
     items = {item.sku_id: item for item in group_buy.items.all()}
     if not lines:
         raise ValidationFailed(_("Order at least one product."), field="lines", code="empty_cart")
@@ -552,12 +542,10 @@ def join_group_buy(
             pickup_point=point,
         ),
         payment_method=PaymentMethod.CASH_AT_POINT,
+        # Priced and held on the window's terms as it is written: nothing is rewritten
+        # after checkout, so its audit record states what is charged.
+        price_rule=_price_rule(group_buy, items),
     )
-    _apply_group_prices(result, items)
-    hold = hold_until(group_buy)
-    Order.objects.filter(pk__in=[order.pk for order in result.orders]).update(reserved_until=hold)
-    for order in result.orders:
-        order.reserved_until = hold
     GroupBuyOrder.objects.bulk_create(
         GroupBuyOrder(group_buy=group_buy, order=order, joined_by=actor) for order in result.orders
     )

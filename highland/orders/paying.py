@@ -26,7 +26,6 @@ from highland.core.permissions import allowed
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
-from highland.orders import pricing
 from highland.orders.models import ORDER_MACHINE, Order, OrderStatus
 from highland.payments import services as payment_services
 from highland.payments.models import Payment, PaymentStatus
@@ -60,7 +59,7 @@ def _locked_orders(payment: Payment) -> list[Order]:
         Order.objects.select_for_update(of=("self",))
         .filter(payment=payment)
         .select_related("seller")
-        .prefetch_related("lines__sku__product__category")
+        .prefetch_related("lines")
         .order_by("pk")
     )
 
@@ -75,13 +74,6 @@ def release_stock(orders: Iterable[Order]) -> None:
         catalog_services.release_stock(sku_id, quantity)
 
 
-def _commission_rate(order: Order, line: object) -> int:
-    override = getattr(order.seller, "commission_override_bp", None)
-    if override is not None:
-        return int(override)
-    return int(line.sku.product.category.commission_bp)  # type: ignore[attr-defined]
-
-
 def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
     totals: dict[str, int] = defaultdict(int)
     for account, amount in lines:
@@ -90,9 +82,9 @@ def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def allocate_paid_orders(payment: Payment, actor: User | None) -> int:
-    """Mark the orders of a just-received payment paid, fix their commission and post who
-    is owed what; returns the fen of orders cancelled meanwhile (payments refunds them).
-    Call inside the payment's transaction, after the money was posted as received."""
+    """Mark the orders of a just-received payment paid and post who is owed what, at the
+    commission fixed at checkout; returns the fen of orders cancelled meanwhile (payments
+    refunds them). Call inside the payment's transaction, after the money was posted."""
     lines_to_post: list[tuple[str, int]] = []
     unallocated = 0
     for order in _locked_orders(payment):
@@ -100,11 +92,8 @@ def allocate_paid_orders(payment: Payment, actor: User | None) -> int:
             unallocated += order.total_fen
             continue
         fields = ORDER_MACHINE.move(order, OrderStatus.PAID)
-        order.commission_fen = sum(
-            pricing.commission_fen(line.line_fen, _commission_rate(order, line))
-            for line in order.lines.all()
-        )
-        order.save(update_fields=[*fields, "commission_fen"])
+        # The commission was fixed at checkout, with the prices (ADR 0006).
+        order.save(update_fields=fields)
         lines_to_post += [
             (accounts.BUYER_CLEARING, order.items_fen + order.shipping_fen),
             (

@@ -15,6 +15,7 @@ from highland.core.permissions import (
     is_station_agent,
     roles_of,
 )
+from highland.network.selectors import may_act_for
 from highland.orders.models import ConsolidatedPurchase, GroupBuyOrder, GroupBuyStatus
 
 
@@ -56,6 +57,13 @@ def serves_at_order_point(user: Any, order: Any) -> bool:
     return bool(point is not None and point.agents.filter(pk=user.pk).exists())
 
 
+@rules.predicate
+def acts_for_order_buyer(user: Any, order: Any) -> bool:
+    """The agent who serves the order's buyer as one of their villagers."""
+    buyer = getattr(order, "buyer", None)
+    return bool(buyer is not None and may_act_for(user, buyer))
+
+
 COMMITTED_GROUP_BUY = (GroupBuyStatus.CLOSED, GroupBuyStatus.ORDERED, GroupBuyStatus.DELIVERED)
 
 
@@ -80,7 +88,8 @@ def is_committed_group_buy_order(user: Any, order: Any) -> bool:
 
 
 add_rule("orders.place_order", is_county_member)
-add_rule("orders.place_for_villager", is_station_agent | is_centre_operator)
+# Whom for: `network.selectors.villagers_served_by`, checked by the services.
+add_rule("orders.place_for_villager", is_station_agent)
 add_rule("orders.collect_cash", serves_at_point | is_centre_operator)
 add_rule("orders.confirm_transfer", is_centre_operator)
 add_rule(
@@ -101,6 +110,9 @@ add_rule(
     "orders.fulfil_order",
     (works_for_order_seller & ~is_group_buy_order) | is_centre_operator,
 )
+# The code hands the parcel over: the buyer, their agent and the pickup point's agents
+# see it; the seller, the operator and other agents do not.
+add_rule("orders.view_pickup_code", is_order_buyer | acts_for_order_buyer | serves_at_order_point)
 add_rule("orders.deliver_order", serves_at_order_point | is_centre_operator)
 add_rule("orders.run_settlement", is_centre_operator)
 

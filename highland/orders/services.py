@@ -18,17 +18,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.catalog import services as catalog_services
-from highland.catalog.models import Sku
 from highland.core import audit, idempotency
-from highland.core.errors import NotFound, ValidationFailed
+from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
+from highland.network import services as network_services
 from highland.network.models import Service, ServicePoint, Tier
+from highland.network.selectors import may_act_for
 from highland.orders import paying, pricing
+from highland.orders.linesources import (
+    NO_RULE,
+    WEIGHT_TOLERANCE_PERCENT,
+    CheckoutLine,
+    PricedLine,
+    PriceRule,
+    line_source,
+    price_lines,
+)
 from highland.orders.models import (
     ORDER_MACHINE,
     Delivery,
@@ -43,28 +52,7 @@ from highland.payments.models import Payment, PaymentMethod
 
 CHECKOUT_SCOPE = "orders.checkout"
 RESERVATION_MINUTES = 30
-WEIGHT_TOLERANCE_PERCENT = 5
-MIN_WEIGHT_GRAMS = 50
-MAX_LINES = 50
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-CHECKOUT_SKU_FIELDS = (
-    "county_id",
-    "active",
-    "selling_unit",
-    "price_fen",
-    "unit_weight_g",
-    "label_zh",
-    "product__name_zh",
-    "product__status",
-    "product__seller_id",
-    "product__storage_class",
-)
-
-
-@dataclass(frozen=True)
-class CheckoutLine:
-    sku_id: int
-    quantity: int  # units, or grams for a SKU sold by weight
 
 
 @dataclass(frozen=True)
@@ -122,43 +110,14 @@ def _check_delivery(county: County, delivery: DeliveryDetails) -> None:
         raise ValidationFailed(_("Please correct the delivery details."), errors=errors)
 
 
-def _load_skus(county: County, lines: Sequence[CheckoutLine]) -> dict[int, Sku]:
-    if not lines:
-        raise ValidationFailed(_("The cart is empty."), field="lines", code="empty_cart")
-    if len(lines) > MAX_LINES:
-        raise ValidationFailed(_("Too many lines in one order."), field="lines")
-    seen: set[int] = set()
-    for line in lines:
-        if line.quantity <= 0:
-            raise ValidationFailed(_("Quantity must be at least 1."), field="quantity")
-        if line.sku_id in seen:
-            raise ValidationFailed(_("Each product variant may appear once."), field="lines")
-        seen.add(line.sku_id)
-    skus = {
-        sku.pk: sku
-        for sku in Sku.objects.filter(pk__in=seen, county=county)
-        .select_related("product")
-        # Only what a checkout reads: the trilingual texts and stories stay behind.
-        .only(*CHECKOUT_SKU_FIELDS)
-    }
-    for line in lines:
-        sku = skus.get(line.sku_id)
-        if sku is None:
-            # Missing and another county's SKU look the same.
-            raise NotFound(_("Unknown product variant."), field="sku_id")
-        if not sku.active or sku.product.status != "active":
-            raise ValidationFailed(
-                _("%(product)s is no longer for sale.") % {"product": sku.product.name_zh},
-                field="sku_id",
-                code="not_for_sale",
-            )
-        if sku.selling_unit == "weight" and line.quantity < MIN_WEIGHT_GRAMS:
-            raise ValidationFailed(
-                _("Order at least %(grams)d g of goods sold by weight.")
-                % {"grams": MIN_WEIGHT_GRAMS},
-                field="quantity",
-            )
-    return skus
+def require_may_act_for(actor: User, person: User) -> None:
+    """Refuse unless `actor` serves `person` as one of their villagers: one rule for
+    checkout, group buys and paying, whichever page or endpoint asks."""
+    if not may_act_for(actor, person):
+        raise PermissionDenied(
+            _("You may act only for the villagers registered at the points you serve."),
+            code="not_your_villager",
+        )
 
 
 def quote_shipping(county: County, *, zone: str, storage_class: str, weight_g: int) -> int:
@@ -223,13 +182,17 @@ def place_order(
     delivery: DeliveryDetails,
     payment_method: str,
     idempotent_request: IdempotentRequest | None = None,
+    price_rule: PriceRule = NO_RULE,
 ) -> CheckoutResult:
     """Reserve stock and create one payment and one order per seller.
 
-    Never oversells: each SKU is decremented by a conditional UPDATE that fails when
-    too little is left, and any failure rolls the whole checkout back. With an
-    idempotent request, repeating it returns the first result once the actor's
-    permission holds again; the same key for a different request is a 409.
+    Never oversells: each line is reserved by its source's conditional UPDATE, which fails
+    when too little is left, and any failure rolls the whole checkout back. Prices (and
+    `price_rule`, a caller's agreed prices and hold) are applied before anything is
+    written. An actor other than the buyer must be allowed to act for them
+    (`network.selectors.may_act_for`). With an idempotent request, repeating it returns
+    the first result once the actor's permission holds again; the same key for a
+    different request is a 409.
     """
     on_behalf = actor.pk != buyer.pk
     if on_behalf:
@@ -238,6 +201,8 @@ def place_order(
         require(actor, "orders.place_order", county)
     if buyer.county_id != county.pk:
         raise NotFound(_("No such buyer."), field="buyer")
+    if on_behalf:
+        require_may_act_for(actor, buyer)
     claim = None
     if idempotent_request is not None:
         # Before anything is checked against today's shelves: a replay answers with its
@@ -255,6 +220,7 @@ def place_order(
         delivery=delivery,
         payment_method=payment_method,
         claim=claim,
+        price_rule=price_rule,
     )
 
 
@@ -279,57 +245,42 @@ class _SellerParcel:
     def total_fen(self) -> int:
         return self.items_fen + self.shipping_fen + self.allowance_fen
 
+    @property
+    def commission_fen(self) -> int:
+        return sum(line.commission_fen for line in self.lines)
 
-def _parcels(
-    county: County, lines: Sequence[CheckoutLine], skus: dict[int, Sku], zone: str
-) -> list[_SellerParcel]:
-    by_seller: dict[int, list[CheckoutLine]] = defaultdict(list)
-    for line in lines:
-        by_seller[skus[line.sku_id].product.seller_id].append(line)
+
+def _parcels(county: County, priced: Sequence[PricedLine], zone: str) -> list[_SellerParcel]:
+    by_seller: dict[int, list[PricedLine]] = defaultdict(list)
+    for line in priced:
+        by_seller[line.seller_id].append(line)
     rates = _shipping_rates(county, zone)
     parcels: list[_SellerParcel] = []
     for seller_id, seller_lines in sorted(by_seller.items()):
-        order_lines: list[OrderLine] = []
-        weight_g = 0
-        allowance = 0
-        for line in seller_lines:
-            sku = skus[line.sku_id]
-            by_weight = sku.selling_unit == "weight"
-            amount = pricing.line_amount_fen(
-                unit_price_fen=sku.price_fen, quantity=line.quantity, by_weight=by_weight
+        order_lines = [
+            OrderLine(
+                sku_id=line.item_id,
+                product_name=line.product_name,
+                sku_label=line.label,
+                selling_unit=line.selling_unit,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+                line_fen=line.line_fen,
+                commission_bp=line.commission_bp,
+                commission_fen=line.commission_fen,
             )
-            if by_weight:
-                weight_g += line.quantity
-                upper = line.quantity * (100 + WEIGHT_TOLERANCE_PERCENT) // 100
-                allowance += (
-                    pricing.line_amount_fen(
-                        unit_price_fen=sku.price_fen, quantity=upper, by_weight=True
-                    )
-                    - amount
-                )
-            else:
-                weight_g += (sku.unit_weight_g or 0) * line.quantity
-            order_lines.append(
-                OrderLine(
-                    sku_id=sku.pk,
-                    product_name=sku.product.name_zh,
-                    sku_label=sku.label_zh,
-                    selling_unit=sku.selling_unit,
-                    quantity=line.quantity,
-                    unit_price_fen=sku.price_fen,
-                    line_fen=amount,
-                )
-            )
-        storage = pricing.parcel_storage_class(
-            skus[line.sku_id].product.storage_class for line in seller_lines
-        )
+            for line in seller_lines
+        ]
+        storage = pricing.parcel_storage_class(line.storage_class for line in seller_lines)
         parcels.append(
             _SellerParcel(
                 seller_id=seller_id,
                 lines=order_lines,
-                items_fen=sum(order_line.line_fen for order_line in order_lines),
-                shipping_fen=_shipping_fee(rates.get(storage), weight_g),
-                allowance_fen=allowance,
+                items_fen=sum(line.line_fen for line in seller_lines),
+                shipping_fen=_shipping_fee(
+                    rates.get(storage), sum(line.weight_g for line in seller_lines)
+                ),
+                allowance_fen=sum(line.allowance_fen for line in seller_lines),
             )
         )
     return parcels
@@ -356,6 +307,7 @@ def _place_order(
     delivery: DeliveryDetails,
     payment_method: str,
     claim: idempotency.Claim | None,
+    price_rule: PriceRule,
 ) -> CheckoutResult:
     """The checkout itself. Call inside place_order's transaction, permission checked."""
     on_behalf = actor.pk != buyer.pk
@@ -366,11 +318,13 @@ def _place_order(
             _("Cash is paid at a service point; choose pickup at a point."), field="payment_method"
         )
     _check_delivery(county, delivery)
-    skus = _load_skus(county, lines)
+    priced = price_lines(county, lines, price_rule)
     # Every amount is known before the first row is written: the payment is inserted
     # once with its total, and nothing written here needs a second statement.
-    parcels = _parcels(county, lines, skus, _zone(county, delivery))
-    reserved_until = timezone.now() + dt.timedelta(minutes=RESERVATION_MINUTES)
+    parcels = _parcels(county, priced, _zone(county, delivery))
+    reserved_until = price_rule.reserved_until or (
+        timezone.now() + dt.timedelta(minutes=RESERVATION_MINUTES)
+    )
 
     payment = Payment.objects.create(
         county=county,
@@ -392,6 +346,7 @@ def _place_order(
             shipping_fen=parcel.shipping_fen,
             weight_allowance_fen=parcel.allowance_fen,
             total_fen=parcel.total_fen,
+            commission_fen=parcel.commission_fen,
             delivery=delivery.method,
             pickup_point=delivery.pickup_point if delivery.method == Delivery.PICKUP else None,
             pickup_code=f"{secrets.randbelow(10**6):06d}"
@@ -423,12 +378,12 @@ def _place_order(
     )
     if claim is not None:
         claim.complete(obj=payment)
-    # Last, so the hot rows stay locked for as short a time as possible.
-    for line in sorted(lines, key=lambda item: item.sku_id):
-        if not catalog_services.reserve_stock(line.sku_id, line.quantity):
-            sku = skus[line.sku_id]
+    # Last, so the hot rows stay locked for as short a time as possible; in a fixed
+    # order, so two checkouts cannot deadlock.
+    for line in sorted(priced, key=lambda item: (item.source, item.item_id)):
+        if not line_source(line.source).reserve(line):
             raise ValidationFailed(
-                _("Not enough %(product)s left.") % {"product": sku.product.name_zh},
+                _("Not enough %(product)s left.") % {"product": line.product_name},
                 field="quantity",
                 code="out_of_stock",
             )
@@ -567,6 +522,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
             _("Give the packed weight of every line sold by weight."), field="packed_grams"
         )
     adjustment = 0
+    commission_change = 0
     for line_id, grams in packed_grams.items():
         line = weight_lines[line_id]
         low = line.quantity * (100 - WEIGHT_TOLERANCE_PERCENT) / 100
@@ -587,23 +543,35 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         line.adjustment_fen = pricing.catch_weight_adjustment_fen(
             unit_price_fen=line.unit_price_fen, ordered_g=line.quantity, packed_g=grams
         )
-        line.save(update_fields=["packed_grams", "adjustment_fen"])
+        # Commission is charged on the packed amount at the rate fixed at checkout: the
+        # line's commission becomes the rounded commission on its packed amount, so the
+        # change is exact whatever the rounding of the parts (ADR 0006).
+        packed_commission = pricing.commission_fen(
+            line.line_fen + line.adjustment_fen, line.commission_bp
+        )
+        commission_change += packed_commission - line.commission_fen
+        line.commission_fen = packed_commission
+        line.save(update_fields=["packed_grams", "adjustment_fen", "commission_fen"])
         adjustment += line.adjustment_fen
     fields = transition(order, OrderStatus.PACKED)
     order.adjustment_fen = adjustment
-    order.save(update_fields=[*fields, "adjustment_fen"])
+    order.commission_fen += commission_change
+    order.save(update_fields=[*fields, "adjustment_fen", "commission_fen"])
     leftover = order.weight_allowance_fen - adjustment
     # The allowance leaves buyer clearing: the seller gets the extra weight's price (or
-    # gives back the shortfall), the buyer is refunded the rest.
-    if adjustment:
+    # gives back the shortfall) less the commission on it, the platform that commission,
+    # and the buyer is refunded the rest.
+    if adjustment or commission_change:
+        settled_lines = [
+            (BUYER_CLEARING, adjustment),
+            (seller_payable_account(order.seller_id), -(adjustment - commission_change)),
+            (COMMISSION_INCOME, -commission_change),
+        ]
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
             description=f"Catch weight of order {order.number}",
-            lines=[
-                (BUYER_CLEARING, adjustment),
-                (seller_payable_account(order.seller_id), -adjustment),
-            ],
+            lines=[(account, amount) for account, amount in settled_lines if amount],
             actor=actor,
             reference=order,
         )
@@ -623,6 +591,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         {
             "packed_grams": {str(k): v for k, v in packed_grams.items()},
             "adjustment_fen": adjustment,
+            "commission_change_fen": commission_change,
         },
     )
     return order
@@ -663,6 +632,7 @@ def record_pickup(order: Order, *, agent: User, pickup_code: str) -> Order:
     if order.pickup_point is None:
         raise ValidationFailed(_("This order is delivered to an address."), code="not_pickup")
     require(agent, "orders.collect_cash", order.pickup_point)
+    network_services.require_active_point(order.pickup_point)
     if not secrets.compare_digest(order.pickup_code, pickup_code.strip()):
         raise ValidationFailed(_("The pickup code does not match."), field="pickup_code")
     fields = transition(order, OrderStatus.DELIVERED)

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +28,7 @@ from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import Service, ServicePoint, Tier
+from highland.network.selectors import villagers_served_by
 from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
 from highland.orders.access import access_order, access_payment
@@ -190,9 +190,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             pickup_point=data["pickup_point"],
         )
         try:
-            result = services.place_order(
-                county,
-                carts.checkout_lines(cart),
+            result = carts.check_out_cart(
+                cart,
                 buyer=user,
                 actor=user,
                 delivery=delivery,
@@ -202,8 +201,6 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _form_error(form, error)
         else:
-            if result.created:
-                carts.clear_cart(cart)
             return redirect("orders:payment", result.payment.pk)
     return render(request, "orders/checkout.html", {"form": form, "empty": not cart.lines.exists()})
 
@@ -229,8 +226,8 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The transfer is confirmed; the orders are paid."))
                 return redirect("orders:payment", payment.pk)
-    orders = (
-        payment.orders.select_related("seller", "pickup_point")
+    orders = list(
+        payment.orders.select_related("seller", "pickup_point", "buyer", "county")
         .prefetch_related("lines")
         .order_by("pk")
     )
@@ -241,6 +238,10 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
             "payment": payment,
             "orders": orders,
             "transfer_form": transfer_form,
+            "can_pay_online": allowed(user, "payments.pay_online", payment),
+            "pickup_codes_shown": {
+                order.pk for order in orders if allowed(user, "orders.view_pickup_code", order)
+            },
             "can_collect": payment.method == PaymentMethod.CASH_AT_POINT
             and payment.status == PaymentStatus.PENDING
             and any(
@@ -378,21 +379,6 @@ ORDER_ACTIONS = ("cancel", "pack", "ship", "deliver", "complete", "pickup")
 
 
 # --- assisted ordering at a station desk ------------------------------------------------------
-
-
-def villagers_served_by(agent: User, county: County) -> Any:
-    """Villagers registered at the agent's points (or their villages), and cooperative members."""
-    points = agent.service_points.filter(county=county)
-    return (
-        User.objects.filter(county=county)
-        .filter(
-            Q(residence__point__in=points)
-            | Q(residence__point__parent__in=points)
-            | Q(memberships__role=Role.MEMBER, memberships__active=True)
-        )
-        .distinct()
-        .order_by("display_name", "username")
-    )
 
 
 @login_required
@@ -977,13 +963,7 @@ def group_buy_join(request: HttpRequest, group_buy_id: int) -> HttpResponse:
     items = list(group_buy.items.select_related("sku__product"))
     form = GroupBuyJoinForm(
         request.POST or None,
-        villagers=User.objects.filter(
-            county=group_buy.county,
-            memberships__role__in=[Role.MEMBER, Role.BUYER],
-            memberships__active=True,
-        )
-        .distinct()
-        .order_by("username"),
+        villagers=villagers_served_by(user, group_buy.county),
         points=ServicePoint.objects.filter(pk__in=[point.pk for point in points]).order_by("code"),
         items=items,
         initial={"idempotency_key": secrets.token_urlsafe(16)},

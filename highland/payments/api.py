@@ -62,6 +62,7 @@ def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     """Open (or reopen: the gateway is idempotent on our trade number) the gateway's pay page."""
     assert isinstance(request.user, User)
     payment = access_payment(request.user, payment_id)
+    require(request.user, "payments.pay_online", payment)
     if payment.method != PaymentMethod.GATEWAY:
         raise ValidationFailed(_("This payment is not paid online."), code="wrong_method")
     if payment.status != PaymentStatus.PENDING:

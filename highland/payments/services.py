@@ -25,6 +25,7 @@ from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
+from highland.network.services import require_active_point
 from highland.payments import postings
 from highland.payments.gateway import ChargeStatus, GatewayClient, GatewayError
 from highland.payments.models import PAYMENT_MACHINE, Payment, PaymentMethod, PaymentStatus
@@ -139,6 +140,7 @@ def _require_pending(payment: Payment, method: str) -> None:
 def receive_cash(payment: Payment, *, agent: User, point: ServicePoint) -> Payment:
     """An agent takes the cash for a payment at their point; what it pays for is paid."""
     require(agent, "payments.collect_cash", point)
+    require_active_point(point)
     payment = lock_payment(payment.pk)
     _require_pending(payment, PaymentMethod.CASH_AT_POINT)
     purpose_of(payment).check_cash_point(payment, point)

@@ -116,7 +116,8 @@ class Order(models.Model):
     items_fen = models.BigIntegerField(_("goods (fen)"))
     shipping_fen = models.BigIntegerField(_("shipping (fen)"))
     total_fen = models.BigIntegerField(_("total (fen)"))
-    # Fixed when the order is paid, from the category rates in force then.
+    # Fixed at checkout with the prices (the lines' rates), then moved by catch-weight
+    # packing to the commission on the packed amount (ADR 0006).
     commission_fen = models.BigIntegerField(_("commission (fen)"), default=0)
     # By-weight lines are paid with a 5 % allowance on top; after packing the
     # allowance covers a heavier parcel and what is left is refunded, so the
@@ -195,6 +196,11 @@ class OrderLine(models.Model):
     line_fen = models.BigIntegerField()
     packed_grams = models.PositiveBigIntegerField(null=True, blank=True)
     adjustment_fen = models.BigIntegerField(default=0)
+    # The seller's commission rate in force at checkout, kept whatever the category's rate
+    # becomes, and the commission on the line: on `line_fen`, or once packed on
+    # `line_fen + adjustment_fen` (ADR 0006).
+    commission_bp = models.PositiveIntegerField(default=0)
+    commission_fen = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ import pytest
 
 from highland.catalog.models import Sku
 from highland.core.models import Membership, Role, User
+from highland.network.models import Resident
 from highland.orders.services import DeliveryDetails
 
 
@@ -25,6 +26,17 @@ class Shop:
         county = self.demo.county  # type: ignore[attr-defined]
         person = User.objects.create_user(username, county=county, password=None)
         Membership.objects.create(county=county, user=person, role=Role.BUYER)
+        return person
+
+    def villager(self, username: str, point_code: str = "LT-S01-V01") -> User:
+        """A buyer registered as a resident of a village point: its agents act for them."""
+        person = self.new_buyer(username)
+        Resident.objects.create(
+            county=person.county,
+            person=person,
+            point=self.demo.point(point_code),  # type: ignore[attr-defined]
+            registered_by=self.demo.user("operator"),  # type: ignore[attr-defined]
+        )
         return person
 
 

@@ -108,8 +108,8 @@ def test_three_villagers_at_two_points_from_window_to_pickup(shop):
     before = stock(shop, "LT-CD-20K", "LT-BW-2L", "LT-HF-50", "LT-YJ-100")
     gesang, dolma, tashi = (
         shop.demo.user("member"),
-        shop.new_buyer("dolma"),
-        shop.new_buyer("tashi"),
+        shop.villager("dolma"),
+        shop.villager("tashi", "LT-S01-V02"),
     )
     agent, village_agent = shop.demo.user("agent"), shop.demo.user("village_agent")
 
@@ -246,9 +246,11 @@ def test_minimum_not_reached_cancels_its_orders_refunds_and_releases_stock(shop)
     before = stock(shop, "LT-CD-20K", "LT-BW-2L")
     village_agent = shop.demo.user("village_agent")
     both = join(
-        shop, group_buy, shop.new_buyer("dolma"), "LT-S01-V01", [("LT-CD-20K", 2), ("LT-BW-2L", 1)]
+        shop, group_buy, shop.villager("dolma"), "LT-S01-V01", [("LT-CD-20K", 2), ("LT-BW-2L", 1)]
     )
-    flask = join(shop, group_buy, shop.new_buyer("tashi"), "LT-S01-V02", [("LT-BW-2L", 2)])
+    flask = join(
+        shop, group_buy, shop.villager("tashi", "LT-S01-V02"), "LT-S01-V02", [("LT-BW-2L", 2)]
+    )
     paid = join(shop, group_buy, shop.demo.user("member"), "LT-S01-V01", [("LT-CD-20K", 1)])
     services.collect_cash(paid.payment, agent=village_agent, point=shop.demo.point("LT-S01-V01"))
 
@@ -292,10 +294,12 @@ def test_dropping_orders_repeats_until_every_item_left_reached_its_minimum(shop)
     # given flasks need 3 and power banks 2; one order holds both
     group_buy = open_window(shop, [("LT-BW-2L", None, 3), ("LT-CD-20K", None, 2)])
     mixed = join(
-        shop, group_buy, shop.new_buyer("dolma"), "LT-S01-V01", [("LT-BW-2L", 1), ("LT-CD-20K", 1)]
+        shop, group_buy, shop.villager("dolma"), "LT-S01-V01", [("LT-BW-2L", 1), ("LT-CD-20K", 1)]
     )
-    join(shop, group_buy, shop.new_buyer("tashi"), "LT-S01-V01", [("LT-BW-2L", 1)])
-    lone = join(shop, group_buy, shop.new_buyer("pema"), "LT-S01-V02", [("LT-CD-20K", 1)])
+    join(shop, group_buy, shop.villager("tashi"), "LT-S01-V01", [("LT-BW-2L", 1)])
+    lone = join(
+        shop, group_buy, shop.villager("pema", "LT-S01-V02"), "LT-S01-V02", [("LT-CD-20K", 1)]
+    )
 
     # when it closes: flasks fall short (2 of 3), which takes a power bank with them
     result = groupbuys.close_group_buy(group_buy, actor=shop.demo.user("agent"))
@@ -322,7 +326,7 @@ def test_when_payment_is_due_by_the_cutoff_unpaid_orders_are_cancelled(shop):
     services.collect_cash(
         paid.payment, agent=shop.demo.user("village_agent"), point=shop.demo.point("LT-S01-V01")
     )
-    unpaid = join(shop, group_buy, shop.new_buyer("dolma"), "LT-S01-V01", [("LT-BW-2L", 2)])
+    unpaid = join(shop, group_buy, shop.villager("dolma"), "LT-S01-V01", [("LT-BW-2L", 2)])
     assert unpaid.orders[0].reserved_until == group_buy.closes_at + groupbuys.CLOSE_GRACE
 
     closed = groupbuys.close_due_group_buys(now=group_buy.closes_at)
@@ -477,7 +481,7 @@ def test_many_villagers_cannot_oversell_a_window(shop):
             join(
                 shop,
                 group_buy,
-                shop.new_buyer(f"herder{index}"),
+                shop.villager(f"herder{index}"),
                 "LT-S01-V01",
                 [("LT-CD-20K", 1)],
             )
@@ -500,7 +504,7 @@ def test_villagers_racing_for_the_last_units_get_exactly_the_stock(shop):
 
     Sku.objects.filter(code="LT-CD-20K").update(stock=4)
     group_buy = open_window(shop)
-    villagers = [shop.new_buyer(f"racer{index:02d}") for index in range(12)]
+    villagers = [shop.villager(f"racer{index:02d}") for index in range(12)]
     start = threading.Barrier(len(villagers))
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -709,7 +713,9 @@ def test_cancelling_a_window_cancels_its_orders_refunds_and_releases_stock(shop)
     services.collect_cash(
         paid.payment, agent=shop.demo.user("village_agent"), point=shop.demo.point("LT-S01-V01")
     )
-    unpaid = join(shop, group_buy, shop.new_buyer("dolma"), "LT-S01-V02", [("LT-BW-2L", 2)])
+    unpaid = join(
+        shop, group_buy, shop.villager("dolma", "LT-S01-V02"), "LT-S01-V02", [("LT-BW-2L", 2)]
+    )
 
     groupbuys.cancel_group_buy(group_buy, actor=shop.demo.user("agent"), reason="supplier out")
 
@@ -913,7 +919,7 @@ def test_the_whole_flow_through_the_api(shop, client_as):
     created = api_post(organiser, "/api/v1/orders/group-buys", api_terms(shop)).json()
     base = f"/api/v1/orders/group-buys/{created['id']}"
     assert api_post(organiser, f"{base}/open").json()["status"] == "open"
-    villagers = [shop.demo.user("member"), shop.new_buyer("dolma")]
+    villagers = [shop.demo.user("member"), shop.villager("dolma")]
 
     joined = [
         api_post(
@@ -1276,10 +1282,11 @@ def test_a_denied_page_action_changes_nothing(shop, client_as):
 
 
 def test_group_buy_pages_query_budget(shop, client_as, django_assert_max_num_queries):
+    villagers = [shop.demo.user("member"), shop.villager("dolma")]
     for _index in range(3):
         group_buy = open_window(shop)
-        for villager in ("member", "buyer"):
-            join(shop, group_buy, shop.demo.user(villager), "LT-S01-V01", [("LT-BW-2L", 1)])
+        for villager in villagers:
+            join(shop, group_buy, villager, "LT-S01-V01", [("LT-BW-2L", 1)])
     client = client_as(shop.demo.user("village_agent"))
 
     with django_assert_max_num_queries(12):
