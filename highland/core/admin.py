@@ -21,6 +21,7 @@ from highland.core.models import (
     Membership,
     Organisation,
     OutboxMessage,
+    ScheduledJobRun,
     User,
 )
 
@@ -246,3 +247,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             else:
                 retried += 1
         messages.success(request, _("%(count)d messages will be sent again.") % {"count": retried})
+
+
+@admin.register(ScheduledJobRun)
+class ScheduledJobRunAdmin(ReadOnlyAdmin):
+    """When each scheduled job last ran from cron, and whether it succeeded."""
+
+    list_display = ("name", "started_at", "finished_at", "succeeded", "last_error")

@@ -293,3 +293,26 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.caller} {self.key}"
+
+
+class ScheduledJobRun(models.Model):
+    """When a scheduled job last started and how it ended, for runs from cron.
+
+    `run_scheduled_jobs --once` claims a due job by moving `started_at` forward with one
+    conditional UPDATE, so a daily job runs once a day however often cron calls, and two
+    overlapping cron runs never run the same job twice.
+    """
+
+    name = models.CharField(_("job"), max_length=80, unique=True)
+    started_at = models.DateTimeField(_("last started"))
+    finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    succeeded = models.BooleanField(_("last run succeeded"), null=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -102,3 +103,73 @@ def test_once_succeeds_when_every_job_does(demo):
     call_command("run_scheduled_jobs", "--once", stdout=output)
 
     assert all(": ok (" in line for line in output.getvalue().splitlines())
+
+
+def test_a_second_run_within_the_interval_runs_nothing(demo):
+    call_command("run_scheduled_jobs", "--once", stdout=StringIO())
+    output = StringIO()
+
+    call_command("run_scheduled_jobs", "--once", stdout=output)
+
+    assert set(output.getvalue().splitlines()) == {
+        f"{name}: not due" for name in settings.CELERY_BEAT_SCHEDULE
+    }
+
+
+def test_a_job_runs_again_once_its_interval_has_passed(demo):
+    from highland.core.models import ScheduledJobRun
+
+    call_command("run_scheduled_jobs", "--once", stdout=StringIO())
+    # The minute jobs were last started 61 s ago; the daily settlement an hour ago.
+    ScheduledJobRun.objects.update(started_at=timezone.now() - dt.timedelta(seconds=61))
+    ScheduledJobRun.objects.filter(name="settle-sellers").update(
+        started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    output = StringIO()
+
+    call_command("run_scheduled_jobs", "--once", stdout=output)
+
+    lines = output.getvalue().splitlines()
+    assert "expire-payments: ok (0)" in lines
+    assert "deliver-outbox: ok (0)" in lines
+    assert "settle-sellers: not due" in lines
+    run = ScheduledJobRun.objects.get(name="expire-payments")
+    assert run.succeeded is True
+    assert run.finished_at is not None
+
+
+def test_all_runs_every_job_even_when_not_due(demo):
+    call_command("run_scheduled_jobs", "--once", stdout=StringIO())
+    output = StringIO()
+
+    call_command("run_scheduled_jobs", "--once", "--all", stdout=output)
+
+    assert all(": ok (" in line for line in output.getvalue().splitlines())
+
+
+def test_a_failed_run_is_recorded_with_its_error(demo, monkeypatch):
+    from highland.core.models import ScheduledJobRun
+
+    def gateway_down() -> int:
+        raise ConnectionError("the gateway is down")
+
+    monkeypatch.setattr("highland.payments.services.reconcile_gateway_payments", gateway_down)
+
+    with pytest.raises(CommandError):
+        call_command("run_scheduled_jobs", "--once", stdout=StringIO())
+
+    run = ScheduledJobRun.objects.get(name="reconcile-gateway-payments")
+    assert run.succeeded is False
+    assert run.last_error == "ConnectionError: the gateway is down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_cron_runs_claim_each_job_once(demo):
+    from highland.core.management.commands.run_scheduled_jobs import claim_if_due
+    from highland.testing import run_concurrently
+
+    now = timezone.now()
+
+    claims = run_concurrently(lambda: claim_if_due("settle-sellers", now=now), 4)
+
+    assert sorted(claims, key=str) == [False, False, False, True]
