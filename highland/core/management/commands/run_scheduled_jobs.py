@@ -34,7 +34,9 @@ def job_interval(name: str) -> dt.timedelta:
     schedule = settings.CELERY_BEAT_SCHEDULE[name]["schedule"]
     if isinstance(schedule, dt.timedelta):
         return schedule
-    return dt.timedelta(seconds=float(schedule))
+    if isinstance(schedule, int | float):
+        return dt.timedelta(seconds=schedule)
+    raise TypeError(f"scheduled job {name}: give its schedule in seconds or as a timedelta")
 
 
 def claim_if_due(name: str, *, now: dt.datetime, force: bool = False) -> bool:
