@@ -50,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "core.manage_api_tokens", county)
-    holders = selectors.token_holders(county)
+    holders = selectors.token_holders(county, user)
     form = IssueTokenForm(request.POST or None, holders=holders)
     issued_key = None
     if request.method == "POST" and form.is_valid():
