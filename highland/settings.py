@@ -1,8 +1,9 @@
 """Settings read from the environment; `.env.example` lists every variable.
 
 Two profiles: `development` (the default, used by `make run` and the tests) and
-`production` (`HIGHLAND_PROFILE=production`), which refuses to start without a
-secret key and turns on every transport-security setting `check --deploy` asks for.
+`production` (`HIGHLAND_PROFILE=production`), which refuses to start without every
+secret in PRODUCTION_SECRETS and turns on every transport-security setting
+`check --deploy` asks for.
 """
 
 import os
@@ -38,12 +39,22 @@ IS_PRODUCTION = PROFILE == "production"
 DEBUG = env_bool("DEBUG", False)
 
 
+# Every secret the production profile needs from the environment. Production refuses
+# to start while any is missing; `check --deploy` (highland.core.checks) names them too.
+PRODUCTION_SECRETS = ("SECRET_KEY", "PAYMENT_GATEWAY_SECRET")
+if IS_PRODUCTION:
+    _missing_secrets = [name for name in PRODUCTION_SECRETS if not os.environ.get(name)]
+    if _missing_secrets:
+        raise ImproperlyConfigured(
+            "The production profile needs these secrets in the environment: "
+            f"{', '.join(_missing_secrets)}."
+        )
+
+
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
-    if IS_PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set in the production profile.")
     # Development keeps one random key per checkout so sessions survive restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -251,8 +262,10 @@ LOGGING = {
 # (`python -m highland.payments.sandbox`); production points this at the real one.
 PAYMENT_GATEWAY_URL = os.environ.get("PAYMENT_GATEWAY_URL") or "http://127.0.0.1:8765"
 PAYMENT_GATEWAY_MERCHANT = os.environ.get("PAYMENT_GATEWAY_MERCHANT") or "highland-demo"
+# The sandbox's merchant secret, for development only: `check --deploy` refuses it.
+DEVELOPMENT_GATEWAY_SECRET = "sandbox-secret-not-for-production"  # noqa: S105
 PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET") or (
-    "" if IS_PRODUCTION else "sandbox-secret-not-for-production"
+    "" if IS_PRODUCTION else DEVELOPMENT_GATEWAY_SECRET
 )
 # Where the gateway sends its notifications: this site's public address.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"

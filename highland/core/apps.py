@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "highland.core"
     label = "core"
     verbose_name = _("Counties, people and audit")
+
+    def ready(self) -> None:
+        from highland.core import checks  # noqa: F401 - registers the deploy checks
