@@ -32,9 +32,13 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 PROFILE = os.environ.get("HIGHLAND_PROFILE") or "development"
-if PROFILE not in {"development", "production"}:
-    raise ImproperlyConfigured("HIGHLAND_PROFILE must be 'development' or 'production'.")
-IS_PRODUCTION = PROFILE == "production"
+if PROFILE not in {"development", "production", "benchmark"}:
+    raise ImproperlyConfigured(
+        "HIGHLAND_PROFILE must be 'development', 'production' or 'benchmark'."
+    )
+# `benchmark` is production's settings on a machine of its own (`make bench`), plus the
+# benchmark-only pages that the production profile refuses. Never a public server.
+IS_PRODUCTION = PROFILE in {"production", "benchmark"}
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -249,6 +253,9 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# The language choice is sent on links from other sites too (Lax), never on their posts.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LOGGING = {
     "version": 1,
@@ -276,6 +283,11 @@ API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret
 # Benchmark-only pages (the bare baseline page at /_bench/bare/); `make bench` turns
 # them on for its own server. Off everywhere else.
 BENCH_ENDPOINTS = env_bool("HIGHLAND_BENCH_ENDPOINTS", False)
+if BENCH_ENDPOINTS and PROFILE == "production":
+    raise ImproperlyConfigured(
+        "HIGHLAND_BENCH_ENDPOINTS cannot be on in the production profile; "
+        "`make bench` uses the benchmark profile."
+    )
 
 # Anonymous shop pages are served from the cache for this long at most (0: off). A
 # catalogue change drops them at once; stock sold by checkouts shows within this time.

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.checks import Error
 from django.core.management import call_command
@@ -14,33 +9,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from highland.core.checks import check_production_secrets
-
-PROJECT_DIR = Path(__file__).resolve().parents[3]
-A_SECRET_KEY = "k7Qz-9wXr!p2Lm_Vb4Nc8Hs1Jd6Fg3Ty0Ue5Ri-Wo2Ap7Sd9Kf4Lg6Zx1Cv8Bn3Mq5"
-
-
-def run_in_production(tmp_path: Path, *args: str, **environment: str):
-    """`manage.py` in a fresh process with the production profile and `environment`."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "PAYMENT_GATEWAY_SECRET", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        HIGHLAND_PROFILE="production",
-        HIGHLAND_VAR_DIR=str(tmp_path),
-        ALLOWED_HOSTS="shop.example.cn",
-        **environment,
-    )
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
+from highland.core.tests.profiles import A_SECRET_KEY, run_in_production
 
 def test_production_refuses_to_start_without_the_gateway_secret(tmp_path):
     result = run_in_production(tmp_path, "check", "--deploy", SECRET_KEY=A_SECRET_KEY)
