@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from urllib.parse import urlsplit
+
 import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
@@ -92,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "highland.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -274,6 +277,24 @@ DEVELOPMENT_GATEWAY_SECRET = "sandbox-secret-not-for-production"  # noqa: S105
 PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET") or (
     "" if IS_PRODUCTION else DEVELOPMENT_GATEWAY_SECRET
 )
+# The Content-Security-Policy of every response (highland/web/security.py). Pages carry
+# no inline script or style (a test reads every template); forms post here, and the
+# pay-online form is answered with a redirect to the gateway's pay page, which browsers
+# check against form-action too.
+_gateway = urlsplit(PAYMENT_GATEWAY_URL)
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'", f"{_gateway.scheme}://{_gateway.netloc}"],
+    "frame-ancestors": ["'none'"],
+}
+
 # Where the gateway sends its notifications: this site's public address.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 
