@@ -9,7 +9,6 @@ secret in PRODUCTION_SECRETS and turns on every transport-security setting
 import os
 import secrets
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 import dj_database_url

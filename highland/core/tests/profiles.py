@@ -12,7 +12,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[3]
 A_SECRET_KEY = "k7Qz-9wXr!p2Lm_Vb4Nc8Hs1Jd6Fg3Ty0Ue5Ri-Wo2Ap7Sd9Kf4Lg6Zx1Cv8Bn3Mq5"
 
 
-def run_in_production(tmp_path: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+def run_in_production(
+    tmp_path: Path, *args: str, **environment: str
+) -> subprocess.CompletedProcess[str]:
     """`manage.py` in a fresh process with the production profile and `environment`."""
     env = {
         key: value
@@ -27,7 +29,9 @@ def run_in_production(tmp_path: Path, *args: str, **environment: str) -> subproc
         }
     }
     env.update(
-        HIGHLAND_PROFILE="production", HIGHLAND_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="shop.example.cn"
+        HIGHLAND_PROFILE="production",
+        HIGHLAND_VAR_DIR=str(tmp_path),
+        ALLOWED_HOSTS="shop.example.cn",
     )
     env.update(environment)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
@@ -38,8 +42,6 @@ def run_in_production(tmp_path: Path, *args: str, **environment: str) -> subproc
         text=True,
         timeout=120,
     )
-
-
 
 
 def run_python_in_production(tmp_path: Path, code: str, **environment: str) -> str:

@@ -11,6 +11,7 @@ from django.test import override_settings
 from highland.core.checks import check_production_secrets
 from highland.core.tests.profiles import A_SECRET_KEY, run_in_production
 
+
 def test_production_refuses_to_start_without_the_gateway_secret(tmp_path):
     result = run_in_production(tmp_path, "check", "--deploy", SECRET_KEY=A_SECRET_KEY)
 

@@ -39,9 +39,11 @@ def test_pages_run_without_policy_violations(
             page = context.new_page()
             page.on(
                 "console",
-                lambda message: violations.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text
-                else None,
+                lambda message: (
+                    violations.append(f"{page.url}: {message.text}")
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
             )
             for path in ANONYMOUS_PAGES:
                 page.goto(f"{base}{path}", wait_until="networkidle")

@@ -28,9 +28,12 @@ def directives(header: str) -> dict[str, str]:
     pairs = (part.strip().split(" ", 1) for part in header.split(";"))
     return {name: sources for name, sources in pairs}
 
+
 TEMPLATE_ROOT = Path(highland.__file__).parent
 INLINE_CODE = {
-    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>"),
+    "inline <script>": re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>"
+    ),
     "<style> element": re.compile(r"<style\b"),
     "style= attribute": re.compile(r"\sstyle\s*="),
     "on*= handler": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
