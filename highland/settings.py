@@ -8,6 +8,7 @@ secret in PRODUCTION_SECRETS and turns on every transport-security setting
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
     "highland.core",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "highland.urls"
@@ -170,9 +174,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login of a locked-out account or address (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Login throttling (django-axes; highland/core/throttling.py). After LOGIN_FAILURE_LIMIT
+# failed logins for one account, or from one address, within the lockout time, logins
+# for it are refused until the lockout time has passed since the last failure or the
+# county's operator unlocks the account (docs/deploy.md). The page and the admin both.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("HIGHLAND_LOGIN_FAILURE_LIMIT") or 10)
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("HIGHLAND_LOGIN_LOCKOUT_MINUTES") or 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Each counted on its own: an account tried from many addresses, or an address trying
+# many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not wipe the counts: wiping by address would let someone with one
+# account of their own reset the count of every account they guess at.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "highland.core.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "highland.core.throttling.lockout_response"
+# Behind nginx, which appends the client's address to X-Forwarded-For (docs/deploy.md).
+BEHIND_PROXY = env_bool("HIGHLAND_BEHIND_PROXY", IS_PRODUCTION)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -18,6 +18,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/locked/", core_views.locked_logins, name="locked-logins"),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("tokens/", core_views.token_list, name="token-list"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.core import audit, selectors
+from highland.core import audit, selectors, throttling
 from highland.core.errors import ValidationFailed
 from highland.core.models import (
     ORGANISATION_TYPES_FOR_ROLE,
@@ -338,6 +338,20 @@ def record_password_reset(person: User, *, actor: User) -> User:
     """Audit that `actor` set a new password for `person` (the password itself is not kept)."""
     _require_may_manage(actor, person)
     audit.record(actor, "core.person.password_reset", person, {}, county=person.county)
+    return person
+
+
+@transaction.atomic
+def unlock_login(person: User, *, actor: User) -> User:
+    """Lift a login lockout of `person` before it expires (their failed logins are forgotten).
+
+    A lockout of an address shared by many accounts is not lifted here; it expires.
+    """
+    _require_may_manage(actor, person)
+    forgotten = throttling.forget_failed_logins(person.username)
+    audit.record(
+        actor, "core.person.login_unlocked", person, {"failures": forgotten}, county=person.county
+    )
     return person
 
 
