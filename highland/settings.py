@@ -220,7 +220,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
+    # Public uploads: product photos only, at MEDIA_URL (highland/web/media.py).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private uploads under PRIVATE_MEDIA_ROOT: evidence and consent photos, served only
+    # through views that check permission (highland/core/storage.py).
+    "private": {"BACKEND": "highland.core.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -235,6 +239,10 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# The only folders of MEDIA_ROOT served at MEDIA_URL (highland/web/media.py, and nginx).
+PUBLIC_MEDIA_PREFIXES = ("catalog/photos/", "catalog/thumbnails/")
+# Never under MEDIA_ROOT, never served by nginx (docs/deploy.md).
+PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
 # --- Background work ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
