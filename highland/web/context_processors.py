@@ -38,6 +38,8 @@ def chrome(request: HttpRequest) -> dict[str, Any]:
         menu.append((reverse("audit-list"), _("Audit")))
     if allowed(user, "core.manage_api_tokens", county):
         menu.append((reverse("token-list"), _("Device tokens")))
+    if allowed(user, "core.manage_people", county):
+        menu.append((reverse("locked-logins"), _("Locked logins")))
     role_labels = dict(Role.choices)
     return {
         "current_county": county,

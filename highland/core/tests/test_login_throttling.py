@@ -137,6 +137,12 @@ def test_locked_logins_page_lists_and_unlocks(demo, client_as):
     assert attempt(client, "/accounts/login/", "agent", DEMO_PASSWORD).status_code == 302
 
 
+def test_the_operator_finds_the_page_in_the_menu(demo, client_as):
+    response = client_as(demo.user("operator")).get("/")
+
+    assert ("/accounts/locked/", "Locked logins") in response.context["menu"]
+
+
 def test_locked_logins_page_is_forbidden_to_agents(demo, client_as):
     assert client_as(demo.user("agent")).get("/accounts/locked/").status_code == 403
 
