@@ -168,3 +168,12 @@ def test_the_migration_moves_existing_consent_photos(
     assert not old_place.exists()
     with consent.evidence.open("rb") as stored:
         assert stored.read(4) == b"RIFF"
+
+
+def test_the_admin_links_the_consent_photo_through_its_view(demo, thumbprint, client_as):
+    response = client_as(demo.user("admin")).get(
+        f"/admin/catalog/listingconsent/{thumbprint.pk}/change/"
+    )
+
+    assert response.status_code == 200
+    assert f'href="{evidence_url(thumbprint)}"' in response.content.decode()

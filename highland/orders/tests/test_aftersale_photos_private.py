@@ -73,3 +73,12 @@ def test_the_migration_moves_existing_photos(evidence, tmp_path):
     # then it is in private storage only, under the same name
     assert new_place.read_bytes()[:4] == b"RIFF"
     assert not old_place.exists()
+
+
+def test_the_admin_links_the_photo_through_its_view(shop, evidence, client_as):
+    response = client_as(shop.demo.user("admin")).get(
+        f"/admin/orders/aftersale/{evidence.aftersale_id}/change/"
+    )
+
+    assert response.status_code == 200
+    assert f'href="{photo_url(evidence)}"' in response.content.decode()
