@@ -51,7 +51,11 @@ from highland.orders.models import (
 )
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
-from highland.web.http import domain_errors_as_pages, run_action_and_redirect
+from highland.web.http import (
+    domain_errors_as_pages,
+    private_file_response,
+    run_action_and_redirect,
+)
 
 
 def _person(request: HttpRequest) -> User:
@@ -619,11 +623,7 @@ def aftersale_photo(request: HttpRequest, aftersale_id: int, photo_id: int) -> H
     photo = aftersale.photos.filter(pk=photo_id).first()
     if photo is None:
         raise NotFound(_("No such photo."))
-    # Thumbnails are a few dozen kilobytes: read whole, no streaming needed.
-    with photo.thumbnail.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type="image/webp")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file_response(photo.thumbnail, content_type="image/webp")
 
 
 @login_required
