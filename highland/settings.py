@@ -1,9 +1,10 @@
 """Settings read from the environment; `.env.example` lists every variable.
 
-Two profiles: `development` (the default, used by `make run` and the tests) and
+Profiles: `development` (the default, used by `make run` and the tests);
 `production` (`HIGHLAND_PROFILE=production`), which refuses to start without every
 secret in PRODUCTION_SECRETS and turns on every transport-security setting
-`check --deploy` asks for.
+`check --deploy` asks for; and `benchmark`, production's settings plus the bench-only
+pages, for `make bench` on a machine of its own.
 """
 
 import os
