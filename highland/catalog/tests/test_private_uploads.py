@@ -126,14 +126,20 @@ def test_nothing_but_product_photos_is_served_at_media(client_as, media_root, pa
     assert client_as(None).get(path).status_code == 404
 
 
-def test_production_routes_media_to_the_photo_view(tmp_path):
+def test_production_serves_product_photos(tmp_path):
+    # A production process: a thumbnail on disk under its MEDIA_ROOT, fetched over HTTPS.
     line = run_python_in_production(
         tmp_path,
-        "from django.urls import resolve; "
-        "print(resolve('/media/catalog/thumbnails/1/2/tea.webp').func.__module__)",
+        "from django.conf import settings; from django.test import Client; "
+        "path = settings.MEDIA_ROOT / 'catalog/thumbnails/1/2/tea.webp'; "
+        "path.parent.mkdir(parents=True); path.write_bytes(b'RIFF-photo'); "
+        "response = Client().get('/media/catalog/thumbnails/1/2/tea.webp', secure=True, "
+        "HTTP_HOST='shop.example.cn'); "
+        "print(response.status_code, response['Content-Type'], response['Cache-Control'], "
+        "b''.join(response.streaming_content).decode())",
     )
 
-    assert line == "highland.web.media"
+    assert line == "200 image/webp public, max-age=86400 RIFF-photo"
 
 
 def test_the_migration_moves_existing_consent_photos(
