@@ -41,12 +41,10 @@ def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None, credentials: Any
 ) -> HttpResponse:
     """The page for a locked-out login, on the site and in the admin alike (429)."""
-    return render(
-        request,
-        "web/login_locked.html",
-        {"minutes": lockout_minutes()},
-        status=429,
-    )
+    response = render(request, "web/login_locked.html", {"minutes": lockout_minutes()}, status=429)
+    # The longest wait: the lockout ends this long after the last failure.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 def _recent_failures() -> QuerySet[Any]:

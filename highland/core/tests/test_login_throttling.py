@@ -40,6 +40,7 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused(demo, url, usernam
     response = attempt(client, url, username, DEMO_PASSWORD)
 
     assert response.status_code == 429
+    assert response["Retry-After"] == "900"
     assert LOCKED in response.content.decode()
     assert not logged_in(client)
 
