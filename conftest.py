@@ -44,6 +44,24 @@ def _no_page_cache(settings: object) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="session")
+def _session_private_media(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("private-media")
+
+
+@pytest.fixture(autouse=True)
+def _private_uploads_kept_apart(settings: object, _session_private_media: Any) -> None:
+    # Evidence and consent photos written by tests never land in the checkout's var/.
+    settings.PRIVATE_MEDIA_ROOT = _session_private_media  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def private_media_root(settings: object, tmp_path: Any) -> Any:
+    """An empty PRIVATE_MEDIA_ROOT of this test's own, to look at what was stored."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # type: ignore[attr-defined]
+    return tmp_path / "private"
+
+
 @pytest.fixture(autouse=True)
 def _english_messages() -> Iterator[None]:
     # Tests assert exact messages; they read them in English unless a test switches.

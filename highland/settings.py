@@ -1,13 +1,17 @@
 """Settings read from the environment; `.env.example` lists every variable.
 
-Two profiles: `development` (the default, used by `make run` and the tests) and
-`production` (`HIGHLAND_PROFILE=production`), which refuses to start without a
-secret key and turns on every transport-security setting `check --deploy` asks for.
+Profiles: `development` (the default, used by `make run` and the tests);
+`production` (`HIGHLAND_PROFILE=production`), which refuses to start without every
+secret in PRODUCTION_SECRETS and turns on every transport-security setting
+`check --deploy` asks for; and `benchmark`, production's settings plus the bench-only
+pages, for `make bench` on a machine of its own.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
@@ -31,19 +35,33 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 PROFILE = os.environ.get("HIGHLAND_PROFILE") or "development"
-if PROFILE not in {"development", "production"}:
-    raise ImproperlyConfigured("HIGHLAND_PROFILE must be 'development' or 'production'.")
-IS_PRODUCTION = PROFILE == "production"
+if PROFILE not in {"development", "production", "benchmark"}:
+    raise ImproperlyConfigured(
+        "HIGHLAND_PROFILE must be 'development', 'production' or 'benchmark'."
+    )
+# `benchmark` is production's settings on a machine of its own (`make bench`), plus the
+# benchmark-only pages that the production profile refuses. Never a public server.
+IS_PRODUCTION = PROFILE in {"production", "benchmark"}
 
 DEBUG = env_bool("DEBUG", False)
+
+
+# Every secret the production profile needs from the environment. Production refuses
+# to start while any is missing; `check --deploy` (highland.core.checks) names them too.
+PRODUCTION_SECRETS = ("SECRET_KEY", "PAYMENT_GATEWAY_SECRET")
+if IS_PRODUCTION:
+    _missing_secrets = [name for name in PRODUCTION_SECRETS if not os.environ.get(name)]
+    if _missing_secrets:
+        raise ImproperlyConfigured(
+            "The production profile needs these secrets in the environment: "
+            f"{', '.join(_missing_secrets)}."
+        )
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
-    if IS_PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set in the production profile.")
     # Development keeps one random key per checkout so sessions survive restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -64,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
     "highland.core",
@@ -77,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "highland.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "highland.urls"
@@ -153,9 +175,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login of a locked-out account or address (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Login throttling (django-axes; highland/core/throttling.py). After LOGIN_FAILURE_LIMIT
+# failed logins for one account, or from one address, within the lockout time, logins
+# for it are refused until the lockout time has passed since the last failure or the
+# county's operator unlocks the account (docs/deploy.md). The page and the admin both.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("HIGHLAND_LOGIN_FAILURE_LIMIT") or 10)
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("HIGHLAND_LOGIN_LOCKOUT_MINUTES") or 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Each counted on its own: an account tried from many addresses, or an address trying
+# many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not wipe the counts: wiping by address would let someone with one
+# account of their own reset the count of every account they guess at.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "highland.core.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "highland.core.throttling.lockout_response"
+# Behind nginx, which appends the client's address to X-Forwarded-For (docs/deploy.md).
+BEHIND_PROXY = env_bool("HIGHLAND_BEHIND_PROXY", IS_PRODUCTION)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -179,7 +221,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
+    # Public uploads: product photos only, at MEDIA_URL (highland/web/media.py).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private uploads under PRIVATE_MEDIA_ROOT: evidence and consent photos, served only
+    # through views that check permission (highland/core/storage.py).
+    "private": {"BACKEND": "highland.core.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -194,6 +240,10 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# The only folders of MEDIA_ROOT served at MEDIA_URL (highland/web/media.py, and nginx).
+PUBLIC_MEDIA_PREFIXES = ("catalog/photos/", "catalog/thumbnails/")
+# Never under MEDIA_ROOT, never served by nginx (docs/deploy.md).
+PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
 # --- Background work ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -251,6 +301,9 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# The language choice is sent on links from other sites too (Lax), never on their posts.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LOGGING = {
     "version": 1,
@@ -264,9 +317,29 @@ LOGGING = {
 # (`python -m highland.payments.sandbox`); production points this at the real one.
 PAYMENT_GATEWAY_URL = os.environ.get("PAYMENT_GATEWAY_URL") or "http://127.0.0.1:8765"
 PAYMENT_GATEWAY_MERCHANT = os.environ.get("PAYMENT_GATEWAY_MERCHANT") or "highland-demo"
+# The sandbox's merchant secret, for development only: `check --deploy` refuses it.
+DEVELOPMENT_GATEWAY_SECRET = "sandbox-secret-not-for-production"  # noqa: S105
 PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET") or (
-    "" if IS_PRODUCTION else "sandbox-secret-not-for-production"
+    "" if IS_PRODUCTION else DEVELOPMENT_GATEWAY_SECRET
 )
+# The Content-Security-Policy of every response (highland/web/security.py). Pages carry
+# no inline script or style (a test reads every template); forms post here, and the
+# pay-online form is answered with a redirect to the gateway's pay page, which browsers
+# check against form-action too.
+_gateway = urlsplit(PAYMENT_GATEWAY_URL)
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'", f"{_gateway.scheme}://{_gateway.netloc}"],
+    "frame-ancestors": ["'none'"],
+}
+
 # Where the gateway sends its notifications: this site's public address.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 
@@ -276,6 +349,11 @@ API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret
 # Benchmark-only pages (the bare baseline page at /_bench/bare/); `make bench` turns
 # them on for its own server. Off everywhere else.
 BENCH_ENDPOINTS = env_bool("HIGHLAND_BENCH_ENDPOINTS", False)
+if BENCH_ENDPOINTS and PROFILE == "production":
+    raise ImproperlyConfigured(
+        "HIGHLAND_BENCH_ENDPOINTS cannot be on in the production profile; "
+        "`make bench` uses the benchmark profile."
+    )
 
 # Anonymous shop pages are served from the cache for this long at most (0: off). A
 # catalogue change drops them at once; stock sold by checkouts shows within this time.

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.static import serve as static_serve
 
 from highland.api import api
 from highland.core import views as core_views
+from highland.web import media as web_media
 from highland.web import views as web_views
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/locked/", core_views.locked_logins, name="locked-logins"),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("audit/", core_views.audit_list, name="audit-list"),
     path("tokens/", core_views.token_list, name="token-list"),
@@ -35,9 +36,6 @@ if settings.BENCH_ENDPOINTS:
     # The baseline for `make bench`: the whole middleware stack, a tiny template, no queries.
     urlpatterns.append(path("_bench/bare/", web_views.bare_page, name="bench-bare"))
 
-if not settings.IS_PRODUCTION:
-    # One machine, no nginx: serve uploaded photos from Django. Production lets nginx
-    # serve MEDIA_ROOT (docs/deploy.md).
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.*)$", static_serve, {"document_root": settings.MEDIA_ROOT})
-    )
+# Product photos, in every profile: nginx may serve the same folders first
+# (docs/deploy.md). Private uploads have no URL here; their own views check access.
+urlpatterns.append(re_path(r"^media/(?P<path>.+)$", web_media.public_media, name="public-media"))

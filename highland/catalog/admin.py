@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.admin import ServiceRefusalsAsFormErrors
@@ -295,9 +297,19 @@ class ListingConsentAdmin(admin.ModelAdmin):
         "revoked_at",
     )
     list_filter = ("county", "method")
+    # The photo is private: linked through the consent-photo view, which checks access.
+    exclude = ("evidence",)
+    readonly_fields = ("evidence_photo",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("evidence photo"))
+    def evidence_photo(self, consent: ListingConsent) -> str:
+        if not consent.evidence:
+            return "—"
+        url = reverse("catalog:seller-consent-evidence", args=[consent.seller_id, consent.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the photo"))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from highland.core.i18n import TrilingualName, localized
 from highland.core.models import County, Organisation, User
 from highland.core.statemachine import StateMachine
+from highland.core.storage import private_storage
 from highland.network.models import ServicePoint
 
 BASIS_POINTS = 10_000  # 100 %
@@ -369,7 +370,13 @@ class ListingConsent(models.Model):
     method = models.CharField(
         _("how consent was given"), max_length=12, choices=ConsentMethod.choices
     )
-    evidence = models.ImageField(_("evidence photo"), upload_to=consent_evidence_path, blank=True)
+    # Private: a signature or thumbprint is served only through a view that checks access.
+    evidence = models.ImageField(
+        _("evidence photo"),
+        upload_to=consent_evidence_path,
+        storage=private_storage,
+        blank=True,
+    )
     witness_name = models.CharField(_("witness"), max_length=60, blank=True)
     given_at = models.DateTimeField(_("given at"))
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -28,4 +28,9 @@ urlpatterns = [
     path("manage/skus/<int:sku_id>/stock/", views.sku_stock, name="sku-stock"),
     path("manage/photos/<int:photo_id>/remove/", views.photo_remove, name="photo-remove"),
     path("manage/sellers/<int:seller_id>/consent/", views.seller_consent, name="seller-consent"),
+    path(
+        "manage/sellers/<int:seller_id>/consents/<int:consent_id>/evidence/",
+        views.seller_consent_evidence,
+        name="seller-consent-evidence",
+    ),
 ]

@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
-from highland.core.http import domain_errors_as_pages
+from highland.core.http import domain_errors_as_pages, private_file_response
 from highland.core.models import County, User
 from highland.core.pagecache import anonymous_page_cache
 from highland.core.permissions import allowed, require
@@ -450,6 +450,24 @@ class ConsentForm(forms.Form):
         label=gettext_lazy("Photo of the signature or thumbprint"), required=False
     )
     witness_name = forms.CharField(label=gettext_lazy("Witness"), max_length=60, required=False)
+
+
+@require_GET
+@login_required
+@domain_errors_as_pages
+def seller_consent_evidence(request: HttpRequest, seller_id: int, consent_id: int) -> HttpResponse:
+    """The photo of a consent (signature or thumbprint), for those who see the seller's
+    consent records; the file itself is private (highland/core/storage.py)."""
+    user = request.user
+    assert isinstance(user, User)
+    seller = Seller.objects.filter(pk=seller_id, county=user.county).first()
+    if seller is None:
+        raise NotFound(_("No such seller."))
+    require(user, "catalog.record_consent", seller)
+    consent = seller.consents.filter(pk=consent_id).exclude(evidence="").first()
+    if consent is None:
+        raise NotFound(_("No such photo."))
+    return private_file_response(consent.evidence, content_type="image/webp")
 
 
 @login_required

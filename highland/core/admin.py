@@ -75,6 +75,7 @@ class PersonAdmin(ServiceRefusalsAsFormErrors, UserAdmin):
     list_display = ("username", "display_name", "county", "phone", "is_active", "is_staff")
     list_filter = ("county", "is_active", "is_staff")
     search_fields = ("username", "display_name", "phone")
+    actions = ["unlock_logins"]
     fieldsets = (
         *UserAdmin.fieldsets,  # type: ignore[misc]
         (_("Highland"), {"fields": ("county", "display_name", "phone", "preferred_language")}),
@@ -94,6 +95,11 @@ class PersonAdmin(ServiceRefusalsAsFormErrors, UserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # People are deactivated, never deleted: the audit trail points at them.
         return False
+
+    @admin.action(description=_("Unlock the login of the selected people"))
+    def unlock_logins(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for person in queryset:
+            services.unlock_login(person, actor=_actor(request))
 
 
 class MembershipInline(admin.TabularInline):

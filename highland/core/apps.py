@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Counties, people and audit")
 
     def ready(self) -> None:
+        from highland.core import checks  # noqa: F401 - registers the deploy checks
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.permissions import allowed
 
@@ -28,5 +29,14 @@ class CoreConfig(AppConfig):
                 _("Device tokens"),
                 910,
                 lambda user, county, _roles: allowed(user, "core.manage_api_tokens", county),
+            ),
+        )
+        menu_entries.register(
+            "core.locked_logins",
+            MenuEntry(
+                "locked-logins",
+                _("Locked logins"),
+                920,
+                lambda user, county, _roles: allowed(user, "core.manage_people", county),
             ),
         )

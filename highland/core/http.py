@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -56,3 +57,16 @@ def run_action_and_redirect(
     else:
         messages.success(request, success(result) if callable(success) else success)
     return redirect(to, *args)
+
+
+# Private files may stay in the browser's own cache, never in a shared one.
+PRIVATE_CACHE_CONTROL = "private, max-age=3600"
+
+
+def private_file_response(stored: FieldFile, *, content_type: str) -> HttpResponse:
+    """A private upload; call only after checking access. Read whole: these are small
+    WebP photos of a few dozen kilobytes."""
+    with stored.open("rb") as file:
+        response = HttpResponse(file.read(), content_type=content_type)
+    response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    return response

@@ -19,6 +19,8 @@ from highland.core.models import County, Membership, Role, User
 highland_rules = rules.RuleSet()
 
 _ROLE_CACHE_ATTRIBUTE = "_highland_roles_by_county"
+# Set on a user who arrived with a device token: they act in the token's county only.
+_CONFINED_COUNTY_ATTRIBUTE = "_highland_confined_to_county"
 
 
 def county_of(obj: Any) -> County | None:
@@ -32,6 +34,9 @@ def roles_of(user: User | AnonymousUser | None, county: County | None) -> frozen
     """The active roles `user` holds in `county`, cached on the user object."""
     if user is None or not user.is_authenticated or county is None:
         return frozenset()
+    confined_to = user.__dict__.get(_CONFINED_COUNTY_ATTRIBUTE)
+    if confined_to is not None and confined_to != county.pk:
+        return frozenset()
     cache: dict[int, frozenset[str]] = user.__dict__.setdefault(_ROLE_CACHE_ATTRIBUTE, {})
     if county.pk not in cache:
         cache[county.pk] = frozenset(
@@ -40,6 +45,13 @@ def roles_of(user: User | AnonymousUser | None, county: County | None) -> frozen
             )
         )
     return cache[county.pk]
+
+
+def confine_to_county(user: User, county_id: int) -> User:
+    """Let `user` hold roles in `county_id` only, and no platform-wide power, for this
+    request: how a device token keeps to the county it was issued in."""
+    user.__dict__[_CONFINED_COUNTY_ATTRIBUTE] = county_id
+    return user
 
 
 def forget_roles(user: User) -> None:
@@ -59,7 +71,9 @@ def has_role(*wanted: str) -> rules.Predicate:
 
 @rules.predicate
 def is_platform_admin(user: User, obj: Any = None) -> bool:
-    return bool(user is not None and user.is_active and user.is_superuser)
+    if user is None or _CONFINED_COUNTY_ATTRIBUTE in user.__dict__:
+        return False
+    return bool(user.is_active and user.is_superuser)
 
 
 @rules.predicate
@@ -70,6 +84,22 @@ def is_county_member(user: User, obj: Any) -> bool:
 is_centre_operator = has_role(Role.CENTRE_OPERATOR)
 is_county_official = has_role(Role.COUNTY_OFFICIAL)
 is_station_agent = has_role(Role.STATION_AGENT)
+
+
+# The roles a centre operator may hand out and act over: all but the bureau that
+# supervises the centre.
+ROLES_A_CENTRE_OPERATOR_MANAGES = frozenset(Role.values) - {Role.COUNTY_OFFICIAL}
+
+
+def manageable_roles(user: User | AnonymousUser | None, county: County) -> frozenset[str]:
+    """The roles `user` may manage for people of `county` (device tokens, for one)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if is_platform_admin(user):
+        return frozenset(Role.values)
+    if Role.CENTRE_OPERATOR in roles_of(user, county):
+        return ROLES_A_CENTRE_OPERATOR_MANAGES
+    return frozenset()
 
 
 def add_rule(name: str, predicate: rules.Predicate) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from highland.core.models import ApiToken, AuditRecord, County, Role, User
+from highland.core.models import ApiToken, AuditRecord, County, Membership, User
+from highland.core.permissions import manageable_roles
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,16 @@ def county_tokens(county: County) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(county=county).select_related("user", "created_by")
 
 
-def token_holders(county: County) -> QuerySet[User]:
-    """People a device token may act as: the county's station agents."""
+def token_holders(county: County, issuer: User) -> QuerySet[User]:
+    """People of `county` a device token from `issuer` may act as.
+
+    Active people holding at least one role in the county and only roles the issuer
+    manages; never staff or superusers, whose powers reach past one county.
+    """
+    roles_in_county = Membership.objects.filter(user=OuterRef("pk"), county=county, active=True)
     return (
-        User.objects.filter(
-            county=county,
-            is_active=True,
-            memberships__role=Role.STATION_AGENT,
-            memberships__active=True,
-        )
-        .distinct()
+        User.objects.filter(county=county, is_active=True, is_staff=False, is_superuser=False)
+        .filter(Exists(roles_in_county))
+        .exclude(Exists(roles_in_county.exclude(role__in=manageable_roles(issuer, county))))
         .order_by("username")
     )

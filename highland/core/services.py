@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.core import audit
+from highland.core import audit, selectors, throttling
 from highland.core.errors import ValidationFailed
 from highland.core.models import (
     ORGANISATION_TYPES_FOR_ROLE,
@@ -24,7 +24,7 @@ from highland.core.models import (
     Role,
     User,
 )
-from highland.core.permissions import forget_roles, require
+from highland.core.permissions import confine_to_county, forget_roles, require
 
 
 def _require_all_names(**names: str) -> None:
@@ -179,6 +179,16 @@ def issue_api_token(holder: User, *, actor: User, name: str) -> IssuedToken:
     if county is None:
         raise ValidationFailed(_("The token holder must belong to a county."), field="user")
     require(actor, "core.manage_api_tokens", county)
+    # The same selector fills the page's choice, so page, API and admin agree.
+    if not selectors.token_holders(county, actor).filter(pk=holder.pk).exists():
+        raise ValidationFailed(
+            _(
+                "A device token can act only as an active person of the county whose "
+                "roles you manage, never as staff or a platform administrator."
+            ),
+            code="holder_not_allowed",
+            field="holder",
+        )
     if not name.strip():
         raise ValidationFailed(_("Give the device a name."), field="name")
     raw_key = settings.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -207,7 +217,12 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
 
 
 def user_for_api_key(raw_key: str) -> User | None:
-    """The active user a live token acts as, or None. Marks the token used."""
+    """The user a live token acts as, confined to the token's county, or None.
+
+    A holder who has since become staff or a superuser, or moved to another county,
+    is refused: the token was issued for a station agent of that county only.
+    Marks the token used.
+    """
     if not raw_key.startswith(settings.API_TOKEN_PREFIX):
         return None
     token = (
@@ -216,13 +231,21 @@ def user_for_api_key(raw_key: str) -> User | None:
         .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None:
+        return None
+    holder = token.user
+    if (
+        not holder.is_active
+        or holder.is_staff
+        or holder.is_superuser
+        or holder.county_id != token.county_id
+    ):
         return None
     # Throttle the write: a device polling every second should not write every second.
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return confine_to_county(holder, token.county_id)
 
 
 COUNTY_FIELDS = frozenset(
@@ -315,6 +338,20 @@ def record_password_reset(person: User, *, actor: User) -> User:
     """Audit that `actor` set a new password for `person` (the password itself is not kept)."""
     _require_may_manage(actor, person)
     audit.record(actor, "core.person.password_reset", person, {}, county=person.county)
+    return person
+
+
+@transaction.atomic
+def unlock_login(person: User, *, actor: User) -> User:
+    """Lift a login lockout of `person` before it expires (their failed logins are forgotten).
+
+    A lockout of an address shared by many accounts is not lifted here; it expires.
+    """
+    _require_may_manage(actor, person)
+    forgotten = throttling.forget_failed_logins(person.username)
+    audit.record(
+        actor, "core.person.login_unlocked", person, {"failures": forgotten}, county=person.county
+    )
     return person
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
-from highland.core import access, selectors, services
+from highland.core import access, selectors, services, throttling
 from highland.core.access import home_county
 from highland.core.errors import DomainError
 from highland.core.forms import AuditFilterForm, IssueTokenForm
@@ -50,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "core.manage_api_tokens", county)
-    holders = selectors.token_holders(county)
+    holders = selectors.token_holders(county, user)
     form = IssueTokenForm(request.POST or None, holders=holders)
     issued_key = None
     if request.method == "POST" and form.is_valid():
@@ -87,6 +87,31 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The token was revoked; the device can no longer connect."))
     return redirect("token-list")
+
+
+@login_required
+@domain_errors_as_pages
+def locked_logins(request: HttpRequest) -> HttpResponse:
+    """The county's accounts locked after failed logins, each with an unlock button."""
+    user = _person(request)
+    county = home_county(user)
+    require(user, "core.manage_people", county)
+    people = throttling.locked_people(county)
+    if request.method == "POST":
+        person = people.filter(pk=request.POST.get("person", "")).first()
+        if person is None:
+            messages.error(request, _("This account is not locked."))
+        else:
+            services.unlock_login(person, actor=user)
+            messages.success(
+                request, _("%(person)s can log in again.") % {"person": person.username}
+            )
+        return redirect("locked-logins")
+    return render(
+        request,
+        "core/locked_logins.html",
+        {"people": people, "minutes": throttling.lockout_minutes()},
+    )
 
 
 @require_POST

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.errors import DomainError
@@ -102,10 +104,17 @@ class AfterSalePhotoInline(admin.TabularInline):
     model = AfterSalePhoto
     extra = 0
     can_delete = False
-    readonly_fields = ("thumbnail", "width", "height", "uploaded_by", "created_at")
+    # The file is private: linked through the request's photo view, which checks access.
+    fields = ("photo", "width", "height", "uploaded_by", "created_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("photo"))
+    def photo(self, photo: AfterSalePhoto) -> str:
+        url = reverse("orders:aftersale-photo", args=[photo.aftersale_id, photo.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the photo"))
 
 
 @admin.register(AfterSale)

@@ -22,7 +22,11 @@ from highland.catalog.models import Sku
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from highland.core.http import domain_errors_as_pages, run_action_and_redirect
+from highland.core.http import (
+    domain_errors_as_pages,
+    private_file_response,
+    run_action_and_redirect,
+)
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
@@ -609,11 +613,7 @@ def aftersale_photo(request: HttpRequest, aftersale_id: int, photo_id: int) -> H
     photo = aftersale.photos.filter(pk=photo_id).first()
     if photo is None:
         raise NotFound(_("No such photo."))
-    # Thumbnails are a few dozen kilobytes: read whole, no streaming needed.
-    with photo.thumbnail.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type="image/webp")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file_response(photo.thumbnail, content_type="image/webp")
 
 
 @login_required

@@ -153,14 +153,30 @@ def canonical_string(params: Mapping[str, object]) -> str:
     return "&".join(pairs)
 
 
+def _require_secret(secret: str) -> None:
+    # HMAC accepts an empty key, and anyone can compute a signature under it: with an
+    # empty secret every forged notification would verify.
+    if not secret:
+        raise ValueError("the merchant secret is empty: refusing to sign or verify")
+
+
 def sign(params: Mapping[str, object], secret: str) -> str:
-    """HMAC-SHA256 of the canonical string under `secret`, hex in lower case."""
+    """HMAC-SHA256 of the canonical string under `secret`, hex in lower case.
+
+    Raises ValueError for an empty secret.
+    """
+    _require_secret(secret)
     message = canonical_string(params).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def verify_signature(params: Mapping[str, object], secret: str) -> bool:
-    """True when `params["sign"]` is the signature of the other parameters (constant time)."""
+    """True when `params["sign"]` is the signature of the other parameters (constant time).
+
+    Always False under an empty secret: nothing signed with it can be trusted.
+    """
+    if not secret:
+        return False
     given = params.get("sign")
     if not isinstance(given, str) or not given:
         return False
@@ -227,6 +243,7 @@ class GatewayClient:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError(f"gateway base_url must be an http(s) URL: {base_url!r}")
+        _require_secret(secret)
         self.base_url = base_url.rstrip("/")
         self.merchant_id = merchant_id
         self.timeout = timeout

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County, User
 from highland.core.statemachine import StateMachine
+from highland.core.storage import private_storage
 from highland.orders.models.core import Order
 from highland.payments.models import Refund
 
@@ -139,7 +140,10 @@ class AfterSalePhoto(models.Model):
 
     aftersale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+")
-    thumbnail = models.ImageField(_("photo"), upload_to=evidence_path, max_length=255)
+    # Private: served only through the request's photo view, which checks access.
+    thumbnail = models.ImageField(
+        _("photo"), upload_to=evidence_path, storage=private_storage, max_length=255
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

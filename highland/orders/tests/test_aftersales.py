@@ -480,7 +480,7 @@ def test_only_the_seller_decides_an_open_request(shop, chengdu_address, other_co
 # --- evidence photos ----------------------------------------------------------------------
 
 
-def test_a_photo_is_kept_as_a_small_webp_only(shop, chengdu_address, media_root):
+def test_a_photo_is_kept_as_a_small_webp_only(shop, chengdu_address, private_media_root):
     aftersale = open_request(shop, delivered(shop, chengdu_address))
 
     photo = aftersales.add_aftersale_photo(aftersale, image_file(4000, 3000), actor=shop.buyer())
@@ -492,7 +492,7 @@ def test_a_photo_is_kept_as_a_small_webp_only(shop, chengdu_address, media_root)
     assert photo.thumbnail.name.startswith(
         f"orders/aftersales/{shop.demo.county.pk}/{aftersale.pk}/"
     )
-    assert [path.suffix for path in media_root.rglob("*.*")] == [".webp"]
+    assert [path.suffix for path in private_media_root.rglob("*.*")] == [".webp"]
     record = AuditRecord.objects.get(action="orders.aftersale.photo_added")
     assert record.changes["thumbnail"] == [480, 360]
 
@@ -515,7 +515,7 @@ def test_a_photo_is_kept_as_a_small_webp_only(shop, chengdu_address, media_root)
     ids=["not-an-image", "too-large", "empty"],
 )
 def test_bad_photos_are_refused_and_store_nothing(
-    shop, chengdu_address, media_root, upload, code, message
+    shop, chengdu_address, private_media_root, upload, code, message
 ):
     aftersale = open_request(shop, delivered(shop, chengdu_address))
     before = state()
@@ -525,7 +525,7 @@ def test_bad_photos_are_refused_and_store_nothing(
 
     assert (refusal.value.code, refusal.value.errors) == (code, {"photo": [message]})
     assert state() == before
-    assert not media_root.exists() or not any(media_root.rglob("*.*"))
+    assert not private_media_root.exists() or not any(private_media_root.rglob("*.*"))
 
 
 def test_photos_are_limited_and_end_with_the_decision(shop, chengdu_address, media_root):

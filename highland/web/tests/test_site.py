@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -149,43 +146,8 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     assert snapshot() == before
 
 
-def _production_env(**extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
-    }
-    env.update(HIGHLAND_PROFILE="production", ALLOWED_HOSTS="highland.example.cn", **extra)
-    return env
-
-
-def test_production_profile_passes_check_deploy(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_production_env(
-            SECRET_KEY="x" * 20 + "-highland-production-secret-key-for-tests-9f3k2",
-            HIGHLAND_VAR_DIR=str(tmp_path),
-        ),
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
-
-
-def test_production_profile_refuses_to_start_without_a_secret_key(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_production_env(HIGHLAND_VAR_DIR=str(tmp_path)),
-    )
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set in the production profile." in result.stderr
+# The production profile's start-up refusals and `check --deploy` are tested in
+# highland/core/tests/test_production_secrets.py.
 
 
 def test_openapi_docs_are_served_without_internet(demo, client_as):
