@@ -670,7 +670,7 @@ def test_an_open_window_keeps_its_items_but_its_cutoff_can_move(shop):
         closes_at=group_buy.closes_at,
         collect_by=group_buy.collect_by,
         pay_on_pickup=False,
-        items=groupbuys._item_terms(group_buy),
+        items=groupbuys.item_terms_of(group_buy),
     )
     before = state()
 
