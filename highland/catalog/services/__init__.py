@@ -1,0 +1,92 @@
+"""Business actions on the catalogue: sellers, categories, products, SKUs, stock, photos.
+
+Every action takes a keyword-only `actor`, checks permission with `require`, validates,
+writes, records one audit entry in the same transaction and returns what it changed.
+The two exceptions are `reserve_stock` and `release_stock`, the hooks checkout calls
+inside its own (audited) transaction.
+
+One module per part: `fields` (limits and shared checks), `sellers`, `categories`,
+`products`, `stock` (SKUs and stock) and `photos`.
+"""
+
+from __future__ import annotations
+
+from highland.catalog.services.categories import (
+    create_category,
+    update_category,
+)
+from highland.catalog.services.fields import (
+    CATEGORY_FIELDS,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_PIXELS,
+    MAX_PHOTOS_PER_PRODUCT,
+    MAX_SHELF_LIFE_DAYS,
+    PHOTO_FORMATS,
+    PRODUCT_FIELDS,
+    REQUIRED_TEXT,
+    SELLER_FIELDS,
+    SKU_FIELDS,
+    TEXT_LIMITS,
+    THUMBNAIL_MAX_WIDTH,
+    THUMBNAIL_QUALITY,
+)
+from highland.catalog.services.photos import (
+    add_photo,
+    make_thumbnail,
+    remove_photo,
+    without_metadata,
+)
+from highland.catalog.services.products import (
+    ProductDetails,
+    change_product_status,
+    create_product,
+    update_product,
+)
+from highland.catalog.services.sellers import (
+    register_seller,
+    update_seller,
+)
+from highland.catalog.services.stock import (
+    SkuDetails,
+    add_sku,
+    adjust_stock,
+    release_stock,
+    reserve_stock,
+    set_stock,
+    update_sku,
+)
+
+__all__ = [
+    "CATEGORY_FIELDS",
+    "MAX_PHOTOS_PER_PRODUCT",
+    "MAX_PHOTO_BYTES",
+    "MAX_PHOTO_PIXELS",
+    "MAX_SHELF_LIFE_DAYS",
+    "PHOTO_FORMATS",
+    "PRODUCT_FIELDS",
+    "REQUIRED_TEXT",
+    "SELLER_FIELDS",
+    "SKU_FIELDS",
+    "TEXT_LIMITS",
+    "THUMBNAIL_MAX_WIDTH",
+    "THUMBNAIL_QUALITY",
+    "ProductDetails",
+    "SkuDetails",
+    "add_photo",
+    "add_sku",
+    "adjust_stock",
+    "change_product_status",
+    "create_category",
+    "create_product",
+    "make_thumbnail",
+    "register_seller",
+    "release_stock",
+    "remove_photo",
+    "reserve_stock",
+    "set_stock",
+    "update_category",
+    "update_product",
+    "update_seller",
+    "update_sku",
+    "without_metadata",
+]
