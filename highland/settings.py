@@ -196,6 +196,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "highland.core.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "highland.core.throttling.lockout_response"
+# Its start-up banner would otherwise open the output of every management command.
+AXES_VERBOSE = False
 # Behind nginx, which appends the client's address to X-Forwarded-For (docs/deploy.md).
 BEHIND_PROXY = env_bool("HIGHLAND_BEHIND_PROXY", IS_PRODUCTION)
 LOGIN_URL = "login"
