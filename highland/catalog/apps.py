@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,21 +25,3 @@ class CatalogConfig(AppConfig):
                 ),
             ),
         )
-        from highland.core.models import County
-        from highland.core.pagecache import invalidate_cached_pages_on_commit
-        from highland.network.models import ServicePoint
-
-        from .models import Category, Product, ProductPhoto, Seller, Sku
-
-        # What the cached shop pages show (core/pagecache.py): any change drops them.
-        for model in (County, ServicePoint, Category, Seller, Product, ProductPhoto, Sku):
-            post_save.connect(
-                invalidate_cached_pages_on_commit,
-                sender=model,
-                dispatch_uid=f"pagecache-{model.__name__}-save",
-            )
-            post_delete.connect(
-                invalidate_cached_pages_on_commit,
-                sender=model,
-                dispatch_uid=f"pagecache-{model.__name__}-delete",
-            )

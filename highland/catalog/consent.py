@@ -16,6 +16,7 @@ from highland.catalog.services import MAX_PHOTO_BYTES, make_thumbnail
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 
 
@@ -79,6 +80,7 @@ def record_listing_consent(
         {"method": method, "product": product.pk if product else None},
         on_behalf_of=seller.member,
     )
+    shop_changed(seller.county)
     return consent
 
 
@@ -103,4 +105,5 @@ def revoke_listing_consent(consent: ListingConsent, *, actor: User) -> ListingCo
         {"withdrawn_products": withdrawn},
         on_behalf_of=consent.seller.member,
     )
+    shop_changed(consent.county)
     return consent

@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Counties, people and audit")
 
     def ready(self) -> None:
+        from highland.core import events, pagecache
+
+        events.subscribe(pagecache.SHOP_CHANGED, "core.pagecache.drop", pagecache.drop_cached_pages)
         from highland.core import checks  # noqa: F401 - registers the deploy checks
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.permissions import allowed

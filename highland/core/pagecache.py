@@ -14,9 +14,10 @@ What keeps a cached page right:
 * The CSRF token differs per visitor, so pages are rendered with a marker where the
   token goes (see `csrf_marker`) and each visitor gets their own token substituted when
   the page is served: every form on a cached page works.
-* Every catalogue change made through the models (product, SKU, category, seller,
-  photo, service point, county) bumps a generation number that is part of every key,
-  so the next request renders afresh. With Redis as the cache (`REDIS_URL`) the
+* Every service that changes what the shop shows (products, SKUs, stock, categories,
+  sellers, photos, listing consents, service points, counties) calls `shop_changed`
+  in its transaction; after commit the outbox bumps a generation number that is part
+  of every key, so the next request renders afresh. With Redis as the cache (`REDIS_URL`) the
   generation is shared by every server process; with the in-process default, other
   processes notice within `PAGE_CACHE_SECONDS`.
 * Stock taken by checkouts is *not* a change that drops pages: a flash sale would
@@ -41,10 +42,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
+
+from highland.core import events
+from highland.core.models import County
 
 GENERATION_KEY = "highland:pagecache:generation"
 KEY_PREFIX = "highland:page"
@@ -69,14 +72,22 @@ def _generation() -> int:
     return int(generation)
 
 
-def invalidate_cached_pages_on_commit(**_signal_arguments: Any) -> None:
-    """Make every cached page stale once the current transaction commits.
+SHOP_CHANGED = "core.shop_pages.changed"
 
-    Not before: a request rendering between the bump and the commit would read the old
-    rows and cache them under the new generation. Accepts and ignores signal arguments,
-    so it can be connected to `post_save` and `post_delete`.
+
+def shop_changed(county: County | None) -> None:
+    """Say that what the shop pages show has changed. Call inside the service's transaction.
+
+    The page cache drops its pages after commit, through the outbox (the
+    `core.pagecache.drop` subscriber), not before: a request rendering between a drop and
+    the commit would read the old rows and cache them under the new generation.
     """
-    transaction.on_commit(invalidate_cached_pages)
+    events.emit(SHOP_CHANGED, {}, county=county)
+
+
+def drop_cached_pages(_event: events.Event) -> None:
+    """The outbox delivery of SHOP_CHANGED."""
+    invalidate_cached_pages()
 
 
 def invalidate_cached_pages() -> None:

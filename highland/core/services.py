@@ -24,6 +24,7 @@ from highland.core.models import (
     Role,
     User,
 )
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import confine_to_county, forget_roles, require
 
 
@@ -271,6 +272,7 @@ def create_county(*, actor: User, code: str, **names: str) -> County:
         code=code.strip(), **{field: value.strip() for field, value in names.items()}
     )
     audit.record(actor, "core.county.created", county, {"code": county.code})
+    shop_changed(county)
     return county
 
 
@@ -283,6 +285,7 @@ def update_county(county: County, changes: dict[str, str], *, actor: User) -> Co
     _require_all_names(**changes)
     cleaned = {field: value.strip() for field, value in changes.items()}
     audit.save_changes(county, cleaned, actor=actor, action="core.county.updated")
+    shop_changed(county)
     return county
 
 

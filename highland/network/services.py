@@ -18,6 +18,7 @@ from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.hooks import Hook
 from highland.core.models import County, Membership, Organisation, Role, User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import allowed, require, roles_of
 from highland.network.models import (
     ALTITUDE_RANGE_M,
@@ -263,6 +264,7 @@ def create_service_point(county: County, details: PointDetails, *, actor: User) 
             "parent": details.parent.pk if details.parent else None,
         },
     )
+    shop_changed(county)
     return point
 
 
@@ -287,6 +289,7 @@ def update_service_point(
         also_update=["updated_at"],
         save=lambda **kwargs: _save_unique(point, **kwargs),
     )
+    shop_changed(point.county)
     return point
 
 
@@ -303,6 +306,7 @@ def move_service_point(
     point.parent = new_parent
     point.save(update_fields=["parent", "updated_at"])
     audit.record(actor, "network.point.moved", point, {"from": old_parent_id, "to": new_parent.pk})
+    shop_changed(point.county)
     return point
 
 
@@ -323,6 +327,7 @@ def deactivate_service_point(point: ServicePoint, *, actor: User) -> ServicePoin
     point.active = False
     point.save(update_fields=["active", "updated_at"])
     audit.record(actor, "network.point.deactivated", point, {})
+    shop_changed(point.county)
     return point
 
 
@@ -336,6 +341,7 @@ def reactivate_service_point(point: ServicePoint, *, actor: User) -> ServicePoin
     point.active = True
     _save_unique(point, update_fields=["active", "updated_at"])
     audit.record(actor, "network.point.reactivated", point, {})
+    shop_changed(point.county)
     return point
 
 

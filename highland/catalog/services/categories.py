@@ -25,6 +25,7 @@ from highland.catalog.services.fields import (
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import County, User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 
 # --- categories ------------------------------------------------------------------------------
@@ -122,6 +123,7 @@ def create_category(
         category,
         {"code": slug, "direction": direction, "commission_bp": commission},
     )
+    shop_changed(county)
     return category
 
 
@@ -155,4 +157,5 @@ def update_category(category: Category, changes: dict[str, Any], *, actor: User)
     changed = audit.save_changes(category, cleaned, actor=actor, action="catalog.category.updated")
     if {"name_zh", "name_bo", "name_en", "parent"} & set(changed):
         _reindex_category(category)
+    shop_changed(category.county)
     return category

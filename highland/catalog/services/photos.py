@@ -28,6 +28,7 @@ from highland.catalog.services.fields import (
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 
 # --- photos ----------------------------------------------------------------------------------
@@ -159,6 +160,7 @@ def add_photo(product: Product, upload: IO[bytes] | File, *, actor: User) -> Pro
         },
         on_behalf_of=_on_behalf_of(product.seller, actor),
     )
+    shop_changed(product.county)
     return photo
 
 
@@ -184,3 +186,4 @@ def remove_photo(photo: ProductPhoto, *, actor: User) -> None:
                 storage.delete(name)
 
     transaction.on_commit(delete_files)
+    shop_changed(photo.county)

@@ -31,6 +31,7 @@ from highland.catalog.services.fields import (
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import County, User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 from highland.network.models import ServicePoint
 
@@ -147,6 +148,7 @@ def create_product(seller: Seller, details: ProductDetails, *, actor: User) -> P
         {"seller": seller.pk, "category": product.category_id, "name_zh": product.name_zh},
         on_behalf_of=_on_behalf_of(seller, actor),
     )
+    shop_changed(seller.county)
     return product
 
 
@@ -181,6 +183,7 @@ def update_product(product: Product, changes: dict[str, Any], *, actor: User) ->
         changed,
         on_behalf_of=_on_behalf_of(product.seller, actor),
     )
+    shop_changed(product.county)
     return product
 
 
@@ -220,4 +223,5 @@ def change_product_status(product: Product, status: str, *, actor: User) -> Prod
         {"from": old_status, "to": status},
         on_behalf_of=_on_behalf_of(product.seller, actor),
     )
+    shop_changed(product.county)
     return product

@@ -15,6 +15,7 @@ from highland.catalog.services.fields import _basis_points, _merge, _raise_if, _
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import County, Organisation, OrganisationType, Role, User
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require, roles_of
 
 # --- sellers ---------------------------------------------------------------------------------
@@ -120,6 +121,7 @@ def register_seller(
         },
         on_behalf_of=member,
     )
+    shop_changed(county)
     return seller
 
 
@@ -148,4 +150,5 @@ def update_seller(seller: Seller, changes: dict[str, Any], *, actor: User) -> Se
             _merge(errors, error)
     _raise_if(errors)
     audit.save_changes(seller, cleaned, actor=actor, action="catalog.seller.updated")
+    shop_changed(seller.county)
     return seller

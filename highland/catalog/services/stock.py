@@ -29,7 +29,7 @@ from highland.catalog.services.fields import (
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
-from highland.core.pagecache import invalidate_cached_pages_on_commit
+from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 
 # --- SKUs and stock --------------------------------------------------------------------------
@@ -117,6 +117,7 @@ def add_sku(product: Product, details: SkuDetails, *, actor: User) -> Sku:
         },
         on_behalf_of=_on_behalf_of(product.seller, actor),
     )
+    shop_changed(product.county)
     return sku
 
 
@@ -157,6 +158,7 @@ def update_sku(sku: Sku, changes: dict[str, Any], *, actor: User) -> Sku:
         changed,
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
+    shop_changed(sku.county)
     return sku
 
 
@@ -172,7 +174,6 @@ def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
         return sku
     Sku.objects.filter(pk=sku.pk).update(stock=level)
     sku.stock = level
-    invalidate_cached_pages_on_commit()  # a queryset update sends no post_save
     audit.record(
         actor,
         "catalog.sku.stock_set",
@@ -180,6 +181,7 @@ def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
         {"from": before, "to": level, "reason": _printable(reason)[:200]},
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
+    shop_changed(sku.county)
     return sku
 
 
@@ -197,7 +199,6 @@ def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
     # One conditional UPDATE: no read-decide-write, so a checkout reserving at the same
     # moment cannot be overwritten.
     changed = Sku.objects.filter(pk=sku.pk, **guard).update(stock=F("stock") + delta)
-    invalidate_cached_pages_on_commit()  # a queryset update sends no post_save
     if not changed:
         if delta < 0:
             raise ValidationFailed(
@@ -218,6 +219,7 @@ def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
         {"delta": delta, "from": after - delta, "to": after, "reason": _printable(reason)[:200]},
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
+    shop_changed(sku.county)
     return sku
 
 
