@@ -33,6 +33,7 @@ from .models import (
     BASIS_POINTS,
     MAX_PRICE_FEN,
     MAX_STOCK,
+    MAX_UNIT_WEIGHT_G,
     Category,
     Direction,
     Product,
@@ -696,7 +697,7 @@ def _validated_sku(details: SkuDetails) -> dict[str, Any]:
                 "unit_weight_g",
                 details.unit_weight_g,
                 low=1,
-                high=1_000_000,
+                high=MAX_UNIT_WEIGHT_G,
                 message=_("Give the shipping weight of one unit in grams (1 to 1,000,000)."),
             )
         except ValidationFailed as error:

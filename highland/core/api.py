@@ -15,7 +15,7 @@ from highland.core.access import home_county
 from highland.core.errors import NotFound
 from highland.core.models import ApiToken, User
 from highland.core.permissions import require, roles_of
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
 
 router = Router(tags=["people"])
 
@@ -39,7 +39,7 @@ class TokenOut(Schema):
 
 
 class TokenIn(Schema):
-    holder_id: int
+    holder_id: StrictObjectId
     name: str
 
 
@@ -103,7 +103,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obje
     "/tokens/{token_id}/revoke",
     response={200: TokenOut, **ERROR_RESPONSES},
 )
-def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
+def revoke_token(request: HttpRequest, token_id: ObjectId) -> dict[str, object]:
     user = _user(request)
     token = access.access_api_token(user, token_id)
     return _token_out(services.revoke_api_token(token, actor=user))

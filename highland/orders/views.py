@@ -26,6 +26,7 @@ from highland.core.errors import DomainError, NotFound, PermissionDenied, Valida
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
+from highland.core.schemas import MAX_GRAMS, MAX_QUANTITY
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
@@ -255,10 +256,16 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
 @login_required
 @domain_errors_as_pages
 def pay_online(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """Send the buyer to the gateway's pay page."""
+    """Send the buyer to the gateway's pay page, or back to the payment with the reason."""
     from highland.payments.api import pay_online as start_online_payment
 
-    data = start_online_payment(request, payment_id)
+    try:
+        data = start_online_payment(request, payment_id)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+        return redirect("orders:payment", payment_id)
     return redirect(data["pay_url"])
 
 
@@ -347,7 +354,8 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
             grams: dict[int, int] = {}
             for line in order.lines.filter(selling_unit="weight"):
                 raw = request.POST.get(f"grams_{line.pk}", "").strip()
-                if not raw.isdigit():
+                # isdigit() alone also passes "²" and other digits int() cannot read.
+                if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_GRAMS:
                     raise ValidationFailed(
                         _("Enter the packed weight in whole grams."), field="packed_grams"
                     )
@@ -690,7 +698,7 @@ class GroupBuyItemForm(forms.Form):
     sku_code = forms.CharField(label=gettext_lazy("Product code"), max_length=40, required=False)
     group_price = YuanField(label=gettext_lazy("Group price (yuan)"), required=False)
     min_quantity = forms.IntegerField(
-        label=gettext_lazy("Minimum total"), min_value=1, required=False
+        label=gettext_lazy("Minimum total"), min_value=1, max_value=MAX_QUANTITY, required=False
     )
 
 
@@ -952,7 +960,7 @@ class GroupBuyJoinForm(forms.Form):
             self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
                 label=f"{item.sku.product.name_zh} {item.sku.label_zh}",
                 min_value=0,
-                max_value=1_000_000,
+                max_value=MAX_QUANTITY,
                 required=False,
             )
 
