@@ -7,10 +7,11 @@ Numbers read from a JSON body are strict: `true` or `"1"` is not a quantity.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt
 
 from highland.core.money import MAX_FEN as MAX_FEN  # re-exported: one set of limits
 
@@ -22,6 +23,10 @@ MAX_QUANTITY = 1_000_000
 MAX_GRAMS = 1_000_000_000
 MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
+# Dates and times of business: far enough either way that a day or a time zone added to one
+# never leaves what Python and the databases hold (year 1 or 9999 does).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
 
 # Lax: path and query values arrive as text. A missing and an impossible id are both 404/422.
 ObjectId = Annotated[int, Field(ge=1, le=MAX_OBJECT_ID, description="An id.")]
@@ -33,6 +38,23 @@ Quantity = Annotated[
 ]
 FenAmount = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="Fen (¥0.01).")]
 Grams = Annotated[StrictInt, Field(ge=1, le=MAX_GRAMS, description="Grams.")]
+PeriodDate = Annotated[
+    dt.date,
+    Field(ge=EARLIEST_DATE, le=LATEST_DATE, description="A date from 2000 to 2099."),
+]
+
+
+def _in_business_years(moment: dt.datetime) -> dt.datetime:
+    if not EARLIEST_DATE.year <= moment.year <= LATEST_DATE.year:
+        raise ValueError(f"a time from {EARLIEST_DATE.year} to {LATEST_DATE.year}")
+    return moment
+
+
+Moment = Annotated[
+    dt.datetime,
+    AfterValidator(_in_business_years),
+    Field(description="A time from 2000 to 2099; without a zone, in Beijing time."),
+]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="At most this many items.")]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="Skip this many items.")]
 

@@ -24,8 +24,10 @@ from highland.core.schemas import (
     MAX_QUANTITY,
     FenAmount,
     Grams,
+    Moment,
     ObjectId,
     PageQuery,
+    PeriodDate,
     Quantity,
     StrictObjectId,
 )
@@ -352,7 +354,10 @@ class StatementOut(Schema):
 
 @router.get("/statements/{seller_id}", response={200: StatementOut, **ERROR_RESPONSES})
 def seller_statement(
-    request: HttpRequest, seller_id: ObjectId, start: date | None = None, end: date | None = None
+    request: HttpRequest,
+    seller_id: ObjectId,
+    start: PeriodDate | None = None,
+    end: PeriodDate | None = None,
 ) -> dict[str, Any]:
     """A seller's statement: orders paid in [start, end] (default: this month to today),
     what each earned after commission, weight adjustments and after-sale refunds, and
@@ -380,9 +385,9 @@ class GroupBuyTermsIn(Schema):
     title_zh: str = Field(..., max_length=120)
     title_bo: str = Field("", max_length=200)
     title_en: str = Field("", max_length=120)
-    opens_at: datetime
-    closes_at: datetime = Field(..., description="The cut-off")
-    collect_by: datetime = Field(..., description="Unpaid orders are held until then")
+    opens_at: Moment
+    closes_at: Moment = Field(..., description="The cut-off")
+    collect_by: Moment = Field(..., description="Unpaid orders are held until then")
     pay_on_pickup: bool = True
     point_ids: list[StrictObjectId] | None = Field(
         None, description="Village points served; by default all the station's active ones"

@@ -26,7 +26,7 @@ from highland.core.errors import DomainError, NotFound, PermissionDenied, Valida
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
-from highland.core.schemas import MAX_GRAMS, MAX_QUANTITY
+from highland.core.schemas import EARLIEST_DATE, LATEST_DATE, MAX_GRAMS, MAX_QUANTITY
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import aftersales, groupbuys, services, settlement
 from highland.orders import cart as carts
@@ -486,7 +486,17 @@ def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
 
 def _date_parameter(request: HttpRequest, name: str) -> dt.date | None:
     value = request.GET.get(name, "")
-    return dt.date.fromisoformat(value) if value else None
+    if not value:
+        return None
+    day = dt.date.fromisoformat(value)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # Year 1 or 9999 overflows once a time zone or a day is added to it.
+        raise ValidationFailed(
+            _("Choose dates from %(first)s to %(last)s.")
+            % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            field=name,
+        )
+    return day
 
 
 # --- after-sales -------------------------------------------------------------------------------

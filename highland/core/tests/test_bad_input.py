@@ -530,3 +530,28 @@ def test_an_unknown_route_answers_in_the_callers_language(demo):
 
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "未找到。"}
+
+
+# --- dates at the edge of the calendar (found by schemathesis) --------------------------------
+
+
+def test_a_statement_from_year_one_is_422_in_the_api(demo):
+    seller = sku("LT-ZC-500").product.seller
+
+    response = api_client(demo.user("operator")).get(
+        f"/api/v1/orders/statements/{seller.pk}", {"start": "0001-01-01"}
+    )
+
+    assert response.status_code == 422
+    assert list(field_errors(response)) == ["start"]
+
+
+def test_a_statement_from_year_one_is_a_message_on_the_page(demo):
+    seller = sku("LT-ZC-500").product.seller
+
+    response = api_client(demo.user("operator")).get(
+        f"/orders/statements/{seller.pk}/", {"start": "0001-01-01"}
+    )
+
+    assert response.status_code == 422
+    assert "Choose dates from 2000-01-01 to 2099-12-31." in response.content.decode()
