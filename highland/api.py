@@ -158,7 +158,7 @@ HTTP_ERROR_CODES = {
 }
 
 
-def _refused_input(request: HttpRequest, error: Exception) -> HttpResponse | None:
+def _refused_input(request: HttpRequest, error: BaseException) -> HttpResponse | None:
     """The parser's refusals (ninja wraps a body's in a 400) in words people can read."""
     if isinstance(error, NotAnObject):
         message = str(_("The request body must be a JSON object."))

@@ -67,7 +67,7 @@ class PageQuery(Schema):
 
 
 class ErrorOut(Schema):
-    """Every 4xx body: a stable code, a sentence for people, and messages per field."""
+    """Every error body (4xx and 5xx): a stable code, a sentence for people, messages per field."""
 
     code: str
     detail: str

@@ -34,6 +34,8 @@ from highland.core.models import ApiToken, User
 from highland.core.schemas import MAX_OBJECT_ID
 from highland.network.models import ServicePoint
 
+pytestmark = pytest.mark.fuzz
+
 # The operator's pass is thorough: every boundary and wrong value the coverage phase makes
 # (0, -1, each limit and one past it, wrong types, missing fields, methods not allowed).
 # Those are refused by validation before any role matters, so the other roles run the
