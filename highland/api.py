@@ -150,7 +150,6 @@ HTTP_ERROR_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
-    415: "unsupported_media_type",
     429: "throttled",
     500: "server_error",
     502: "bad_gateway",
@@ -231,7 +230,7 @@ GENERIC_DETAILS: dict[int, Callable[[], str]] = {
     404: lambda: _("Not found."),
     405: lambda: _("This method is not allowed here."),
     413: lambda: _("The request body is too large."),
-    500: lambda: _("Something went wrong on our side; nothing was changed by this request."),
+    500: lambda: _("Something went wrong on our side. Please try again later."),
 }
 
 

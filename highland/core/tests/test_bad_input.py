@@ -5,6 +5,7 @@ Each test names the code site an outside review found answering a 500 (issue 7, 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 from collections.abc import Iterator
@@ -555,3 +556,81 @@ def test_a_statement_from_year_one_is_a_message_on_the_page(demo):
 
     assert response.status_code == 422
     assert "Choose dates from 2000-01-01 to 2099-12-31." in response.content.decode()
+
+
+def test_a_non_ascii_pickup_code_does_not_match_at_a_group_buy_hand_over(demo):
+    from highland.orders import groupbuys
+
+    agent, village_agent = demo.user("agent"), demo.user("village_agent")
+    now = dt.datetime.now(dt.UTC)
+    group_buy = groupbuys.create_group_buy(
+        demo.point("LT-S01"),
+        groupbuys.GroupBuyTerms(
+            title_zh="奔戈乡冬季团购",
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=1),
+            collect_by=now + dt.timedelta(days=15),
+            items=[groupbuys.ItemTerms(sku("LT-CD-20K").pk, None, None)],
+        ),
+        actor=agent,
+    )
+    groupbuys.open_group_buy(group_buy, actor=agent)
+    joined = groupbuys.join_group_buy(
+        group_buy,
+        [CheckoutLine(sku("LT-CD-20K").pk, 1)],
+        villager=demo.user("member"),
+        point=demo.point("LT-S01-V01"),
+        actor=village_agent,
+        idempotency_key="",
+    )
+    groupbuys.close_group_buy(group_buy, actor=agent)
+    groupbuys.order_from_suppliers(group_buy, actor=agent)
+    for purchase in group_buy.purchases.all():
+        groupbuys.receive_purchase(purchase, actor=agent)
+    order = joined.payment.orders.get()
+    before = orders_state()
+
+    response = send_json(
+        api_client(village_agent),
+        "post",
+        f"/api/v1/orders/group-buys/orders/{order.pk}/hand-over",
+        {"pickup_code": "éééééé"},
+    )
+
+    assert response.status_code == 422
+    assert field_errors(response) == {"pickup_code": ["The pickup code does not match."]}
+    assert orders_state() == before
+
+
+def test_a_form_body_to_a_json_operation_is_400_in_the_error_shape(demo):
+    before = orders_state()
+
+    response = api_client(demo.user("buyer")).post(
+        "/api/v1/orders/cart/lines",
+        data=f"sku_id={sku('LT-YJ-100').pk}&quantity=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "bad_request",
+        "detail": "The request body is not valid JSON.",
+    }
+    assert orders_state() == before
+
+
+def test_a_crash_under_the_api_is_a_json_500(demo, monkeypatch):
+    from highland.core import api as core_api
+
+    def crash(user, county):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(core_api, "roles_of", crash)
+
+    response = api_client(demo.user("buyer")).get("/api/v1/me")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "server_error",
+        "detail": "Something went wrong on our side. Please try again later.",
+    }
