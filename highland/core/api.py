@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -40,7 +40,7 @@ class TokenOut(Schema):
 
 class TokenIn(Schema):
     holder_id: StrictObjectId
-    name: str
+    name: str = Field(..., min_length=1, max_length=80)
 
 
 class IssuedTokenOut(TokenOut):

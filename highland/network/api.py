@@ -78,8 +78,8 @@ class PointIn(Schema):
     village_zh: str = Field("", max_length=60)
     village_bo: str = Field("", max_length=120)
     village_en: str = Field("", max_length=60)
-    latitude: Decimal = Field(..., max_digits=9, decimal_places=6)
-    longitude: Decimal = Field(..., max_digits=9, decimal_places=6)
+    latitude: Decimal = Field(..., ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal = Field(..., ge=-180, le=180, max_digits=9, decimal_places=6)
     altitude_m: int = Field(..., ge=ALTITUDE_RANGE_M[0], le=ALTITUDE_RANGE_M[1])
     connectivity: Connectivity = Connectivity.G4
     connectivity_stable: bool = True
@@ -97,8 +97,8 @@ class PointPatch(Schema):
     village_zh: str | None = Field(None, max_length=60)
     village_bo: str | None = Field(None, max_length=120)
     village_en: str | None = Field(None, max_length=60)
-    latitude: Decimal | None = Field(None, max_digits=9, decimal_places=6)
-    longitude: Decimal | None = Field(None, max_digits=9, decimal_places=6)
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
     altitude_m: int | None = Field(None, ge=ALTITUDE_RANGE_M[0], le=ALTITUDE_RANGE_M[1])
     connectivity: Connectivity | None = None
     connectivity_stable: bool | None = None
@@ -114,8 +114,8 @@ class PointQuery(Schema):
     tier: Tier | None = None
     connectivity: Connectivity | None = None
     service: Service | None = None
-    township: str | None = None
-    q: str | None = None
+    township: str | None = Field(None, max_length=60)
+    q: str | None = Field(None, max_length=100)
     include_inactive: bool = False
 
 

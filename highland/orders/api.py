@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Header, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Header, Path, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import StrictInt
@@ -875,7 +875,9 @@ def receive_return(request: HttpRequest, aftersale_id: ObjectId) -> dict[str, An
 
 
 @router.post("/{order_id}/{step}", response={200: OrderOut, **ERROR_RESPONSES})
-def advance(request: HttpRequest, order_id: ObjectId, step: str) -> dict[str, Any]:
+def advance(
+    request: HttpRequest, order_id: ObjectId, step: str = Path(..., max_length=20)
+) -> dict[str, Any]:
     """`ship`, `deliver` or `complete` an order."""
     user = _user(request)
     statuses = {

@@ -634,3 +634,20 @@ def test_a_crash_under_the_api_is_a_json_500(demo, monkeypatch):
         "code": "server_error",
         "detail": "Something went wrong on our side. Please try again later.",
     }
+
+
+def test_a_device_name_longer_than_its_column_is_422(demo):
+    from highland.core.models import ApiToken
+
+    before = ApiToken.objects.count()
+
+    response = send_json(
+        api_client(demo.user("operator")),
+        "post",
+        "/api/v1/tokens",
+        {"holder_id": demo.user("agent").pk, "name": "a" * 81},
+    )
+
+    assert response.status_code == 422
+    assert list(field_errors(response)) == ["name"]
+    assert ApiToken.objects.count() == before
