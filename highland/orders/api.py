@@ -118,7 +118,7 @@ class OrderOut(Schema):
     seller_id: int
     buyer_id: int
     placed_by_id: int | None
-    payment_id: ObjectId
+    payment_id: int
     items_fen: int
     shipping_fen: int
     weight_allowance_fen: int
@@ -133,7 +133,7 @@ class OrderOut(Schema):
 
 
 class CheckoutOut(Schema):
-    payment_id: ObjectId
+    payment_id: int
     out_trade_no: str
     amount_fen: int
     payment_method: PaymentMethod
@@ -181,7 +181,7 @@ class AfterSalePhotoOut(Schema):
 
 class AfterSaleOut(Schema):
     id: int
-    order_id: ObjectId
+    order_id: int
     order_number: str
     kind: AfterSaleKind
     reason: AfterSaleReason
@@ -445,7 +445,7 @@ class PurchaseLineOut(Schema):
 class PurchaseOut(Schema):
     id: int
     number: str
-    group_buy_id: ObjectId
+    group_buy_id: int
     seller_id: int
     seller_name: str
     amount_fen: int
@@ -464,7 +464,7 @@ class PickLineOut(Schema):
 class PickRowOut(Schema):
     villager_id: int
     villager: str
-    order_id: ObjectId
+    order_id: int
     order_number: str
     status: OrderStatus
     to_collect_fen: int
@@ -547,7 +547,7 @@ def purchase_out(purchase: ConsolidatedPurchase) -> dict[str, Any]:
     return data
 
 
-def _group_buy(request: HttpRequest, group_buy_id: ObjectId) -> tuple[User, GroupBuy]:
+def _group_buy(request: HttpRequest, group_buy_id: int) -> tuple[User, GroupBuy]:
     user = _user(request)
     return user, groupbuys.access_group_buy(user, group_buy_id)
 
