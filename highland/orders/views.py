@@ -52,7 +52,12 @@ from highland.orders.models import (
 )
 from highland.orders.selectors import orders_visible_to
 from highland.payments.models import PaymentMethod, PaymentStatus
-from highland.web.http import domain_errors_as_pages, run_action_and_redirect
+from highland.web.http import (
+    domain_errors_as_pages,
+    posted_next,
+    posted_text,
+    run_action_and_redirect,
+)
 
 
 def _person(request: HttpRequest) -> User:
@@ -126,7 +131,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     form = CartLineForm(request.POST)
     if not form.is_valid() or form.cleaned_data["quantity"] < 1:
         messages.error(request, _("Enter a quantity of at least 1."))
-        return redirect(request.POST.get("next") or "orders:cart")
+        return redirect(posted_next(request, "orders:cart"))
     return run_action_and_redirect(
         request,
         lambda: carts.add_to_cart(
@@ -610,7 +615,7 @@ def aftersale_action(request: HttpRequest, aftersale_id: int, action: str) -> Ht
             aftersales.accept_aftersale(aftersale, actor=user)
         elif action == "reject":
             aftersales.reject_aftersale(
-                aftersale, actor=user, reason=request.POST.get("reason", "")
+                aftersale, actor=user, reason=posted_text(request, "reason")
             )
         elif action == "received":
             aftersales.receive_return(aftersale, actor=user)
@@ -946,7 +951,7 @@ def group_buy_action(request: HttpRequest, group_buy_id: int, action: str) -> Ht
         elif action == "order":
             groupbuys.order_from_suppliers(group_buy, actor=user)
         else:
-            groupbuys.cancel_group_buy(group_buy, actor=user, reason=request.POST.get("reason", ""))
+            groupbuys.cancel_group_buy(group_buy, actor=user, reason=posted_text(request, "reason"))
 
     return run_action_and_redirect(
         request, act, "orders:group-buy-detail", group_buy.pk, success=_("Done.")

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from highland.core.errors import DomainError
+from highland.core.errors import DomainError, ValidationFailed
 
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
@@ -56,3 +58,28 @@ def run_action_and_redirect(
     else:
         messages.success(request, success(result) if callable(success) else success)
     return redirect(to, *args)
+
+
+def posted_text(request: HttpRequest, name: str) -> str:
+    """A text field a one-button form posts without a Django form around it.
+
+    A NUL character is refused (PostgreSQL refuses it in any text), as a form field would.
+    """
+    value = request.POST.get(name, "")
+    if "\x00" in value:
+        raise ValidationFailed(_("Text may not contain NUL characters."), field=name)
+    return value
+
+
+def posted_next(request: HttpRequest, default: str) -> str:
+    """Where a form's `next` field asks to go: a path on this site only, else `default`."""
+    target = request.POST.get("next", "")
+    if (
+        target
+        and "\x00" not in target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return default

@@ -651,3 +651,92 @@ def test_a_device_name_longer_than_its_column_is_422(demo):
     assert response.status_code == 422
     assert list(field_errors(response)) == ["name"]
     assert ApiToken.objects.count() == before
+
+
+# --- text posted without a form on pages -------------------------------------------------------
+
+
+def test_a_nul_in_a_group_buy_cancel_reason_is_a_message_not_a_500(demo):
+    from highland.orders import groupbuys
+    from highland.orders.models import GroupBuy, GroupBuyStatus
+
+    agent = demo.user("agent")
+    now = dt.datetime.now(dt.UTC)
+    group_buy = groupbuys.create_group_buy(
+        demo.point("LT-S01"),
+        groupbuys.GroupBuyTerms(
+            title_zh="奔戈乡冬季团购",
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=1),
+            collect_by=now + dt.timedelta(days=15),
+            items=[groupbuys.ItemTerms(sku("LT-CD-20K").pk, None, None)],
+        ),
+        actor=agent,
+    )
+    audit_before = AuditRecord.objects.count()
+
+    response = api_client(agent).post(
+        f"/orders/group-buys/{group_buy.pk}/cancel/", {"reason": "late\x00"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Text may not contain NUL characters." in [
+        str(message) for message in response.context["messages"]
+    ]
+    assert GroupBuy.objects.get(pk=group_buy.pk).status == GroupBuyStatus.DRAFT
+    assert AuditRecord.objects.count() == audit_before
+
+
+@pytest.mark.parametrize("target", ["\x00", "https://evil.example/", "//evil.example/"])
+def test_the_cart_goes_back_only_to_a_page_of_this_site(demo, target):
+    response = api_client(demo.user("buyer")).post(
+        "/orders/cart/add/", {"sku_id": sku("LT-YJ-100").pk, "quantity": "0", "next": target}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/orders/cart/"
+
+
+def test_the_cart_goes_back_to_the_product_page_it_came_from(demo):
+    product_page = f"/shop/products/{sku('LT-YJ-100').product_id}/"
+
+    response = api_client(demo.user("buyer")).post(
+        "/orders/cart/add/",
+        {"sku_id": sku("LT-YJ-100").pk, "quantity": "0", "next": product_page},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == product_page
+
+
+def test_a_nul_in_an_after_sale_rejection_is_a_message_not_a_500(demo, chengdu_address):
+    from highland.orders import aftersales
+    from highland.orders.models import AfterSale, AfterSaleStatus
+
+    buyer, seller, operator = demo.user("buyer"), demo.user("seller"), demo.user("operator")
+    result = services.place_order(
+        demo.county,
+        [CheckoutLine(sku("LT-ZC-500").pk, 1)],
+        buyer=buyer,
+        actor=buyer,
+        delivery=chengdu_address,
+        payment_method="bank_transfer",
+    )
+    services.confirm_bank_transfer(result.payment, actor=operator, bank_reference="B-2")
+    order = result.orders[0]
+    services.pack_order(order, {}, actor=seller)
+    services.advance_order(order, OrderStatus.SHIPPED, actor=seller)
+    services.advance_order(order, OrderStatus.DELIVERED, actor=operator)
+    aftersale = aftersales.open_aftersale(order, actor=buyer, kind="refund_only", reason="damaged")
+    audit_before = AuditRecord.objects.count()
+
+    response = api_client(seller).post(
+        f"/orders/aftersales/{aftersale.pk}/reject/", {"reason": "no\x00"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Text may not contain NUL characters." in [
+        str(message) for message in response.context["messages"]
+    ]
+    assert AfterSale.objects.get(pk=aftersale.pk).status == AfterSaleStatus.OPEN
+    assert AuditRecord.objects.count() == audit_before
