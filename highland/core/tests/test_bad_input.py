@@ -740,3 +740,11 @@ def test_a_nul_in_an_after_sale_rejection_is_a_message_not_a_500(demo, chengdu_a
     ]
     assert AfterSale.objects.get(pk=aftersale.pk).status == AfterSaleStatus.OPEN
     assert AuditRecord.objects.count() == audit_before
+
+
+@pytest.mark.parametrize("code", ["\x00", "5133\x0034"])
+def test_a_nul_in_the_shop_county_asks_to_choose_a_county(demo, other_county, code):
+    response = api_client().get("/shop/", {"county": code})
+
+    assert response.status_code == 200
+    assert [template.name for template in response.templates][0] == "catalog/choose_county.html"
