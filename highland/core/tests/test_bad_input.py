@@ -747,4 +747,4 @@ def test_a_nul_in_the_shop_county_asks_to_choose_a_county(demo, other_county, co
     response = api_client().get("/shop/", {"county": code})
 
     assert response.status_code == 200
-    assert [template.name for template in response.templates][0] == "catalog/choose_county.html"
+    assert response.templates[0].name == "catalog/choose_county.html"
