@@ -91,8 +91,11 @@ class StrictJsonParser(Parser):
     def parse_querydict(
         self, data: Any, list_fields: list[str], request: HttpRequest
     ) -> DictStrAny:
+        # Query strings and form fields; uploaded files (also read through here) are not text.
         if any(
-            "\x00" in key or any("\x00" in value for value in data.getlist(key)) for key in data
+            "\x00" in key
+            or any(isinstance(value, str) and "\x00" in value for value in data.getlist(key))
+            for key in data
         ):
             raise NulCharacter
         return super().parse_querydict(data, list_fields, request)
