@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.responses import Status
+from pydantic import StrictInt
 
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
 from highland.core.models import County, User
 from highland.core.permissions import allowed
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
 from highland.core.services import user_for_api_key
 from highland.network.access import access_point
 from highland.network.models import ServicePoint
@@ -32,6 +33,7 @@ from .access import access_category, access_product, access_seller, access_sku
 from .models import (
     MAX_PRICE_FEN,
     MAX_STOCK,
+    MAX_UNIT_WEIGHT_G,
     Direction,
     Product,
     ProductPhoto,
@@ -43,9 +45,6 @@ from .models import (
 from .search import MAX_PER_PAGE, MAX_QUERY_LENGTH, SearchPage, search_products
 
 router = Router(tags=["catalog"])
-
-MAX_ID = 2**62  # larger ids cannot exist; refusing them keeps them away from the database
-Id = Field(..., ge=1, le=MAX_ID)
 
 
 # --- shapes ----------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ class CountyQuery(Schema):
 class ProductQuery(CountyQuery):
     q: str | None = Field(None, max_length=MAX_QUERY_LENGTH)
     category: str | None = Field(None, max_length=40, description="Category code.")
-    origin_point_id: int | None = Field(None, ge=1, le=MAX_ID)
+    origin_point_id: ObjectId | None = None
     min_price_fen: int | None = Field(None, ge=0, le=MAX_PRICE_FEN)
     max_price_fen: int | None = Field(None, ge=0, le=MAX_PRICE_FEN)
     in_stock: bool = False
@@ -150,8 +149,8 @@ class ProductQuery(CountyQuery):
 
 
 class ProductIn(Schema):
-    seller_id: int = Id
-    category_id: int = Id
+    seller_id: StrictObjectId
+    category_id: StrictObjectId
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_bo: str = Field("", max_length=200)
     name_en: str = Field("", max_length=120)
@@ -162,12 +161,12 @@ class ProductIn(Schema):
     story_bo: str = Field("", max_length=10000)
     story_en: str = Field("", max_length=5000)
     storage_class: StorageClass = StorageClass.AMBIENT
-    shelf_life_days: int | None = Field(None, ge=1, le=services.MAX_SHELF_LIFE_DAYS)
-    origin_point_id: int | None = Field(None, ge=1, le=MAX_ID)
+    shelf_life_days: StrictInt | None = Field(None, ge=1, le=services.MAX_SHELF_LIFE_DAYS)
+    origin_point_id: StrictObjectId | None = None
 
 
 class ProductPatch(Schema):
-    category_id: int | None = Field(None, ge=1, le=MAX_ID)
+    category_id: StrictObjectId | None = None
     name_zh: str | None = Field(None, min_length=1, max_length=120)
     name_bo: str | None = Field(None, max_length=200)
     name_en: str | None = Field(None, max_length=120)
@@ -178,10 +177,10 @@ class ProductPatch(Schema):
     story_bo: str | None = Field(None, max_length=10000)
     story_en: str | None = Field(None, max_length=5000)
     storage_class: StorageClass | None = None
-    shelf_life_days: int | None = Field(
+    shelf_life_days: StrictInt | None = Field(
         None, ge=1, le=services.MAX_SHELF_LIFE_DAYS, description="Send null to clear."
     )
-    origin_point_id: int | None = Field(None, ge=1, le=MAX_ID, description="Send null to clear.")
+    origin_point_id: StrictObjectId | None = Field(None, description="Send null to clear.")
     status: ProductStatus | None = None
 
 
@@ -191,16 +190,16 @@ class SkuIn(Schema):
     label_bo: str = Field("", max_length=200)
     label_en: str = Field("", max_length=120)
     selling_unit: SellingUnit = SellingUnit.PACK
-    price_fen: int = Field(..., gt=0, le=MAX_PRICE_FEN)
-    unit_weight_g: int | None = Field(None, ge=1, le=1_000_000)
-    stock: int = Field(0, ge=0, le=MAX_STOCK)
+    price_fen: StrictInt = Field(..., gt=0, le=MAX_PRICE_FEN)
+    unit_weight_g: StrictInt | None = Field(None, ge=1, le=MAX_UNIT_WEIGHT_G)
+    stock: StrictInt = Field(0, ge=0, le=MAX_STOCK)
 
 
 class SkuPatch(Schema):
     label_zh: str | None = Field(None, min_length=1, max_length=120)
     label_bo: str | None = Field(None, max_length=200)
     label_en: str | None = Field(None, max_length=120)
-    price_fen: int | None = Field(None, gt=0, le=MAX_PRICE_FEN)
+    price_fen: StrictInt | None = Field(None, gt=0, le=MAX_PRICE_FEN)
     active: bool | None = None
 
 
@@ -208,7 +207,7 @@ class StockIn(Schema):
     action: Literal["set", "add", "remove"] = Field(
         ..., description="set: a counted level (0 or more); add/remove: a quantity above 0."
     )
-    quantity: int = Field(..., ge=0, le=MAX_STOCK)
+    quantity: StrictInt = Field(..., ge=0, le=MAX_STOCK)
     reason: str = Field("", max_length=200)
 
 
@@ -409,7 +408,7 @@ def list_products(request: HttpRequest, filters: Query[ProductQuery]) -> dict[st
 
 @router.get("/products/{product_id}", response={200: ProductOut, **ERROR_RESPONSES}, auth=None)
 def get_product(
-    request: HttpRequest, product_id: int, filters: Query[CountyQuery]
+    request: HttpRequest, product_id: ObjectId, filters: Query[CountyQuery]
 ) -> dict[str, Any]:
     """A product on sale; its managers also see it as a draft or suspended."""
     county, viewer = _shop_county(request, filters.county)
@@ -441,7 +440,9 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Status[dict[str,
 
 
 @router.patch("/products/{product_id}", response={200: ProductOut, **ERROR_RESPONSES})
-def update_product(request: HttpRequest, product_id: int, payload: ProductPatch) -> dict[str, Any]:
+def update_product(
+    request: HttpRequest, product_id: ObjectId, payload: ProductPatch
+) -> dict[str, Any]:
     user = _user(request)
     product = access_product(user, product_id)
     sent = payload.dict(exclude_unset=True)
@@ -465,7 +466,7 @@ def update_product(request: HttpRequest, product_id: int, payload: ProductPatch)
 
 
 @router.post("/products/{product_id}/skus", response={201: SkuOut, **ERROR_RESPONSES})
-def add_sku(request: HttpRequest, product_id: int, payload: SkuIn) -> Status[dict[str, Any]]:
+def add_sku(request: HttpRequest, product_id: ObjectId, payload: SkuIn) -> Status[dict[str, Any]]:
     user = _user(request)
     product = access_product(user, product_id)
     sku = services.add_sku(product, services.SkuDetails(**payload.dict()), actor=user)
@@ -473,7 +474,7 @@ def add_sku(request: HttpRequest, product_id: int, payload: SkuIn) -> Status[dic
 
 
 @router.patch("/skus/{sku_id}", response={200: SkuOut, **ERROR_RESPONSES})
-def update_sku(request: HttpRequest, sku_id: int, payload: SkuPatch) -> dict[str, Any]:
+def update_sku(request: HttpRequest, sku_id: ObjectId, payload: SkuPatch) -> dict[str, Any]:
     user = _user(request)
     sku = access_sku(user, sku_id)
     changes = {
@@ -485,7 +486,7 @@ def update_sku(request: HttpRequest, sku_id: int, payload: SkuPatch) -> dict[str
 
 
 @router.post("/skus/{sku_id}/stock", response={200: SkuOut, **ERROR_RESPONSES})
-def change_stock(request: HttpRequest, sku_id: int, payload: StockIn) -> dict[str, Any]:
+def change_stock(request: HttpRequest, sku_id: ObjectId, payload: StockIn) -> dict[str, Any]:
     user = _user(request)
     sku = access_sku(user, sku_id)
     if payload.action == "set":

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from highland.core.money import YuanField
 from highland.network.models import ServicePoint
 
-from .models import MAX_STOCK, Category, ProductStatus, Seller, SellingUnit, StorageClass
+from .models import (
+    MAX_STOCK,
+    MAX_UNIT_WEIGHT_G,
+    Category,
+    ProductStatus,
+    Seller,
+    SellingUnit,
+    StorageClass,
+)
 from .search import MAX_QUERY_LENGTH
 
 PRICE_INPUT = forms.TextInput(attrs={"maxlength": 12, "inputmode": "decimal"})
@@ -144,6 +152,7 @@ class SkuForm(forms.Form):
         label=_("Shipping weight of one unit (g)"),
         required=False,
         min_value=1,
+        max_value=MAX_UNIT_WEIGHT_G,
         help_text=_("Leave empty when sold by weight."),
     )
     stock = forms.IntegerField(

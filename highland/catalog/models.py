@@ -18,6 +18,7 @@ BASIS_POINTS = 10_000  # 100 %
 # Upper bounds that keep every amount far inside a signed 64-bit integer.
 MAX_PRICE_FEN = 100_000_000  # ¥1,000,000 for one unit (or 500 g)
 MAX_STOCK = 1_000_000_000  # units, or grams (1,000 t) for weight SKUs
+MAX_UNIT_WEIGHT_G = 1_000_000  # the shipping weight of one unit: a tonne
 GRAMS_PER_PRICE_UNIT = 500  # weight SKUs are priced per 斤 (500 g)
 
 

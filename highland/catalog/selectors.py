@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
@@ -25,6 +27,9 @@ from .search import on_sale, with_listing_data
 COUNTY_PARAMETER = "county"
 
 
+COUNTY_CODE = re.compile(r"[0-9]{6}")
+
+
 def storefront_county(request: HttpRequest) -> County | None:
     """The county whose shop this request sees, or None if the visitor must choose.
 
@@ -46,7 +51,12 @@ def storefront_county(request: HttpRequest) -> County | None:
         COUNTY_PARAMETER
     )
     if code:
-        return County.objects.filter(code=str(code).strip()[:6]).first()
+        code = str(code).strip()[:6]
+        # Codes are six ASCII digits; anything else (a NUL, which PostgreSQL refuses in a
+        # query) names no county and never reaches the database.
+        if not COUNTY_CODE.fullmatch(code):
+            return None
+        return County.objects.filter(code=code).first()
     counties = list(County.objects.order_by("code")[:2])
     return counties[0] if len(counties) == 1 else None
 

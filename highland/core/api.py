@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -15,7 +15,7 @@ from highland.core.access import home_county
 from highland.core.errors import NotFound
 from highland.core.models import ApiToken, User
 from highland.core.permissions import require, roles_of
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
 
 router = Router(tags=["people"])
 
@@ -39,8 +39,8 @@ class TokenOut(Schema):
 
 
 class TokenIn(Schema):
-    holder_id: int
-    name: str
+    holder_id: StrictObjectId
+    name: str = Field(..., min_length=1, max_length=80)
 
 
 class IssuedTokenOut(TokenOut):
@@ -103,7 +103,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obje
     "/tokens/{token_id}/revoke",
     response={200: TokenOut, **ERROR_RESPONSES},
 )
-def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
+def revoke_token(request: HttpRequest, token_id: ObjectId) -> dict[str, object]:
     user = _user(request)
     token = access.access_api_token(user, token_id)
     return _token_out(services.revoke_api_token(token, actor=user))

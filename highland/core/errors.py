@@ -56,3 +56,18 @@ class NotFound(DomainError):
 
     status_code = 404
     code = "not_found"
+
+
+class Unavailable(DomainError):
+    """A system outside this one (the payment gateway) did not answer; nothing was changed
+    here, and the same request may succeed later."""
+
+    status_code = 503
+    code = "unavailable"
+
+
+class BadGateway(DomainError):
+    """A system outside this one answered with an error or something unreadable."""
+
+    status_code = 502
+    code = "bad_gateway"

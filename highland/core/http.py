@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from highland.core.errors import DomainError
+from highland.core.errors import DomainError, ValidationFailed
 
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
@@ -70,3 +72,28 @@ def private_file_response(stored: FieldFile, *, content_type: str) -> HttpRespon
         response = HttpResponse(file.read(), content_type=content_type)
     response["Cache-Control"] = PRIVATE_CACHE_CONTROL
     return response
+
+
+def posted_text(request: HttpRequest, name: str) -> str:
+    """A text field a one-button form posts without a Django form around it.
+
+    A NUL character is refused (PostgreSQL refuses it in any text), as a form field would.
+    """
+    value = request.POST.get(name, "")
+    if "\x00" in value:
+        raise ValidationFailed(_("Text may not contain NUL characters."), field=name)
+    return value
+
+
+def posted_next(request: HttpRequest, default: str) -> str:
+    """Where a form's `next` field asks to go: a path on this site only, else `default`."""
+    target = request.POST.get("next", "")
+    if (
+        target
+        and "\x00" not in target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return default

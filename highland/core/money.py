@@ -9,6 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 FEN_PER_YUAN = 100
+# ¥1,000,000,000: no single amount sent to a page or the API is larger; sums of many such
+# amounts still fit a 64-bit fen column.
+MAX_FEN = 100_000_000_000
 
 
 def format_fen(amount_fen: int) -> str:
@@ -24,7 +27,8 @@ def parse_yuan(text: str | int | Decimal) -> int:
         value = Decimal(str(text).strip().replace(",", "").removeprefix("¥"))
     except InvalidOperation as error:
         raise ValueError(f"not an amount: {text!r}") from error
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() > 18:
+        # Also "1e999999999": a billion digits would be built before any bound is checked.
         raise ValueError(f"not an amount: {text!r}")
     fen = value * FEN_PER_YUAN
     if fen != fen.to_integral_value():
@@ -61,10 +65,14 @@ class YuanField(forms.CharField):
     default_error_messages = {
         "invalid": _("Enter an amount in yuan with at most two decimals, e.g. 12.50."),
         "min_value": _("The amount must be at least %(limit)s."),
+        "max_value": _("The amount must be at most %(limit)s."),
     }
 
-    def __init__(self, *, min_fen: int | None = 1, **kwargs: object) -> None:
+    def __init__(
+        self, *, min_fen: int | None = 1, max_fen: int = MAX_FEN, **kwargs: object
+    ) -> None:
         self.min_fen = min_fen
+        self.max_fen = max_fen
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def prepare_value(self, value: object) -> object:
@@ -85,5 +93,11 @@ class YuanField(forms.CharField):
                 self.error_messages["min_value"],
                 code="min_value",
                 params={"limit": format_fen(self.min_fen)},
+            )
+        if fen > self.max_fen:
+            raise forms.ValidationError(
+                self.error_messages["max_value"],
+                code="max_value",
+                params={"limit": format_fen(self.max_fen)},
             )
         return fen

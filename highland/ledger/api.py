@@ -12,15 +12,12 @@ from ninja.errors import HttpError
 from highland.core.access import home_county
 from highland.core.models import County, User
 from highland.core.permissions import require
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, PageQuery
 from highland.ledger import selectors
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.models import ACCOUNT_CODE_MAX_LENGTH, Entry
 
 router = Router(tags=["ledger"])
-
-MAX_LIMIT = 200
-MAX_OFFSET = 1_000_000
 
 
 class BalanceOut(Schema):
@@ -48,11 +45,6 @@ class EntryOut(Schema):
     reference_id: str
     created_by_id: int | None
     postings: list[PostingOut]
-
-
-class EntryQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class EntryPage(Schema):
@@ -106,7 +98,7 @@ def list_balances(request: HttpRequest, filters: Query[BalanceQuery]) -> list[di
 
 
 @router.get("/entries", response={200: EntryPage, **ERROR_RESPONSES})
-def list_entries(request: HttpRequest, page: Query[EntryQuery]) -> dict[str, Any]:
+def list_entries(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     county = _ledger_county(request)
     entries = selectors.county_entries(county)
     items = entries[page.offset : page.offset + page.limit]

@@ -17,10 +17,10 @@ from highland.core.access import home_county
 from highland.core.errors import NotFound
 from highland.core.models import Organisation, User
 from highland.core.permissions import require
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
 from highland.network import services
 from highland.network.access import access_point
-from highland.network.models import Connectivity, Service, ServicePoint, Tier
+from highland.network.models import ALTITUDE_RANGE_M, Connectivity, Service, ServicePoint, Tier
 from highland.network.selectors import PointFilters, county_points
 
 router = Router(tags=["network"])
@@ -68,7 +68,7 @@ class PointOut(Schema):
 class PointIn(Schema):
     tier: Tier
     code: str = Field(..., min_length=1, max_length=20)
-    parent_id: int | None = None
+    parent_id: StrictObjectId | None = None
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_bo: str = Field(..., min_length=1, max_length=200)
     name_en: str = Field(..., min_length=1, max_length=120)
@@ -78,13 +78,13 @@ class PointIn(Schema):
     village_zh: str = Field("", max_length=60)
     village_bo: str = Field("", max_length=120)
     village_en: str = Field("", max_length=60)
-    latitude: Decimal = Field(..., max_digits=9, decimal_places=6)
-    longitude: Decimal = Field(..., max_digits=9, decimal_places=6)
-    altitude_m: int
+    latitude: Decimal = Field(..., ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal = Field(..., ge=-180, le=180, max_digits=9, decimal_places=6)
+    altitude_m: int = Field(..., ge=ALTITUDE_RANGE_M[0], le=ALTITUDE_RANGE_M[1])
     connectivity: Connectivity = Connectivity.G4
     connectivity_stable: bool = True
     services: list[Service] = []
-    organisation_id: int | None = None
+    organisation_id: StrictObjectId | None = None
 
 
 class PointPatch(Schema):
@@ -97,9 +97,9 @@ class PointPatch(Schema):
     village_zh: str | None = Field(None, max_length=60)
     village_bo: str | None = Field(None, max_length=120)
     village_en: str | None = Field(None, max_length=60)
-    latitude: Decimal | None = Field(None, max_digits=9, decimal_places=6)
-    longitude: Decimal | None = Field(None, max_digits=9, decimal_places=6)
-    altitude_m: int | None = None
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    altitude_m: int | None = Field(None, ge=ALTITUDE_RANGE_M[0], le=ALTITUDE_RANGE_M[1])
     connectivity: Connectivity | None = None
     connectivity_stable: bool | None = None
     services: list[Service] | None = None
@@ -107,15 +107,15 @@ class PointPatch(Schema):
 
 
 class MoveIn(Schema):
-    parent_id: int
+    parent_id: StrictObjectId
 
 
 class PointQuery(Schema):
     tier: Tier | None = None
     connectivity: Connectivity | None = None
     service: Service | None = None
-    township: str | None = None
-    q: str | None = None
+    township: str | None = Field(None, max_length=60)
+    q: str | None = Field(None, max_length=100)
     include_inactive: bool = False
 
 
@@ -159,7 +159,7 @@ def list_points(request: HttpRequest, filters: Query[PointQuery]) -> list[dict[s
 
 
 @router.get("/points/{point_id}", response={200: PointOut, **ERROR_RESPONSES})
-def get_point(request: HttpRequest, point_id: int) -> dict[str, Any]:
+def get_point(request: HttpRequest, point_id: ObjectId) -> dict[str, Any]:
     return point_out(access_point(_user(request), point_id))
 
 
@@ -197,7 +197,7 @@ def create_point(request: HttpRequest, payload: PointIn) -> Status[dict[str, Any
 
 
 @router.patch("/points/{point_id}", response={200: PointOut, **ERROR_RESPONSES})
-def update_point(request: HttpRequest, point_id: int, payload: PointPatch) -> dict[str, Any]:
+def update_point(request: HttpRequest, point_id: ObjectId, payload: PointPatch) -> dict[str, Any]:
     user = _user(request)
     point = access_point(user, point_id)
     changes = payload.dict(exclude_unset=True, exclude={"opening_hours"})
@@ -213,7 +213,7 @@ def update_point(request: HttpRequest, point_id: int, payload: PointPatch) -> di
 
 
 @router.post("/points/{point_id}/move", response={200: PointOut, **ERROR_RESPONSES})
-def move_point(request: HttpRequest, point_id: int, payload: MoveIn) -> dict[str, Any]:
+def move_point(request: HttpRequest, point_id: ObjectId, payload: MoveIn) -> dict[str, Any]:
     user = _user(request)
     point = access_point(user, point_id)
     parent = _parent(user, payload.parent_id)
@@ -226,7 +226,7 @@ def move_point(request: HttpRequest, point_id: int, payload: MoveIn) -> dict[str
     "/points/{point_id}/deactivate",
     response={200: PointOut, **ERROR_RESPONSES},
 )
-def deactivate_point(request: HttpRequest, point_id: int) -> dict[str, Any]:
+def deactivate_point(request: HttpRequest, point_id: ObjectId) -> dict[str, Any]:
     user = _user(request)
     services.deactivate_service_point(access_point(user, point_id), actor=user)
     return point_out(_refetch(user, point_id))

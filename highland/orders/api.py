@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Router, Schema, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 from ninja.responses import Status
+from pydantic import StrictInt
 
 from highland.catalog.models import Seller
 from highland.core.access import home_county
@@ -22,7 +23,16 @@ from highland.core.permissions import allowed, require
 from highland.core.schemas import (
     ERROR_RESPONSES,
     IDEMPOTENT_ERROR_RESPONSES,
+    MAX_QUANTITY,
+    FenAmount,
+    Grams,
     IdempotencyKey,
+    Moment,
+    ObjectId,
+    PageQuery,
+    PeriodDate,
+    Quantity,
+    StrictObjectId,
 )
 from highland.network.access import access_point
 from highland.orders import aftersales, groupbuys, services, settlement
@@ -48,8 +58,15 @@ router = Router(tags=["orders"])
 
 
 class CartLineIn(Schema):
-    sku_id: int
-    quantity: int = Field(..., description="Units, or grams for goods sold by weight")
+    sku_id: StrictObjectId
+    quantity: Quantity
+
+
+class CartQuantityIn(Schema):
+    sku_id: StrictObjectId
+    quantity: StrictInt = Field(
+        ..., ge=0, le=MAX_QUANTITY, description="Units, or grams by weight; 0 removes the line."
+    )
 
 
 class CartLineOut(Schema):
@@ -70,7 +87,7 @@ class DeliveryIn(Schema):
     district: str = Field("", max_length=30)
     township: str = Field("", max_length=30)
     detail: str = Field("", max_length=120)
-    pickup_point_id: int | None = None
+    pickup_point_id: StrictObjectId | None = None
 
 
 class CheckoutIn(Schema):
@@ -79,7 +96,9 @@ class CheckoutIn(Schema):
     lines: list[CartLineIn] | None = Field(
         None, description="Lines to buy; when omitted, the caller's cart is checked out"
     )
-    buyer_id: int | None = Field(None, description="An agent ordering for a villager names them")
+    buyer_id: StrictObjectId | None = Field(
+        None, description="An agent ordering for a villager names them"
+    )
 
 
 class OrderLineOut(Schema):
@@ -134,7 +153,9 @@ class ReasonIn(Schema):
 
 
 class PackIn(Schema):
-    packed_grams: dict[int, int] = Field(default_factory=dict, description="order line id → grams")
+    packed_grams: dict[ObjectId, Grams] = Field(
+        default_factory=dict, description="order line id → grams"
+    )
 
 
 class PickupIn(Schema):
@@ -142,7 +163,7 @@ class PickupIn(Schema):
 
 
 class CashIn(Schema):
-    point_id: int
+    point_id: StrictObjectId
 
 
 class TransferIn(Schema):
@@ -153,7 +174,7 @@ class AfterSaleIn(Schema):
     kind: AfterSaleKind
     reason: AfterSaleReason
     description: str = Field("", max_length=1000)
-    amount_fen: int | None = Field(
+    amount_fen: FenAmount | None = Field(
         None, description="Fen to refund; by default all that is left (goods + weight adjustment)"
     )
 
@@ -233,7 +254,9 @@ def add_cart_line(request: HttpRequest, payload: CartLineIn) -> dict[str, Any]:
 
 
 @router.put("/cart/lines/{sku_id}", response={200: CartOut, **ERROR_RESPONSES})
-def set_cart_line(request: HttpRequest, sku_id: int, payload: CartLineOut) -> dict[str, Any]:
+def set_cart_line(
+    request: HttpRequest, sku_id: ObjectId, payload: CartQuantityIn
+) -> dict[str, Any]:
     user = _user(request)
     if payload.sku_id != sku_id:
         raise ValidationFailed(_("The SKU in the body differs from the path."), field="sku_id")
@@ -357,7 +380,10 @@ class StatementOut(Schema):
 
 @router.get("/statements/{seller_id}", response={200: StatementOut, **ERROR_RESPONSES})
 def seller_statement(
-    request: HttpRequest, seller_id: int, start: date | None = None, end: date | None = None
+    request: HttpRequest,
+    seller_id: ObjectId,
+    start: PeriodDate | None = None,
+    end: PeriodDate | None = None,
 ) -> dict[str, Any]:
     """A seller's statement: orders paid in [start, end] (default: this month to today),
     what each earned after commission, weight adjustments and after-sale refunds, and
@@ -372,29 +398,31 @@ def seller_statement(
 
 
 class GroupBuyItemIn(Schema):
-    sku_id: int
-    group_price_fen: int | None = Field(
+    sku_id: StrictObjectId
+    group_price_fen: FenAmount | None = Field(
         None, description="A lower price per unit the seller agreed; by default the SKU's price"
     )
-    min_quantity: int | None = Field(None, description="Units the group must reach to go ahead")
+    min_quantity: Quantity | None = Field(
+        None, description="Units the group must reach to go ahead"
+    )
 
 
 class GroupBuyTermsIn(Schema):
     title_zh: str = Field(..., max_length=120)
     title_bo: str = Field("", max_length=200)
     title_en: str = Field("", max_length=120)
-    opens_at: datetime
-    closes_at: datetime = Field(..., description="The cut-off")
-    collect_by: datetime = Field(..., description="Unpaid orders are held until then")
+    opens_at: Moment
+    closes_at: Moment = Field(..., description="The cut-off")
+    collect_by: Moment = Field(..., description="Unpaid orders are held until then")
     pay_on_pickup: bool = True
-    point_ids: list[int] | None = Field(
+    point_ids: list[StrictObjectId] | None = Field(
         None, description="Village points served; by default all the station's active ones"
     )
     items: list[GroupBuyItemIn]
 
 
 class GroupBuyIn(GroupBuyTermsIn):
-    station_id: int
+    station_id: StrictObjectId
 
 
 class GroupBuyItemOut(Schema):
@@ -427,8 +455,8 @@ class GroupBuyOut(Schema):
 
 
 class JoinIn(Schema):
-    villager_id: int
-    point_id: int
+    villager_id: StrictObjectId
+    point_id: StrictObjectId
     lines: list[CartLineIn]
 
 
@@ -552,13 +580,12 @@ def _group_buy(request: HttpRequest, group_buy_id: int) -> tuple[User, GroupBuy]
 
 @router.get("/group-buys", response={200: list[GroupBuyOut], **ERROR_RESPONSES})
 def list_group_buys(
-    request: HttpRequest, status: GroupBuyStatus | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest, page: Query[PageQuery], status: GroupBuyStatus | None = None
 ) -> list[dict[str, Any]]:
     """Group buys the caller organises, serves at a village point, supplies or joined."""
     user = _user(request)
     home_county(user)
-    if not 1 <= limit <= 200 or offset < 0:
-        raise ValidationFailed(_("limit is 1 to 200 and offset at least 0."), field="limit")
+    offset, limit = page.offset, page.limit
     visible = groupbuys.group_buys_visible_to(user).prefetch_related("points")
     if status:
         visible = visible.filter(status=status)
@@ -576,13 +603,13 @@ def create_group_buy(request: HttpRequest, payload: GroupBuyIn) -> Status[dict[s
 
 
 @router.get("/group-buys/{group_buy_id}", response={200: GroupBuyOut, **ERROR_RESPONSES})
-def get_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
+def get_group_buy(request: HttpRequest, group_buy_id: ObjectId) -> dict[str, Any]:
     return group_buy_out(_group_buy(request, group_buy_id)[1])
 
 
 @router.put("/group-buys/{group_buy_id}", response={200: GroupBuyOut, **ERROR_RESPONSES})
 def update_group_buy(
-    request: HttpRequest, group_buy_id: int, payload: GroupBuyTermsIn
+    request: HttpRequest, group_buy_id: ObjectId, payload: GroupBuyTermsIn
 ) -> dict[str, Any]:
     """Replace the terms: anything while a draft, then only titles and dates."""
     user, group_buy = _group_buy(request, group_buy_id)
@@ -592,7 +619,7 @@ def update_group_buy(
 
 
 @router.post("/group-buys/{group_buy_id}/open", response={200: GroupBuyOut, **ERROR_RESPONSES})
-def open_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
+def open_group_buy(request: HttpRequest, group_buy_id: ObjectId) -> dict[str, Any]:
     user, group_buy = _group_buy(request, group_buy_id)
     return group_buy_out(groupbuys.open_group_buy(group_buy, actor=user))
 
@@ -603,7 +630,7 @@ def open_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
 )
 def join_group_buy(
     request: HttpRequest,
-    group_buy_id: int,
+    group_buy_id: ObjectId,
     payload: JoinIn,
     idempotency_key: IdempotencyKey,
 ) -> Status[dict[str, Any]]:
@@ -629,21 +656,23 @@ def join_group_buy(
 
 
 @router.post("/group-buys/{group_buy_id}/close", response={200: GroupBuyOut, **ERROR_RESPONSES})
-def close_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
+def close_group_buy(request: HttpRequest, group_buy_id: ObjectId) -> dict[str, Any]:
     """Close now: drop unpaid or below-minimum orders, then one purchase per supplier."""
     user, group_buy = _group_buy(request, group_buy_id)
     return group_buy_out(groupbuys.close_group_buy(group_buy, actor=user).group_buy)
 
 
 @router.post("/group-buys/{group_buy_id}/order", response={200: GroupBuyOut, **ERROR_RESPONSES})
-def order_group_buy(request: HttpRequest, group_buy_id: int) -> dict[str, Any]:
+def order_group_buy(request: HttpRequest, group_buy_id: ObjectId) -> dict[str, Any]:
     """Send the consolidated purchases to the suppliers."""
     user, group_buy = _group_buy(request, group_buy_id)
     return group_buy_out(groupbuys.order_from_suppliers(group_buy, actor=user))
 
 
 @router.post("/group-buys/{group_buy_id}/cancel", response={200: GroupBuyOut, **ERROR_RESPONSES})
-def cancel_group_buy(request: HttpRequest, group_buy_id: int, payload: ReasonIn) -> dict[str, Any]:
+def cancel_group_buy(
+    request: HttpRequest, group_buy_id: ObjectId, payload: ReasonIn
+) -> dict[str, Any]:
     user, group_buy = _group_buy(request, group_buy_id)
     return group_buy_out(groupbuys.cancel_group_buy(group_buy, actor=user, reason=payload.reason))
 
@@ -651,7 +680,7 @@ def cancel_group_buy(request: HttpRequest, group_buy_id: int, payload: ReasonIn)
 @router.get(
     "/group-buys/{group_buy_id}/purchases", response={200: list[PurchaseOut], **ERROR_RESPONSES}
 )
-def list_purchases(request: HttpRequest, group_buy_id: int) -> list[dict[str, Any]]:
+def list_purchases(request: HttpRequest, group_buy_id: ObjectId) -> list[dict[str, Any]]:
     """The consolidated purchase orders the caller may see: all of them, or a seller's own."""
     user, group_buy = _group_buy(request, group_buy_id)
     purchases = group_buy.purchases.select_related(
@@ -667,7 +696,7 @@ def list_purchases(request: HttpRequest, group_buy_id: int) -> list[dict[str, An
 @router.get(
     "/group-buys/{group_buy_id}/pick-lists", response={200: list[PickListOut], **ERROR_RESPONSES}
 )
-def list_pick_lists(request: HttpRequest, group_buy_id: int) -> list[dict[str, Any]]:
+def list_pick_lists(request: HttpRequest, group_buy_id: ObjectId) -> list[dict[str, Any]]:
     """Per village point, which villager collects what."""
     user, group_buy = _group_buy(request, group_buy_id)
     require(user, "orders.view_group_buy_lists", group_buy)
@@ -704,7 +733,7 @@ def list_pick_lists(request: HttpRequest, group_buy_id: int) -> list[dict[str, A
     "/group-buys/purchases/{purchase_id}/receive",
     response={200: PurchaseOut, **ERROR_RESPONSES},
 )
-def receive_purchase(request: HttpRequest, purchase_id: int) -> dict[str, Any]:
+def receive_purchase(request: HttpRequest, purchase_id: ObjectId) -> dict[str, Any]:
     """The supplier's delivery reached the station and its points."""
     user = _user(request)
     purchase = groupbuys.receive_purchase(groupbuys.access_purchase(user, purchase_id), actor=user)
@@ -712,7 +741,7 @@ def receive_purchase(request: HttpRequest, purchase_id: int) -> dict[str, Any]:
 
 
 @router.post("/group-buys/orders/{order_id}/hand-over", response={200: OrderOut, **ERROR_RESPONSES})
-def hand_over(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[str, Any]:
+def hand_over(request: HttpRequest, order_id: ObjectId, payload: PickupIn) -> dict[str, Any]:
     """The villager collects with the code on their receipt; unpaid orders are paid first."""
     user = _user(request)
     order = groupbuys.hand_over(
@@ -726,12 +755,11 @@ def hand_over(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[st
 
 @router.get("/", response={200: list[OrderOut], **ERROR_RESPONSES})
 def list_orders(
-    request: HttpRequest, status: OrderStatus | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest, page: Query[PageQuery], status: OrderStatus | None = None
 ) -> list[dict[str, Any]]:
     user = _user(request)
     home_county(user)
-    if not 1 <= limit <= 200 or offset < 0:
-        raise ValidationFailed(_("limit is 1 to 200 and offset at least 0."), field="limit")
+    offset, limit = page.offset, page.limit
     orders = orders_visible_to(user).prefetch_related("lines")
     if status:
         orders = orders.filter(status=status)
@@ -739,20 +767,20 @@ def list_orders(
 
 
 @router.get("/{order_id}", response={200: OrderOut, **ERROR_RESPONSES})
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def get_order(request: HttpRequest, order_id: ObjectId) -> dict[str, Any]:
     user = _user(request)
     return order_out(access_order(user, order_id), user)
 
 
 @router.post("/{order_id}/cancel", response={200: OrderOut, **ERROR_RESPONSES})
-def cancel(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict[str, Any]:
+def cancel(request: HttpRequest, order_id: ObjectId, payload: ReasonIn) -> dict[str, Any]:
     user = _user(request)
     order = services.cancel_order(access_order(user, order_id), actor=user, reason=payload.reason)
     return order_out(order, user)
 
 
 @router.post("/{order_id}/pack", response={200: OrderOut, **ERROR_RESPONSES})
-def pack(request: HttpRequest, order_id: int, payload: PackIn) -> dict[str, Any]:
+def pack(request: HttpRequest, order_id: ObjectId, payload: PackIn) -> dict[str, Any]:
     user = _user(request)
     return order_out(
         services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user), user
@@ -760,7 +788,7 @@ def pack(request: HttpRequest, order_id: int, payload: PackIn) -> dict[str, Any]
 
 
 @router.post("/{order_id}/pickup", response={200: OrderOut, **ERROR_RESPONSES})
-def pickup(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[str, Any]:
+def pickup(request: HttpRequest, order_id: ObjectId, payload: PickupIn) -> dict[str, Any]:
     user = _user(request)
     return order_out(
         services.record_pickup(
@@ -771,7 +799,7 @@ def pickup(request: HttpRequest, order_id: int, payload: PickupIn) -> dict[str, 
 
 
 @router.post("/payments/{payment_id}/cash", response={200: CheckoutOut, **ERROR_RESPONSES})
-def collect_cash(request: HttpRequest, payment_id: int, payload: CashIn) -> dict[str, Any]:
+def collect_cash(request: HttpRequest, payment_id: ObjectId, payload: CashIn) -> dict[str, Any]:
     user = _user(request)
     payment = services.collect_cash(
         access_payment(user, payment_id), agent=user, point=access_point(user, payload.point_id)
@@ -782,7 +810,9 @@ def collect_cash(request: HttpRequest, payment_id: int, payload: CashIn) -> dict
 @router.post(
     "/payments/{payment_id}/confirm-transfer", response={200: CheckoutOut, **ERROR_RESPONSES}
 )
-def confirm_transfer(request: HttpRequest, payment_id: int, payload: TransferIn) -> dict[str, Any]:
+def confirm_transfer(
+    request: HttpRequest, payment_id: ObjectId, payload: TransferIn
+) -> dict[str, Any]:
     user = _user(request)
     payment = services.confirm_bank_transfer(
         access_payment(user, payment_id), actor=user, bank_reference=payload.bank_reference
@@ -814,7 +844,7 @@ def aftersale_out(aftersale: AfterSale) -> dict[str, Any]:
 
 @router.post("/{order_id}/aftersales", response={201: AfterSaleOut, **ERROR_RESPONSES})
 def open_aftersale(
-    request: HttpRequest, order_id: int, payload: AfterSaleIn
+    request: HttpRequest, order_id: ObjectId, payload: AfterSaleIn
 ) -> Status[dict[str, Any]]:
     """The buyer, or the agent who placed the order, asks for a refund or a return."""
     user = _user(request)
@@ -830,13 +860,13 @@ def open_aftersale(
 
 
 @router.get("/aftersales/{aftersale_id}", response={200: AfterSaleOut, **ERROR_RESPONSES})
-def get_aftersale(request: HttpRequest, aftersale_id: int) -> dict[str, Any]:
+def get_aftersale(request: HttpRequest, aftersale_id: ObjectId) -> dict[str, Any]:
     return aftersale_out(aftersales.access_aftersale(_user(request), aftersale_id))
 
 
 @router.post("/aftersales/{aftersale_id}/photos", response={201: AfterSaleOut, **ERROR_RESPONSES})
 def add_aftersale_photo(
-    request: HttpRequest, aftersale_id: int, photo: File[UploadedFile]
+    request: HttpRequest, aftersale_id: ObjectId, photo: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """An evidence photo (JPEG, PNG or WebP, at most 8 MB), kept as a small WebP."""
     user = _user(request)
@@ -846,7 +876,7 @@ def add_aftersale_photo(
 
 
 @router.post("/aftersales/{aftersale_id}/accept", response={200: AfterSaleOut, **ERROR_RESPONSES})
-def accept_aftersale(request: HttpRequest, aftersale_id: int) -> dict[str, Any]:
+def accept_aftersale(request: HttpRequest, aftersale_id: ObjectId) -> dict[str, Any]:
     user = _user(request)
     return aftersale_out(
         aftersales.accept_aftersale(aftersales.access_aftersale(user, aftersale_id), actor=user)
@@ -854,7 +884,9 @@ def accept_aftersale(request: HttpRequest, aftersale_id: int) -> dict[str, Any]:
 
 
 @router.post("/aftersales/{aftersale_id}/reject", response={200: AfterSaleOut, **ERROR_RESPONSES})
-def reject_aftersale(request: HttpRequest, aftersale_id: int, payload: ReasonIn) -> dict[str, Any]:
+def reject_aftersale(
+    request: HttpRequest, aftersale_id: ObjectId, payload: ReasonIn
+) -> dict[str, Any]:
     user = _user(request)
     return aftersale_out(
         aftersales.reject_aftersale(
@@ -864,7 +896,7 @@ def reject_aftersale(request: HttpRequest, aftersale_id: int, payload: ReasonIn)
 
 
 @router.post("/aftersales/{aftersale_id}/received", response={200: AfterSaleOut, **ERROR_RESPONSES})
-def receive_return(request: HttpRequest, aftersale_id: int) -> dict[str, Any]:
+def receive_return(request: HttpRequest, aftersale_id: ObjectId) -> dict[str, Any]:
     """The returned parcel reached the seller; the buyer is refunded."""
     user = _user(request)
     return aftersale_out(
@@ -873,7 +905,9 @@ def receive_return(request: HttpRequest, aftersale_id: int) -> dict[str, Any]:
 
 
 @router.post("/{order_id}/{step}", response={200: OrderOut, **ERROR_RESPONSES})
-def advance(request: HttpRequest, order_id: int, step: str) -> dict[str, Any]:
+def advance(
+    request: HttpRequest, order_id: ObjectId, step: str = Path(..., max_length=20)
+) -> dict[str, Any]:
     """`ship`, `deliver` or `complete` an order."""
     user = _user(request)
     statuses = {

@@ -14,6 +14,7 @@ from highland.catalog.models import Sku
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
+from highland.core.schemas import MAX_QUANTITY
 from highland.orders.models import Cart, CartLine
 from highland.orders.services import (
     CheckoutLine,
@@ -21,8 +22,6 @@ from highland.orders.services import (
     DeliveryDetails,
     place_order,
 )
-
-MAX_QUANTITY = 1_000_000  # units, or grams for goods sold by weight
 
 
 def cart_for(county: County, *, user: User | None, session_key: str) -> Cart:

@@ -7,14 +7,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import User
+from highland.core.schemas import MAX_OBJECT_ID, MAX_QUANTITY
 from highland.network.models import ServicePoint
 from highland.orders.models import Delivery
 from highland.payments.models import PaymentMethod
 
 
 class CartLineForm(forms.Form):
-    sku_id = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=1_000_000)
+    sku_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_OBJECT_ID)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_QUANTITY)
 
 
 class CheckoutForm(forms.Form):
@@ -45,7 +46,9 @@ class CheckoutForm(forms.Form):
 class AssistedOrderForm(forms.Form):
     villager = forms.ModelChoiceField(label=_("Villager"), queryset=User.objects.none())
     sku_code = forms.CharField(label=_("Product code"), max_length=40)
-    quantity = forms.IntegerField(label=_("Quantity (units, or grams by weight)"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity (units, or grams by weight)"), min_value=1, max_value=MAX_QUANTITY
+    )
     pickup_point = forms.ModelChoiceField(
         label=_("Pickup point"), queryset=ServicePoint.objects.none()
     )

@@ -633,7 +633,7 @@ def record_pickup(order: Order, *, agent: User, pickup_code: str) -> Order:
         raise ValidationFailed(_("This order is delivered to an address."), code="not_pickup")
     require(agent, "orders.collect_cash", order.pickup_point)
     network_services.require_active_point(order.pickup_point)
-    if not secrets.compare_digest(order.pickup_code, pickup_code.strip()):
+    if not secrets.compare_digest(order.pickup_code.encode(), pickup_code.strip().encode()):
         raise ValidationFailed(_("The pickup code does not match."), field="pickup_code")
     fields = transition(order, OrderStatus.DELIVERED)
     order.picked_up_at = order.delivered_at

@@ -24,6 +24,8 @@ from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from highland.core.http import (
     domain_errors_as_pages,
+    posted_next,
+    posted_text,
     private_file_response,
     run_action_and_redirect,
 )
@@ -31,6 +33,7 @@ from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
+from highland.core.schemas import EARLIEST_DATE, LATEST_DATE, MAX_GRAMS, MAX_QUANTITY
 from highland.network.models import Service, ServicePoint, Tier
 from highland.network.selectors import villagers_served_by
 from highland.orders import aftersales, groupbuys, services, settlement
@@ -130,7 +133,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     form = CartLineForm(request.POST)
     if not form.is_valid() or form.cleaned_data["quantity"] < 1:
         messages.error(request, _("Enter a quantity of at least 1."))
-        return redirect(request.POST.get("next") or "orders:cart")
+        return redirect(posted_next(request, "orders:cart"))
     return run_action_and_redirect(
         request,
         lambda: carts.add_to_cart(
@@ -261,10 +264,16 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
 @login_required
 @domain_errors_as_pages
 def pay_online(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """Send the buyer to the gateway's pay page."""
+    """Send the buyer to the gateway's pay page, or back to the payment with the reason."""
     from highland.payments.api import pay_online as start_online_payment
 
-    data = start_online_payment(request, payment_id)
+    try:
+        data = start_online_payment(request, payment_id)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        messages.error(request, error.message)
+        return redirect("orders:payment", payment_id)
     return redirect(data["pay_url"])
 
 
@@ -353,7 +362,8 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
             grams: dict[int, int] = {}
             for line in order.lines.filter(selling_unit="weight"):
                 raw = request.POST.get(f"grams_{line.pk}", "").strip()
-                if not raw.isdigit():
+                # isdigit() alone also passes "²" and other digits int() cannot read.
+                if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_GRAMS:
                     raise ValidationFailed(
                         _("Enter the packed weight in whole grams."), field="packed_grams"
                     )
@@ -472,7 +482,17 @@ def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
 
 def _date_parameter(request: HttpRequest, name: str) -> dt.date | None:
     value = request.GET.get(name, "")
-    return dt.date.fromisoformat(value) if value else None
+    if not value:
+        return None
+    day = dt.date.fromisoformat(value)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # Year 1 or 9999 overflows once a time zone or a day is added to it.
+        raise ValidationFailed(
+            _("Choose dates from %(first)s to %(last)s.")
+            % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            field=name,
+        )
+    return day
 
 
 # --- after-sales -------------------------------------------------------------------------------
@@ -586,7 +606,7 @@ def aftersale_action(request: HttpRequest, aftersale_id: int, action: str) -> Ht
             aftersales.accept_aftersale(aftersale, actor=user)
         elif action == "reject":
             aftersales.reject_aftersale(
-                aftersale, actor=user, reason=request.POST.get("reason", "")
+                aftersale, actor=user, reason=posted_text(request, "reason")
             )
         elif action == "received":
             aftersales.receive_return(aftersale, actor=user)
@@ -680,7 +700,7 @@ class GroupBuyItemForm(forms.Form):
     sku_code = forms.CharField(label=gettext_lazy("Product code"), max_length=40, required=False)
     group_price = YuanField(label=gettext_lazy("Group price (yuan)"), required=False)
     min_quantity = forms.IntegerField(
-        label=gettext_lazy("Minimum total"), min_value=1, required=False
+        label=gettext_lazy("Minimum total"), min_value=1, max_value=MAX_QUANTITY, required=False
     )
 
 
@@ -918,7 +938,7 @@ def group_buy_action(request: HttpRequest, group_buy_id: int, action: str) -> Ht
         elif action == "order":
             groupbuys.order_from_suppliers(group_buy, actor=user)
         else:
-            groupbuys.cancel_group_buy(group_buy, actor=user, reason=request.POST.get("reason", ""))
+            groupbuys.cancel_group_buy(group_buy, actor=user, reason=posted_text(request, "reason"))
 
     return run_action_and_redirect(
         request, act, "orders:group-buy-detail", group_buy.pk, success=_("Done.")
@@ -942,7 +962,7 @@ class GroupBuyJoinForm(forms.Form):
             self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
                 label=f"{item.sku.product.name_zh} {item.sku.label_zh}",
                 min_value=0,
-                max_value=1_000_000,
+                max_value=MAX_QUANTITY,
                 required=False,
             )
 

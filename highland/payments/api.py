@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -11,14 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from highland.core.errors import ValidationFailed
+from highland.core.errors import BadGateway, Unavailable, ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.core.schemas import ERROR_RESPONSES
+from highland.core.schemas import ERROR_RESPONSES, ErrorOut, ObjectId
 from highland.network.access import access_point
 from highland.payments import notifications
 from highland.payments.access import access_payment, access_refund
-from highland.payments.gateway import BadSignature, parse_notification
+from highland.payments.gateway import BadSignature, GatewayError, parse_notification
 from highland.payments.models import (
     PaymentMethod,
     PaymentStatus,
@@ -30,6 +31,7 @@ from highland.payments.selectors import refunds_needing_a_person, refunds_to_han
 from highland.payments.services import gateway_client
 
 router = Router(tags=["payments"])
+logger = logging.getLogger(__name__)
 
 
 class PayOnlineOut(Schema):
@@ -49,7 +51,7 @@ class PaymentOut(Schema):
 
 
 @router.get("/{payment_id}", response={200: PaymentOut, **ERROR_RESPONSES})
-def get_payment(request: HttpRequest, payment_id: int) -> dict[str, Any]:
+def get_payment(request: HttpRequest, payment_id: ObjectId) -> dict[str, Any]:
     assert isinstance(request.user, User)
     payment = access_payment(request.user, payment_id)
     return {name: getattr(payment, name) for name in PaymentOut.model_fields if name != "id"} | {
@@ -57,8 +59,11 @@ def get_payment(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/{payment_id}/pay-online", response={200: PayOnlineOut, **ERROR_RESPONSES})
-def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
+@router.post(
+    "/{payment_id}/pay-online",
+    response={200: PayOnlineOut, 502: ErrorOut, 503: ErrorOut, **ERROR_RESPONSES},
+)
+def pay_online(request: HttpRequest, payment_id: ObjectId) -> dict[str, Any]:
     """Open (or reopen: the gateway is idempotent on our trade number) the gateway's pay page."""
     assert isinstance(request.user, User)
     payment = access_payment(request.user, payment_id)
@@ -68,13 +73,32 @@ def pay_online(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     if payment.status != PaymentStatus.PENDING:
         raise ValidationFailed(_("This payment is not awaiting payment."), code="not_pending")
     base = settings.PUBLIC_BASE_URL.rstrip("/")
-    charge = gateway_client().create_charge(
-        out_trade_no=payment.out_trade_no,
-        amount_fen=payment.amount_fen,
-        subject=f"Highland {payment.out_trade_no}",
-        notify_url=base + reverse("api:gateway_notify"),
-        return_url=base + "/",
-    )
+    try:
+        charge = gateway_client().create_charge(
+            out_trade_no=payment.out_trade_no,
+            amount_fen=payment.amount_fen,
+            subject=f"Highland {payment.out_trade_no}",
+            notify_url=base + reverse("api:gateway_notify"),
+            return_url=base + "/",
+        )
+    except GatewayError as error:
+        # The order and its hold stay as they are: paying again later reopens the same charge.
+        logger.warning("pay-online %s: gateway error %s", payment.out_trade_no, error)
+        if error.status == 0:
+            raise Unavailable(
+                _(
+                    "The payment service cannot be reached just now. Your order is kept;"
+                    " please try again in a few minutes."
+                ),
+                code="gateway_unavailable",
+            ) from error
+        raise BadGateway(
+            _(
+                "The payment service did not accept the payment just now. Your order is kept;"
+                " please try again in a few minutes."
+            ),
+            code="gateway_error",
+        ) from error
     return {
         "payment_id": payment.pk,
         "out_trade_no": payment.out_trade_no,

@@ -209,7 +209,8 @@ def parse_notification(body: bytes, secret: str) -> Notification:
     """
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        # RecursionError: JSON nested deeper than the decoder's stack; no notification is.
         raise ValueError(f"notification is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise ValueError("notification is not a JSON object")

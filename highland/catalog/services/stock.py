@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from highland.catalog.models import (
     MAX_STOCK,
+    MAX_UNIT_WEIGHT_G,
     Product,
     SellingUnit,
     Sku,
@@ -85,7 +86,7 @@ def _validated_sku(details: SkuDetails) -> dict[str, Any]:
                 "unit_weight_g",
                 details.unit_weight_g,
                 low=1,
-                high=1_000_000,
+                high=MAX_UNIT_WEIGHT_G,
                 message=_("Give the shipping weight of one unit in grams (1 to 1,000,000)."),
             )
         except ValidationFailed as error:

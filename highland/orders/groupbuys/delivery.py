@@ -113,7 +113,7 @@ def hand_over(order: Order, *, agent: User, pickup_code: str) -> Order:
     )
     if order.seller_id not in delivered_sellers:
         raise ValidationFailed(_("The goods have not reached the point yet."), code="not_arrived")
-    if not secrets.compare_digest(order.pickup_code, pickup_code.strip()):
+    if not secrets.compare_digest(order.pickup_code.encode(), pickup_code.strip().encode()):
         raise ValidationFailed(_("The pickup code does not match."), field="pickup_code")
     cash_collected = order.status == OrderStatus.PENDING_PAYMENT
     if cash_collected:

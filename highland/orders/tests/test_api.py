@@ -75,7 +75,11 @@ def test_checkout_without_an_idempotency_key_is_refused(shop, client_as):
 
 @pytest.mark.parametrize(
     ("lines", "status", "field"),
-    [([("LT-YJ-100", 0)], 422, "quantity"), ([("LT-YJ-100", -1)], 422, "quantity")],
+    # Refused by the schema (core.schemas.Quantity), at the line that is wrong.
+    [
+        ([("LT-YJ-100", 0)], 422, "lines.0.quantity"),
+        ([("LT-YJ-100", -1)], 422, "lines.0.quantity"),
+    ],
 )
 def test_bad_quantities_are_422(shop, client_as, lines, status, field):
     response = checkout(client_as(shop.buyer()), shop, lines)
