@@ -232,3 +232,13 @@ def test_seller_ships_through_the_api(shop, client_as):
     assert response.status_code == 200
     assert response.json()["status"] == "shipped"
     assert post(seller, f"/api/v1/orders/{order.pk}/teleport").status_code == 404
+
+
+def test_fixed_paths_are_routed_before_the_order_id_paths_that_would_match_them():
+    from highland.orders.api import router
+
+    paths = list(router.path_operations)
+
+    assert paths.index("/group-buys") < paths.index("/{order_id}")
+    assert paths.index("/aftersales/{aftersale_id}") < paths.index("/{order_id}/{step}")
+    assert paths[-1] == "/{order_id}/{step}"
