@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck check ci bench clean
+.PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck layers check ci bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ format: $(STAMP) ## Reformat with ruff
 
 typecheck: $(STAMP) ## mypy with django-stubs
 	$(BIN)/mypy highland
+
+layers: $(STAMP) ## import-linter: the layering contracts in pyproject.toml
+	$(BIN)/lint-imports
 
 check: messages ## Django checks and migrations in sync
 	$(PY) manage.py check
