@@ -13,6 +13,7 @@ from django.utils import translation
 
 from highland.core.models import County, Membership, Organisation, OrganisationType, Role, User
 from highland.network.models import ServicePoint, Tier
+from highland.testing import OrderFactory, make_other_county_sku
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -156,3 +157,29 @@ def client_as(db: None) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+# --- factories every app's tests share (highland/testing.py) ----------------------------------
+
+
+@pytest.fixture
+def order_factory(demo: Demo) -> OrderFactory:
+    return OrderFactory(demo)
+
+
+@pytest.fixture
+def paid_order(order_factory: OrderFactory) -> Any:
+    """One brick of tea for the demo buyer, paid by confirmed bank transfer."""
+    return order_factory.paid()
+
+
+@pytest.fixture
+def delivered_order(order_factory: OrderFactory) -> Any:
+    """One brick of tea for the demo buyer, paid, packed, shipped and delivered today."""
+    return order_factory.delivered()
+
+
+@pytest.fixture
+def other_county_catalogue(other_county: OtherCounty) -> Any:
+    """Hongyuan's own shop: one herder household selling milk powder (¥50.00 a bag, 9 left)."""
+    return make_other_county_sku(other_county.county, seller_member=other_county.operator)

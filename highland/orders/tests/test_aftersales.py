@@ -36,6 +36,7 @@ from highland.orders.settlement import due_orders, settle_sellers
 from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from highland.payments.refunds import confirm_refund_paid
 from highland.payments.selectors import refunds_to_hand_back
+from highland.testing import OrderFactory
 
 TEA = "LT-ZC-500"  # ¥48.00 a brick, 6 % commission, sold by the enterprise ("seller")
 
@@ -48,22 +49,7 @@ def media_root(tmp_path: Path) -> Iterator[Path]:
 
 def delivered(shop, delivery, lines=((TEA, 2),), *, grams=None):
     """A paid order of the demo buyer, packed (weight lines at `grams`), shipped, delivered."""
-    buyer, seller, operator = shop.buyer(), shop.demo.user("seller"), shop.demo.user("operator")
-    result = services.place_order(
-        shop.demo.county,
-        [CheckoutLine(shop.sku(code).pk, quantity) for code, quantity in lines],
-        buyer=buyer,
-        actor=buyer,
-        delivery=delivery,
-        payment_method="bank_transfer",
-    )
-    services.confirm_bank_transfer(result.payment, actor=operator, bank_reference="ICBC-AS")
-    order = result.orders[0]
-    packed = {line.pk: grams for line in order.lines.filter(selling_unit="weight")}
-    services.pack_order(order, packed, actor=seller)
-    services.advance_order(order, OrderStatus.SHIPPED, actor=seller)
-    services.advance_order(order, OrderStatus.DELIVERED, actor=operator)
-    return Order.objects.get(pk=order.pk)
+    return OrderFactory(shop.demo).delivered(lines, grams=grams, delivery=delivery)
 
 
 def open_request(shop, order, *, kind="refund_only", reason="damaged", **extra):

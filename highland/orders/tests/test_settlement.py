@@ -10,31 +10,15 @@ from django.utils import timezone
 from highland.core.errors import PermissionDenied
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.selectors import balances
-from highland.orders import services
-from highland.orders.models import Order, OrderStatus, Payout
-from highland.orders.services import CheckoutLine
+from highland.orders.models import Order, Payout
 from highland.orders.settlement import seller_statement, settle_sellers
+from highland.testing import OrderFactory
 
 
 def delivered_order(shop, address, code, quantity, *, days_ago):
-    buyer, seller, operator = shop.buyer(), shop.demo.user("seller"), shop.demo.user("operator")
-    result = services.place_order(
-        shop.demo.county,
-        [CheckoutLine(shop.sku(code).pk, quantity)],
-        buyer=buyer,
-        actor=buyer,
-        delivery=address,
-        payment_method="bank_transfer",
+    return OrderFactory(shop.demo).delivered(
+        ((code, quantity),), days_ago=days_ago, delivery=address
     )
-    services.confirm_bank_transfer(result.payment, actor=operator, bank_reference="B")
-    order = result.orders[0]
-    services.pack_order(order, {}, actor=seller)
-    services.advance_order(order, OrderStatus.SHIPPED, actor=seller)
-    services.advance_order(order, OrderStatus.DELIVERED, actor=operator)
-    Order.objects.filter(pk=order.pk).update(
-        delivered_at=timezone.now() - dt.timedelta(days=days_ago)
-    )
-    return Order.objects.get(pk=order.pk)
 
 
 def test_orders_delivered_a_week_ago_are_paid_out_once(shop, chengdu_address):
