@@ -39,6 +39,7 @@ from highland.orders.forms import (
     ReasonForm,
 )
 from highland.orders.models import (
+    GroupBuy,
     GroupBuyOrder,
     GroupBuyStatus,
 )
@@ -361,19 +362,23 @@ class GroupBuyJoinForm(forms.Form):
             )
 
 
+def _points_where(user: User, group_buy: GroupBuy, permission: str) -> list[ServicePoint]:
+    """The group buy's points where `user` holds `permission`; 403 when there are none."""
+    points = [
+        point for point in group_buy.points.order_by("code") if allowed(user, permission, point)
+    ]
+    if not points:
+        raise PermissionDenied(_("You are not allowed to do this."))
+    return points
+
+
 @login_required
 @domain_errors_as_pages
 def group_buy_join(request: HttpRequest, group_buy_id: int) -> HttpResponse:
     """An agent adds a villager's order: quantities of the window's items, cash at the point."""
     user = _person(request)
     group_buy = groupbuys.access_group_buy(user, group_buy_id)
-    points = [
-        point
-        for point in group_buy.points.order_by("code")
-        if allowed(user, "orders.join_group_buy", point)
-    ]
-    if not points:
-        raise PermissionDenied(_("You are not allowed to do this."))
+    points = _points_where(user, group_buy, "orders.join_group_buy")
     items = list(group_buy.items.select_related("sku__product"))
     form = GroupBuyJoinForm(
         request.POST or None,
@@ -474,13 +479,7 @@ def group_buy_pickup(request: HttpRequest, group_buy_id: int) -> HttpResponse:
     """The agent's hand-out desk: orders at their points, each released by its code."""
     user = _person(request)
     group_buy = groupbuys.access_group_buy(user, group_buy_id)
-    points = [
-        point
-        for point in group_buy.points.order_by("code")
-        if allowed(user, "orders.collect_cash", point)
-    ]
-    if not points:
-        raise PermissionDenied(_("You are not allowed to do this."))
+    points = _points_where(user, group_buy, "orders.collect_cash")
     return render(
         request,
         "orders/groupbuys/pickup.html",
