@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +43,17 @@ def run_concurrently(
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
     return results
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0) -> bool:
+    """Poll `predicate` until it is true (True) or `timeout` seconds pass (False): for what
+    another process (the gateway sandbox, a live server) does in its own time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 # --- factories ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.test import override_settings
 
 from highland.catalog.models import Sku
 from highland.core.models import Membership, Role, User
@@ -66,8 +67,20 @@ def village_pickup(demo) -> DeliveryDetails:
     )
 
 
+@pytest.fixture
+def gateway_settings(gateway_sandbox, live_server):
+    with override_settings(
+        PAYMENT_GATEWAY_URL=gateway_sandbox.url,
+        PAYMENT_GATEWAY_MERCHANT="demo",
+        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
+        PUBLIC_BASE_URL=live_server.url,
+    ):
+        yield
+
+
 # The gateway sandbox fixtures, for checkouts paid online.
 from highland.payments.tests.conftest import (  # noqa: E402
+    GATEWAY_MERCHANTS,
     gateway_pay,
     gateway_receiver,
     gateway_sandbox,

@@ -4,7 +4,6 @@ to our live server, replays, forgeries, and a refund through the gateway."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.test import Client, override_settings
@@ -16,28 +15,9 @@ from highland.orders.services import CheckoutLine
 from highland.payments.gateway import sign
 from highland.payments.models import GatewayNotification, Payment, PaymentStatus
 from highland.payments.tests.conftest import GATEWAY_MERCHANTS
+from highland.testing import wait_until
 
 NOTIFY_PATH = "/api/v1/payments/gateway/notify"
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.fixture
-def gateway_settings(gateway_sandbox, live_server):
-    with override_settings(
-        PAYMENT_GATEWAY_URL=gateway_sandbox.url,
-        PAYMENT_GATEWAY_MERCHANT="demo",
-        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
-        PUBLIC_BASE_URL=live_server.url,
-    ):
-        yield
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ its notifications, and the gateway going away and coming back."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,21 +17,12 @@ from highland.ledger.models import Entry
 from highland.ledger.selectors import balances
 from highland.orders import services
 from highland.orders.models import Order, OrderStatus
-from highland.orders.services import CheckoutLine
 from highland.payments.gateway import GatewayClient
 from highland.payments.models import Payment, PaymentStatus, Refund
 from highland.payments.tests.conftest import GATEWAY_MERCHANTS
+from highland.testing import OrderFactory, wait_until
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens on the discard port
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def gateway_at(url: str, public_base_url: str):
@@ -56,15 +46,7 @@ def sandbox_client(gateway_sandbox) -> GatewayClient:
 
 
 def checkout_online(shop, address, code: str, quantity: int):
-    buyer = shop.buyer()
-    return services.place_order(
-        shop.demo.county,
-        [CheckoutLine(shop.sku(code).pk, quantity)],
-        buyer=buyer,
-        actor=buyer,
-        delivery=address,
-        payment_method="gateway",
-    )
+    return OrderFactory(shop.demo).place(((code, quantity),), delivery=address, method="gateway")
 
 
 def open_cashier(shop, payment: Payment) -> str:

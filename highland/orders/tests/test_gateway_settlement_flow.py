@@ -23,7 +23,6 @@ from highland.ledger.models import Entry
 from highland.ledger.selectors import balance
 from highland.orders import services
 from highland.orders.models import Order, OrderStatus, Payout
-from highland.orders.services import CheckoutLine
 from highland.orders.settlement import settle_sellers
 from highland.payments.gateway import GatewayClient, sign
 from highland.payments.gateway_settlement import (
@@ -38,42 +37,15 @@ from highland.payments.models import (
     SettlementDiscrepancy,
 )
 from highland.payments.tests.conftest import GATEWAY_MERCHANTS, _signed_for_path
+from highland.testing import OrderFactory, wait_until
 
 NOTIFY_PATH = "/api/v1/payments/gateway/notify"
 CHINA = timezone(timedelta(hours=8))
 TEA = "LT-ZC-500"
 
 
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.fixture
-def gateway_settings(gateway_sandbox, live_server):
-    with override_settings(
-        PAYMENT_GATEWAY_URL=gateway_sandbox.url,
-        PAYMENT_GATEWAY_MERCHANT="demo",
-        PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
-        PUBLIC_BASE_URL=live_server.url,
-    ):
-        yield
-
-
 def checkout_online(shop, address, quantity=2):
-    buyer = shop.buyer()
-    return services.place_order(
-        shop.demo.county,
-        [CheckoutLine(shop.sku(TEA).pk, quantity)],
-        buyer=buyer,
-        actor=buyer,
-        delivery=address,
-        payment_method="gateway",
-    )
+    return OrderFactory(shop.demo).place(((TEA, quantity),), delivery=address, method="gateway")
 
 
 def pay_online(shop, result, gateway_pay):
