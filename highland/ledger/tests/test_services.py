@@ -307,3 +307,18 @@ def test_an_entry_is_reversed_once(demo):
     assert refused.value.message == f"Entry #{entry.pk} has already been reversed."
     assert ledger_state() == before
     assert Posting.objects.filter(entry__county=demo.county).count() == 4
+
+
+def test_accounts_are_named_for_people_in_their_language():
+    from django.utils import translation
+
+    from highland.ledger import accounts
+
+    assert accounts.describe(accounts.BANK) == "Service centre bank account"
+    assert accounts.describe(accounts.seller_payable(7)) == "Owed to seller #7"
+    assert accounts.describe(accounts.cash_at_point("LT-S01")) == "Cash held at point LT-S01"
+    assert accounts.describe("Assets:Unknown") == "Assets:Unknown"
+    assert accounts.seller_of(accounts.seller_payable(42)) == 42
+    assert accounts.seller_of(accounts.BANK) is None
+    with translation.override("zh-hans"):
+        assert accounts.describe(accounts.BANK) != "Service centre bank account"
