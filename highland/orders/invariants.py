@@ -15,7 +15,7 @@ from highland.core.models import County
 from highland.core.money import format_fen
 from highland.ledger.models import Entry
 from highland.ledger.selectors import balance
-from highland.orders import settlement_postings
+from highland.orders import postings
 from highland.orders.models import Order, Payout
 from highland.orders.seller_ledger import earned_fen, seller_ledgers, with_earned
 from highland.payments.models import Payment
@@ -42,7 +42,7 @@ def bank_not_negative(county: County) -> list[str]:
     """The service centre's bank account, which payouts leave from, never holds less than
     nothing: money leaves it only after reaching it (cash handed over, transfers, gateway
     settlements)."""
-    held = balance(county, settlement_postings.PAYOUT_SOURCE)
+    held = balance(county, postings.PAYOUT_SOURCE)
     if held >= 0:
         return []
     return [

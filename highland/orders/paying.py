@@ -23,9 +23,9 @@ from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import allowed
-from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
+from highland.orders import postings
 from highland.orders.models import ORDER_MACHINE, Order, OrderStatus
 from highland.payments import services as payment_services
 from highland.payments.models import Payment, PaymentStatus
@@ -74,13 +74,6 @@ def release_stock(orders: Iterable[Order]) -> None:
         catalog_services.release_stock(sku_id, quantity)
 
 
-def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    totals: dict[str, int] = defaultdict(int)
-    for account, amount in lines:
-        totals[account] += amount
-    return [(account, amount) for account, amount in totals.items() if amount]
-
-
 def allocate_paid_orders(payment: Payment, actor: User | None) -> int:
     """Mark the orders of a just-received payment paid and post who is owed what, at the
     commission fixed at checkout; returns the fen of orders cancelled meanwhile (payments
@@ -94,23 +87,18 @@ def allocate_paid_orders(payment: Payment, actor: User | None) -> int:
         fields = ORDER_MACHINE.move(order, OrderStatus.PAID)
         # The commission was fixed at checkout, with the prices (ADR 0006).
         order.save(update_fields=fields)
-        lines_to_post += [
-            (accounts.BUYER_CLEARING, order.items_fen + order.shipping_fen),
-            (
-                accounts.seller_payable(order.seller_id),
-                -(order.items_fen - order.commission_fen),
-            ),
-        ]
-        if order.commission_fen:
-            lines_to_post.append((accounts.COMMISSION, -order.commission_fen))
-        if order.shipping_fen:
-            lines_to_post.append((accounts.SHIPPING, -order.shipping_fen))
+        lines_to_post += postings.allocation_lines(
+            seller_id=order.seller_id,
+            items_fen=order.items_fen,
+            commission_fen=order.commission_fen,
+            shipping_fen=order.shipping_fen,
+        )
     if lines_to_post:
         post_entry(
             payment.county,
             kind="orders.payment.allocated",
             description=f"Orders of payment {payment.out_trade_no} paid",
-            lines=_merge(lines_to_post),
+            lines=postings.merged(lines_to_post),
             actor=actor,
             reference=payment,
         )

@@ -28,7 +28,7 @@ from highland.ledger.services import post_entry
 from highland.network import services as network_services
 from highland.network.models import Service, ServicePoint, Tier
 from highland.network.selectors import may_act_for
-from highland.orders import paying, pricing
+from highland.orders import paying, postings, pricing
 from highland.orders.linesources import (
     NO_RULE,
     WEIGHT_TOLERANCE_PERCENT,
@@ -446,21 +446,15 @@ def settle_gateway_payment(payment: Payment, *, gateway_trade_no: str, amount_fe
 
 def _refund_lines_for(order: Order) -> list[tuple[str, int]]:
     """Whose balances a full refund of `order` comes out of: the reverse of allocation."""
-    # After packing the seller was also credited the catch-weight adjustment.
-    lines = [
-        (
-            seller_payable_account(order.seller_id),
-            order.items_fen - order.commission_fen + order.adjustment_fen,
-        )
-    ]
-    if order.commission_fen:
-        lines.append((COMMISSION_INCOME, order.commission_fen))
-    if order.shipping_fen:
-        lines.append((SHIPPING_INCOME, order.shipping_fen))
-    unsettled_allowance = order.weight_allowance_fen if order.packed_at is None else 0
-    if unsettled_allowance:
-        lines.append((BUYER_CLEARING, unsettled_allowance))
-    return [(account, amount) for account, amount in lines if amount]
+    return postings.full_refund_sources(
+        seller_id=order.seller_id,
+        items_fen=order.items_fen,
+        commission_fen=order.commission_fen,
+        shipping_fen=order.shipping_fen,
+        # After packing the seller was also credited the catch-weight adjustment.
+        adjustment_fen=order.adjustment_fen,
+        unsettled_allowance_fen=order.weight_allowance_fen if order.packed_at is None else 0,
+    )
 
 
 @transaction.atomic
@@ -562,16 +556,15 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
     # gives back the shortfall) less the commission on it, the platform that commission,
     # and the buyer is refunded the rest.
     if adjustment or commission_change:
-        settled_lines = [
-            (BUYER_CLEARING, adjustment),
-            (seller_payable_account(order.seller_id), -(adjustment - commission_change)),
-            (COMMISSION_INCOME, -commission_change),
-        ]
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
             description=f"Catch weight of order {order.number}",
-            lines=[(account, amount) for account, amount in settled_lines if amount],
+            lines=postings.catch_weight_lines(
+                seller_id=order.seller_id,
+                adjustment_fen=adjustment,
+                commission_change_fen=commission_change,
+            ),
             actor=actor,
             reference=order,
         )

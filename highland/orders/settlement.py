@@ -24,7 +24,7 @@ from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
-from highland.orders import settlement_postings
+from highland.orders import postings
 from highland.orders.models import ACTIVE_AFTERSALE_STATUSES, Order, OrderStatus, Payout
 from highland.orders.seller_ledger import (
     SellerLedger,
@@ -82,7 +82,7 @@ class SettlementRun:
 
 def bank_balance(county: County) -> int:
     """What the account payouts leave from holds now."""
-    return balance(county, settlement_postings.PAYOUT_SOURCE)
+    return balance(county, postings.PAYOUT_SOURCE)
 
 
 def carried_fen(ledger: SellerLedger, unpaid_order_ids: Iterable[int]) -> int:
@@ -223,7 +223,7 @@ def _pay(
         county,
         kind="orders.settlement.paid",
         description=f"Payout {payout.pk} to seller S{seller_id} for {len(orders)} orders",
-        lines=settlement_postings.payout_lines(seller_id=seller_id, amount_fen=amount),
+        lines=postings.payout_lines(seller_id=seller_id, amount_fen=amount),
         actor=actor,
         reference=payout,
     )

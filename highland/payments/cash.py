@@ -17,7 +17,7 @@ from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
 from highland.payments.models import CashReconciliation
 from highland.payments.services import cash_account
-from highland.payments.settlement_postings import (
+from highland.payments.postings import (
     cash_handover_lines,
     cash_overage_lines,
     cash_shortage_lines,

@@ -42,7 +42,7 @@ from highland.payments.models import (
     SettlementDiscrepancy,
 )
 from highland.payments.services import gateway_client
-from highland.payments.settlement_postings import gateway_settlement_lines
+from highland.payments.postings import gateway_settlement_lines
 
 logger = logging.getLogger(__name__)
 

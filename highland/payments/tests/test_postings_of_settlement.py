@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from highland.ledger import accounts
 from highland.ledger.models import account_kind
-from highland.payments.settlement_postings import (
+from highland.payments.postings import (
     cash_handover_lines,
     cash_overage_lines,
     cash_shortage_lines,
