@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from highland.core.errors import NotFound
 from highland.core.models import User
 from highland.core.permissions import allowed
-from highland.orders.models import Order
+from highland.orders.models import Order, Payout
 from highland.payments.access import access_payment
 
 
@@ -23,4 +23,13 @@ def access_order(user: User, order_id: int) -> Order:
     return order
 
 
-__all__ = ["access_order", "access_payment"]
+def access_payout(user: User, payout_id: int) -> Payout:
+    """A payout of the person's county, for those who run settlement; missing and
+    not-yours give the same 404."""
+    payout = Payout.objects.select_related("county", "seller").filter(pk=payout_id).first()
+    if payout is None or not allowed(user, "orders.run_settlement", payout.county):
+        raise NotFound(_("No such payout."))
+    return payout
+
+
+__all__ = ["access_order", "access_payment", "access_payout"]

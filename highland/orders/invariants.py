@@ -16,7 +16,7 @@ from highland.core.money import format_fen
 from highland.ledger.models import Entry
 from highland.ledger.selectors import balance
 from highland.orders import postings
-from highland.orders.models import Order, Payout
+from highland.orders.models import Order, Payout, PayoutStatus
 from highland.orders.seller_ledger import earned_fen, seller_ledgers, with_earned
 from highland.payments.models import Payment
 
@@ -93,7 +93,8 @@ def payables_never_paid_below_zero(county: County) -> list[str]:
 
 
 def payouts_posted_once(county: County) -> list[str]:
-    """Each payout debits its seller's payable by its amount, once."""
+    """Each payout debits its seller's payable by its amount, once; a payout the bank
+    returned is credited back, once."""
     posted: dict[int, list[int]] = defaultdict(list)
     for ledger in seller_ledgers(county).values():
         for move in ledger.moves:
@@ -102,10 +103,10 @@ def payouts_posted_once(county: County) -> list[str]:
     return [
         _("Payout #%(payout)d of %(amount)s is not posted once to its seller's payable.")
         % {"payout": pk, "amount": format_fen(amount)}
-        for pk, amount in Payout.objects.filter(county=county)
+        for pk, amount, status in Payout.objects.filter(county=county)
         .order_by("pk")
-        .values_list("pk", "amount_fen")
-        if posted.get(pk) != [amount]
+        .values_list("pk", "amount_fen", "status")
+        if posted.get(pk) != ([amount, -amount] if status == PayoutStatus.RETURNED else [amount])
     ]
 
 

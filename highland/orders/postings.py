@@ -26,6 +26,12 @@ def payout_lines(*, seller_id: int, amount_fen: int) -> list[Line]:
     return [(accounts.seller_payable(seller_id), amount_fen), (PAYOUT_SOURCE, -amount_fen)]
 
 
+def payout_returned_lines(*, seller_id: int, amount_fen: int) -> list[Line]:
+    """The bank sent a payout back: the money is in the bank again and the seller is owed
+    it again (the reverse of `payout_lines`)."""
+    return [(PAYOUT_SOURCE, amount_fen), (accounts.seller_payable(seller_id), -amount_fen)]
+
+
 def merged(lines: Iterable[Line]) -> list[Line]:
     """The lines with one line per account and no zero lines, in first-seen order."""
     totals: dict[str, int] = defaultdict(int)

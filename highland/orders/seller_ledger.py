@@ -64,10 +64,14 @@ class SellerLedger:
     @property
     def credited_fen(self) -> int:
         """Every credit ever made to the payable (what the seller was ever owed)."""
-        return -sum(move.amount_fen for move in self.moves if move.amount_fen < 0)
+        # A payout the bank returned credits the payable back: that is no new earning.
+        return -sum(
+            move.amount_fen for move in self.moves if move.amount_fen < 0 and move.payout_id is None
+        )
 
     @property
     def paid_out_fen(self) -> int:
+        """What payouts took from the payable, net of payouts the bank returned."""
         return sum(move.amount_fen for move in self.moves if move.payout_id is not None)
 
     def unattributed(self) -> list[PayableMove]:

@@ -25,7 +25,14 @@ from highland.core.permissions import allowed, require
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.orders import postings
-from highland.orders.models import ACTIVE_AFTERSALE_STATUSES, Order, OrderStatus, Payout
+from highland.orders.models import (
+    ACTIVE_AFTERSALE_STATUSES,
+    PAYOUT_MACHINE,
+    Order,
+    OrderStatus,
+    Payout,
+    PayoutStatus,
+)
 from highland.orders.seller_ledger import (
     SellerLedger,
     aftersale_refunds_fen,
@@ -237,6 +244,39 @@ def _pay(
             "debt_recovered_fen": debt_recovered,
             "orders": [order.number for order in orders],
         },
+    )
+    return payout
+
+
+@transaction.atomic
+def return_payout(payout: Payout, *, actor: User, reason: str) -> Payout:
+    """The bank sent a payout back (a closed account, a wrong name): the money is in the
+    bank again, the seller is owed it again, and its orders are due for the next run."""
+    require(actor, "orders.run_settlement", payout.county)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the bank returned the payout."), field="reason")
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    fields = PAYOUT_MACHINE.move(payout, PayoutStatus.RETURNED)
+    payout.return_reason = reason[:200]
+    payout.save(update_fields=[*fields, "return_reason"])
+    orders = list(payout.orders.order_by("pk").values_list("number", flat=True))
+    payout.orders.update(payout=None)
+    post_entry(
+        payout.county,
+        kind="orders.settlement.returned",
+        description=f"Payout {payout.pk} to seller S{payout.seller_id} returned by the bank",
+        lines=postings.payout_returned_lines(
+            seller_id=payout.seller_id, amount_fen=payout.amount_fen
+        ),
+        actor=actor,
+        reference=payout,
+    )
+    audit.record(
+        actor,
+        "orders.payout.returned",
+        payout,
+        {"amount_fen": payout.amount_fen, "reason": reason[:200], "orders": orders},
     )
     return payout
 

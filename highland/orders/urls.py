@@ -14,6 +14,11 @@ urlpatterns = [
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
     path("payments/<int:payment_id>/collect-cash/", views.collect_cash, name="collect-cash"),
     path("settlements/", views.settlement_page, name="settlements"),
+    path(
+        "settlements/payouts/<int:payout_id>/returned/",
+        views.payout_returned,
+        name="payout-returned",
+    ),
     path("statements/<int:seller_id>/", views.statement_page, name="statement"),
     path("aftersales/escalated/", views.escalated_aftersale_list, name="aftersale-escalated"),
     path("aftersales/<int:aftersale_id>/", views.aftersale_detail, name="aftersale-detail"),

@@ -15,10 +15,9 @@ from highland.core.schemas import (
     PeriodDate,
 )
 from highland.orders import settlement
+from highland.orders.access import access_payout
 from highland.orders.api.common import _user, router
-from highland.orders.models import (
-    OrderStatus,
-)
+from highland.orders.models import OrderStatus, PayoutStatus
 
 # --- seller statements -------------------------------------------------------------------------
 
@@ -80,3 +79,38 @@ def seller_statement(
     seller = statement.pop("seller")
     assert isinstance(seller, Seller)
     return {"seller_id": seller.pk, "seller_name": seller.name_zh, **statement}
+
+
+# --- payouts -----------------------------------------------------------------------------------
+
+
+class PayoutReturnedIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class PayoutStatusOut(Schema):
+    id: int
+    seller_id: int
+    amount_fen: int
+    status: PayoutStatus
+    returned_at: datetime | None
+    return_reason: str
+
+
+@router.post("/payouts/{payout_id}/returned", response={200: PayoutStatusOut, **ERROR_RESPONSES})
+def payout_returned(
+    request: HttpRequest, payout_id: ObjectId, payload: PayoutReturnedIn
+) -> dict[str, Any]:
+    """The bank sent a payout back: the seller is owed it again and its orders are due."""
+    user = _user(request)
+    payout = settlement.return_payout(
+        access_payout(user, payout_id), actor=user, reason=payload.reason
+    )
+    return {
+        "id": payout.pk,
+        "seller_id": payout.seller_id,
+        "amount_fen": payout.amount_fen,
+        "status": payout.status,
+        "returned_at": payout.returned_at,
+        "return_reason": payout.return_reason,
+    }

@@ -14,6 +14,7 @@ from highland.orders.models.aftersales import (
 from highland.orders.models.core import (
     ORDER_MACHINE,
     ORDER_TRANSITIONS,
+    PAYOUT_MACHINE,
     Cart,
     CartLine,
     Delivery,
@@ -21,6 +22,7 @@ from highland.orders.models.core import (
     OrderLine,
     OrderStatus,
     Payout,
+    PayoutStatus,
     ShippingRate,
     ShippingZone,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "GROUP_BUY_TRANSITIONS",
     "ORDER_MACHINE",
     "ORDER_TRANSITIONS",
+    "PAYOUT_MACHINE",
     "AfterSale",
     "AfterSaleKind",
     "AfterSalePhoto",
@@ -63,6 +66,7 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Payout",
+    "PayoutStatus",
     "ShippingRate",
     "ShippingZone",
 ]

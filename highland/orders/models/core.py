@@ -243,6 +243,20 @@ class ShippingRate(models.Model):
         return f"{self.zone}/{self.storage_class}"
 
 
+class PayoutStatus(models.TextChoices):
+    PAID = "paid", _("Paid out")
+    RETURNED = "returned", _("Returned by the bank")
+
+
+# A payout is recorded when the bank transfer leaves; the bank may send it back (a closed
+# account, a wrong name), and then the seller is owed again.
+PAYOUT_MACHINE = StateMachine(
+    PayoutStatus,
+    {PayoutStatus.PAID: frozenset({PayoutStatus.RETURNED})},
+    stamps={PayoutStatus.RETURNED: ("returned_at",)},
+)
+
+
 class Payout(models.Model):
     """Money paid to one seller for the orders that became due, minus commission, net of
     the debt the seller ran up by refunds made after earlier payouts."""
@@ -261,6 +275,11 @@ class Payout(models.Model):
     due_before = models.DateTimeField(_("orders delivered before"))
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PAID
+    )
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    return_reason = models.CharField(_("why the bank returned it"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("payout")

@@ -53,6 +53,7 @@ from highland.orders.views.orders import (
     order_list,
 )
 from highland.orders.views.settlement import (
+    payout_returned,
     settlement_page,
     statement_page,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "order_list",
     "pay_online",
     "payment_page",
+    "payout_returned",
     "pickup_points",
     "settlement_page",
     "statement_page",

@@ -10,15 +10,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from highland.core.access import home_county
 from highland.core.errors import ValidationFailed
 from highland.core.http import (
     domain_errors_as_pages,
+    posted_text,
+    run_action_and_redirect,
 )
 from highland.core.permissions import require
 from highland.core.schemas import EARLIEST_DATE, LATEST_DATE
 from highland.orders import settlement
+from highland.orders.access import access_payout
 from highland.orders.models import (
     Payout,
 )
@@ -48,6 +52,21 @@ def settlement_page(request: HttpRequest) -> HttpResponse:
             "due": settlement.due_orders(county, as_of=timezone.now()).count(),
             "bank_fen": settlement.bank_balance(county),
         },
+    )
+
+
+@require_POST
+@login_required
+@domain_errors_as_pages
+def payout_returned(request: HttpRequest, payout_id: int) -> HttpResponse:
+    """The operator records that the bank sent a payout back."""
+    user = _person(request)
+    payout = access_payout(user, payout_id)
+    return run_action_and_redirect(
+        request,
+        lambda: settlement.return_payout(payout, actor=user, reason=posted_text(request, "reason")),
+        "orders:settlements",
+        success=_("The payout is marked returned; its orders are due again."),
     )
 
 
