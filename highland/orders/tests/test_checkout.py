@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from highland.orders import services
 from highland.orders.models import Order, OrderLine, OrderStatus
 from highland.orders.services import CheckoutLine, DeliveryDetails
 from highland.payments.models import Payment, PaymentStatus
+from highland.testing import run_concurrently
 
 
 def state() -> tuple[Any, ...]:
@@ -347,13 +347,9 @@ def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
     sku = shop.sku("LT-YJ-250S")
     Sku.objects.filter(pk=sku.pk).update(stock=10)
     buyers = [shop.new_buyer(f"racer{index:02d}") for index in range(50)]
-    start = threading.Barrier(len(buyers))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def buy(buyer):
         try:
-            start.wait()
             services.place_order(
                 shop.demo.county,
                 [CheckoutLine(sku.pk, 1)],
@@ -362,19 +358,11 @@ def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
                 delivery=chengdu_address,
                 payment_method="bank_transfer",
             )
-            outcome = "sold"
         except ValidationFailed as refusal:
-            outcome = refusal.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+            return refusal.code
+        return "sold"
 
-    threads = [threading.Thread(target=buy, args=(buyer,)) for buyer in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = run_concurrently(buy, [(buyer,) for buyer in buyers])
 
     assert sorted(set(outcomes)) == ["out_of_stock", "sold"]
     assert outcomes.count("sold") == 10

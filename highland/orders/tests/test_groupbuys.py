@@ -30,6 +30,7 @@ from highland.orders.models import (
 from highland.orders.services import CheckoutLine
 from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from highland.payments.refunds import confirm_refund_paid
+from highland.testing import run_concurrently
 
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)
@@ -498,34 +499,18 @@ def test_many_villagers_cannot_oversell_a_window(shop):
 @pytest.mark.django_db(transaction=True)
 def test_villagers_racing_for_the_last_units_get_exactly_the_stock(shop):
     """Real threads on the real database (SQLite file or PostgreSQL, whichever runs)."""
-    import threading
-
-    from django.db import connection
-
     Sku.objects.filter(code="LT-CD-20K").update(stock=4)
     group_buy = open_window(shop)
     villagers = [shop.villager(f"racer{index:02d}") for index in range(12)]
-    start = threading.Barrier(len(villagers))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def buy(villager):
         try:
-            start.wait()
             join(shop, group_buy, villager, "LT-S01-V01", [("LT-CD-20K", 1)])
-            outcome = "sold"
         except ValidationFailed as refusal:
-            outcome = refusal.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+            return refusal.code
+        return "sold"
 
-    threads = [threading.Thread(target=buy, args=(villager,)) for villager in villagers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = run_concurrently(buy, [(villager,) for villager in villagers])
 
     assert outcomes.count("sold") == 4
     assert outcomes.count("out_of_stock") == 8

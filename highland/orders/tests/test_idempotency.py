@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from highland.catalog.models import Sku
 from highland.core.idempotency import IdempotentRequest
@@ -17,6 +16,7 @@ from highland.orders import services
 from highland.orders.models import Order
 from highland.orders.services import CheckoutLine
 from highland.payments.models import Payment
+from highland.testing import run_concurrently
 
 ADDRESS = {
     "method": "address",
@@ -212,40 +212,25 @@ def test_racing_identical_checkouts_place_one_order(shop, chengdu_address):
     sku = shop.sku("LT-YJ-100")
     lines = [CheckoutLine(sku.pk, 1)]
     request = IdempotentRequest.of("race-key-0001", {"lines": lines})
-    start = threading.Barrier(RACERS)
-    results: list[tuple[int, bool]] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
 
-    def place() -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                result = services.place_order(
-                    shop.demo.county,
-                    lines,
-                    buyer=buyer,
-                    actor=buyer,
-                    delivery=chengdu_address,
-                    payment_method="bank_transfer",
-                    idempotent_request=request,
-                )
-                # Hold the transaction open so the twins arrive before it commits.
-                time.sleep(0.3)
-            with lock:
-                results.append((result.payment.pk, result.created))
-        except BaseException as error:  # the main thread reports it
-            failures.append(error)
-        finally:
-            connection.close()
+    def place() -> tuple[int, bool]:
+        with transaction.atomic():
+            result = services.place_order(
+                shop.demo.county,
+                lines,
+                buyer=buyer,
+                actor=buyer,
+                delivery=chengdu_address,
+                payment_method="bank_transfer",
+                idempotent_request=request,
+            )
+            # Hold the transaction open so the twins arrive before it commits.
+            time.sleep(0.3)
+        return result.payment.pk, result.created
 
-    threads = [threading.Thread(target=place) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_concurrently(place, RACERS)
 
-    assert failures == []
+    assert [result for result in results if isinstance(result, BaseException)] == []
     assert len({payment_id for payment_id, _created in results}) == 1
     assert sorted(created for _payment_id, created in results) == [False, False, False, True]
     assert Payment.objects.count() == 1

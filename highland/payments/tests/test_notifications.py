@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 import time
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from highland.orders.services import CheckoutLine, DeliveryDetails
 from highland.payments import notifications
 from highland.payments.gateway import parse_notification, signed
 from highland.payments.models import GatewayNotification, Payment, PaymentStatus
+from highland.testing import run_concurrently
 
 NOTIFY_PATH = "/api/v1/payments/gateway/notify"
 MERCHANT, SECRET = "highland-test", "test-secret-0123456789"
@@ -230,30 +230,17 @@ def test_twin_deliveries_at_once_pay_once(payment):
     delivery's commit, then answers from its record; SQLite serialises them."""
     body = json.dumps(paid(payment)).encode()
     notification = parse_notification(body, SECRET)
-    start = threading.Barrier(RACERS)
-    answers: list[notifications.Answer] = []
-    failures: list[BaseException] = []
 
-    def receive() -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                answer = notifications.receive_notification(notification, body)
-                # Hold the transaction open so the twins arrive before it commits.
-                time.sleep(0.3)
-            answers.append(answer)
-        except BaseException as error:  # the main thread reports it
-            failures.append(error)
-        finally:
-            connection.close()
+    def receive() -> notifications.Answer:
+        with transaction.atomic():
+            answer = notifications.receive_notification(notification, body)
+            # Hold the transaction open so the twins arrive before it commits.
+            time.sleep(0.3)
+        return answer
 
-    threads = [threading.Thread(target=receive) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = run_concurrently(receive, RACERS)
 
-    assert failures == []
+    assert [answer for answer in answers if isinstance(answer, BaseException)] == []
     assert answers == [notifications.Answer(200, "success")] * RACERS
     assert Entry.objects.filter(kind="payments.payment.received").count() == 1
     assert list(GatewayNotification.objects.values_list("outcome", flat=True)) == ["paid"]
