@@ -522,41 +522,8 @@ def test_villagers_racing_for_the_last_units_get_exactly_the_stock(shop):
 
 
 @pytest.fixture
-def foreign_sku(other_county):
-    from highland.catalog.models import Category, Product, Seller
-
-    county = other_county.county
-    seller = Seller.objects.create(
-        county=county, kind="individual", member=other_county.operator, name_zh="红原牧户"
-    )
-    category = Category.objects.create(
-        county=county,
-        code="dairy",
-        name_zh="乳品",
-        name_bo="འོ།",
-        name_en="Dairy",
-        direction="up",
-        commission_bp=500,
-    )
-    product = Product.objects.create(
-        county=county,
-        seller=seller,
-        category=category,
-        name_zh="红原奶粉",
-        storage_class="ambient",
-        shelf_life_days=365,
-        status="active",
-    )
-    return Sku.objects.create(
-        product=product,
-        county=county,
-        code="HY-NF-1",
-        label_zh="袋",
-        selling_unit="pack",
-        price_fen=5000,
-        unit_weight_g=500,
-        stock=9,
-    )
+def foreign_sku(other_county_catalogue):
+    return other_county_catalogue
 
 
 def test_a_new_group_buy_serves_the_stations_active_village_points(shop):
