@@ -13,7 +13,7 @@ from django.utils import translation
 
 from highland.core.models import County, Membership, Organisation, OrganisationType, Role, User
 from highland.network.models import ServicePoint, Tier
-from highland.testing import OrderFactory, make_other_county_sku
+from highland.testing import CHENGDU_ADDRESS, OrderFactory, make_other_county_sku
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -183,3 +183,21 @@ def delivered_order(order_factory: OrderFactory) -> Any:
 def other_county_catalogue(other_county: OtherCounty) -> Any:
     """Hongyuan's own shop: one herder household selling milk powder (¥50.00 a bag, 9 left)."""
     return make_other_county_sku(other_county.county, seller_member=other_county.operator)
+
+
+@pytest.fixture
+def chengdu_address() -> Any:
+    """A buyer's address in Chengdu: outside the county, delivered by a carrier."""
+    from highland.orders.services import DeliveryDetails
+
+    return DeliveryDetails(**CHENGDU_ADDRESS)
+
+
+@pytest.fixture
+def village_pickup(demo: Demo) -> Any:
+    """Pickup at the first village point of 奔戈乡 (LT-S01-V01)."""
+    from highland.orders.services import DeliveryDetails
+
+    return DeliveryDetails(
+        method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01")
+    )

@@ -16,12 +16,12 @@ from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
 from highland.payments.models import CashReconciliation
-from highland.payments.services import cash_account
 from highland.payments.postings import (
     cash_handover_lines,
     cash_overage_lines,
     cash_shortage_lines,
 )
+from highland.payments.services import cash_account
 
 
 def expected_cash(point: ServicePoint) -> int:

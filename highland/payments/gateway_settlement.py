@@ -41,8 +41,8 @@ from highland.payments.models import (
     SettledItemKind,
     SettlementDiscrepancy,
 )
-from highland.payments.services import gateway_client
 from highland.payments.postings import gateway_settlement_lines
+from highland.payments.services import gateway_client
 
 logger = logging.getLogger(__name__)
 

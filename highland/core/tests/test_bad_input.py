@@ -17,7 +17,7 @@ from highland.catalog.models import Sku
 from highland.core.models import AuditRecord
 from highland.orders import services
 from highland.orders.models import CartLine, Order, OrderStatus
-from highland.orders.services import CheckoutLine, DeliveryDetails
+from highland.orders.services import CheckoutLine
 from highland.payments.models import GatewayNotification, Payment, PaymentStatus
 
 BEYOND_BIGINT = 2**63
@@ -26,27 +26,6 @@ NOT_FOUND = {"code": "not_found", "detail": "Not found."}
 
 def sku(code: str) -> Sku:
     return Sku.objects.get(code=code)
-
-
-@pytest.fixture
-def chengdu_address() -> DeliveryDetails:
-    return DeliveryDetails(
-        method="address",
-        recipient_name="陈静",
-        phone="13800000013",
-        province="四川省",
-        city="成都市",
-        district="武侯区",
-        township="浆洗街街道",
-        detail="洗面桥街 18 号",
-    )
-
-
-@pytest.fixture
-def village_pickup(demo) -> DeliveryDetails:
-    return DeliveryDetails(
-        method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01")
-    )
 
 
 def api_client(user=None) -> Client:

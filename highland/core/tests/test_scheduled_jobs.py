@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from highland.orders.models import Order, OrderStatus
-from highland.orders.services import CheckoutLine, DeliveryDetails, place_order
+from highland.testing import OrderFactory
 
 
 @pytest.fixture(autouse=True)
@@ -42,23 +42,7 @@ def test_the_jobs_are_the_beat_schedule(settings):
 
 
 def _expired_checkout(demo):
-    buyer = demo.user("buyer")
-    result = place_order(
-        demo.county,
-        [CheckoutLine(demo.county.skus.get(code="LT-ZC-500").pk, 1)],
-        buyer=buyer,
-        actor=buyer,
-        delivery=DeliveryDetails(
-            method="address",
-            recipient_name="陈静",
-            phone="13800000013",
-            province="四川省",
-            city="成都市",
-            district="武侯区",
-            detail="洗面桥街 18 号",
-        ),
-        payment_method="bank_transfer",
-    )
+    result = OrderFactory(demo).place()
     Order.objects.filter(pk=result.orders[0].pk).update(
         reserved_until=timezone.now() - dt.timedelta(minutes=1)
     )

@@ -10,7 +10,6 @@ from django.test import override_settings
 from highland.catalog.models import Sku
 from highland.core.models import Membership, Role, User
 from highland.network.models import Resident
-from highland.orders.services import DeliveryDetails
 
 
 @dataclass
@@ -44,27 +43,6 @@ class Shop:
 @pytest.fixture
 def shop(demo) -> Shop:
     return Shop(demo=demo)
-
-
-@pytest.fixture
-def chengdu_address() -> DeliveryDetails:
-    return DeliveryDetails(
-        method="address",
-        recipient_name="陈静",
-        phone="13800000013",
-        province="四川省",
-        city="成都市",
-        district="武侯区",
-        township="浆洗街街道",
-        detail="洗面桥街 18 号",
-    )
-
-
-@pytest.fixture
-def village_pickup(demo) -> DeliveryDetails:
-    return DeliveryDetails(
-        method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01")
-    )
 
 
 @pytest.fixture

@@ -164,41 +164,8 @@ def test_unknown_sku_is_not_found(shop, chengdu_address):
     assert state() == before
 
 
-def test_sku_of_another_county_is_not_found(shop, other_county, chengdu_address):
-    from highland.catalog.models import Category, Product, Seller
-
-    county = other_county.county
-    seller = Seller.objects.create(
-        county=county, kind="individual", member=other_county.operator, name_zh="红原牧户"
-    )
-    category = Category.objects.create(
-        county=county,
-        code="dairy",
-        name_zh="乳品",
-        name_bo="འོ།",
-        name_en="Dairy",
-        direction="up",
-        commission_bp=500,
-    )
-    product = Product.objects.create(
-        county=county,
-        seller=seller,
-        category=category,
-        name_zh="红原奶粉",
-        storage_class="ambient",
-        shelf_life_days=365,
-        status="active",
-    )
-    foreign = Sku.objects.create(
-        product=product,
-        county=county,
-        code="HY-NF-1",
-        label_zh="袋",
-        selling_unit="pack",
-        price_fen=5000,
-        unit_weight_g=500,
-        stock=9,
-    )
+def test_sku_of_another_county_is_not_found(shop, other_county_catalogue, chengdu_address):
+    foreign = other_county_catalogue
     before = state()
 
     with pytest.raises(NotFound):

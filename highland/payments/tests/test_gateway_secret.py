@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from highland.ledger.models import Entry
 from highland.orders import services
 from highland.orders.services import CheckoutLine
-from highland.orders.tests.conftest import chengdu_address, shop  # noqa: F401 - fixtures
+from highland.orders.tests.conftest import shop  # noqa: F401 - a fixture
 from highland.payments.gateway import GatewayClient, canonical_string, sign, verify_signature
 from highland.payments.models import Payment, PaymentStatus
 

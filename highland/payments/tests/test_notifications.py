@@ -13,15 +13,12 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from highland.catalog.models import Sku
 from highland.core.models import IdempotencyRecord
 from highland.ledger.models import Entry
-from highland.orders import services
-from highland.orders.services import CheckoutLine, DeliveryDetails
 from highland.payments import notifications
 from highland.payments.gateway import parse_notification, signed
 from highland.payments.models import GatewayNotification, Payment, PaymentStatus
-from highland.testing import run_concurrently
+from highland.testing import OrderFactory, run_concurrently
 
 NOTIFY_PATH = "/api/v1/payments/gateway/notify"
 MERCHANT, SECRET = "highland-test", "test-secret-0123456789"
@@ -42,23 +39,7 @@ def fresh_counter():
 
 @pytest.fixture
 def payment(demo) -> Payment:
-    buyer = demo.user("buyer")
-    result = services.place_order(
-        demo.county,
-        [CheckoutLine(Sku.objects.get(code="LT-ZC-500").pk, 1)],
-        buyer=buyer,
-        actor=buyer,
-        delivery=DeliveryDetails(
-            method="address",
-            recipient_name="陈静",
-            phone="13800000013",
-            province="四川省",
-            city="成都市",
-            district="武侯区",
-            detail="洗面桥街 18 号",
-        ),
-        payment_method="gateway",
-    )
+    result = OrderFactory(demo).place(method="gateway")
     return result.payment
 
 
