@@ -6,6 +6,10 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The payment sandbox `make run` starts beside the demo (development only: the secret is
+# the one settings use outside production, and `check --deploy` refuses it).
+SANDBOX_PORT ?= 8765
+SANDBOX_SECRET := sandbox-secret-not-for-production
 # Test processes: one per core (the suite races real threads inside each).
 TEST_WORKERS ?= auto
 
@@ -35,9 +39,13 @@ demo: migrate ## Load the demo county (idempotent)
 
 setup: demo ## Install, migrate and load the demo county
 
-run: setup ## Set up everything and serve the demo county at http://127.0.0.1:8000
-	@echo "Serving Highland at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: setup ## Set up everything and serve the demo county (and the payment sandbox) at http://127.0.0.1:8000
+	@echo "Serving Highland at http://$(HOST):$(PORT)/ and its payment sandbox at http://127.0.0.1:$(SANDBOX_PORT)/  (Ctrl-C stops both)"
+	@HIGHLAND_SANDBOX_SECRET=$(SANDBOX_SECRET) $(PY) -m highland.payments.sandbox \
+		--port $(SANDBOX_PORT) --merchant highland-demo & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	PAYMENT_GATEWAY_URL=http://127.0.0.1:$(SANDBOX_PORT) PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: messages ## Run the whole test suite (set DATABASE_URL for PostgreSQL)
 	$(PY) -m pytest -n $(TEST_WORKERS)
