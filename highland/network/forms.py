@@ -155,5 +155,5 @@ class AgentForm(forms.Form):
 
 class VillagerForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=120)
-    phone = forms.CharField(label=_("Mobile phone (optional)"), max_length=11, required=False)
+    phone = forms.CharField(label=_("Mobile phone (optional)"), max_length=24, required=False)
     household = forms.CharField(label=_("Household"), max_length=80, required=False)

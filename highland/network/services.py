@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from highland.core.hooks import Hook
 from highland.core.models import County, Membership, Organisation, Role, User
 from highland.core.pagecache import shop_changed
 from highland.core.permissions import allowed, require, roles_of
+from highland.core.phones import normalise_mobile
 from highland.network.models import (
     ALTITUDE_RANGE_M,
     LATITUDE_RANGE,
@@ -421,7 +421,8 @@ def register_villager(
     errors: dict[str, list[str]] = {}
     if not display_name.strip():
         errors["display_name"] = [_("Enter the villager's name.")]
-    if phone and not re.fullmatch(r"1[3-9]\d{9}", phone.strip()):
+    mobile = normalise_mobile(phone) if phone.strip() else ""
+    if mobile is None:
         errors["phone"] = [
             _("Enter a mainland China mobile number: 11 digits starting with 13–19.")
         ]
@@ -433,7 +434,7 @@ def register_villager(
         county=point.county,
         username=f"v{point.county.code}-{secrets.token_hex(4)}",
         display_name=display_name.strip(),
-        phone=phone.strip(),
+        phone=mobile or "",
     )
     person.set_unusable_password()
     person.save()

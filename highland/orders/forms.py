@@ -23,7 +23,7 @@ class CheckoutForm(forms.Form):
         label=_("Delivery"), choices=Delivery.choices, widget=forms.RadioSelect
     )
     recipient_name = forms.CharField(label=_("Recipient"), max_length=60)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=11, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=24, required=False)
     province = forms.CharField(label=_("Province"), max_length=20, required=False, initial="四川省")
     city = forms.CharField(label=_("City"), max_length=30, required=False)
     district = forms.CharField(label=_("County or district"), max_length=30, required=False)

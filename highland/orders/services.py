@@ -7,8 +7,8 @@ hot SKU's row lock is held only from that statement to COMMIT.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,6 +23,7 @@ from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.core.permissions import require
+from highland.core.phones import normalise_mobile
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network import services as network_services
@@ -52,7 +53,6 @@ from highland.payments.models import Payment, PaymentMethod
 
 CHECKOUT_SCOPE = "orders.checkout"
 RESERVATION_MINUTES = 30
-MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _check_delivery(county: County, delivery: DeliveryDetails) -> None:
     errors: dict[str, list[str]] = {}
     if not delivery.recipient_name.strip():
         errors["recipient_name"] = [_("Who receives the parcel?")]
-    if delivery.phone and not MAINLAND_MOBILE.match(delivery.phone):
+    if delivery.phone and normalise_mobile(delivery.phone) is None:
         errors["phone"] = [
             _("Enter a mainland China mobile number: 11 digits starting with 13–19.")
         ]
@@ -318,6 +318,10 @@ def _place_order(
             _("Cash is paid at a service point; choose pickup at a point."), field="payment_method"
         )
     _check_delivery(county, delivery)
+    # Stored as the 11 digits, however the buyer typed them ("139 1234 5678", "+86 …").
+    delivery = dataclasses.replace(
+        delivery, phone=normalise_mobile(delivery.phone) or "" if delivery.phone else ""
+    )
     priced = price_lines(county, lines, price_rule)
     # Every amount is known before the first row is written: the payment is inserted
     # once with its total, and nothing written here needs a second statement.

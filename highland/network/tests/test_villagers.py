@@ -77,3 +77,14 @@ def test_villagers_page_registers_and_lists(demo, client_as):
     assert response.status_code == 302
     assert "次仁卓玛" in client.get(f"/network/points/{point.pk}/villagers/").content.decode()
     assert "次仁卓玛" in client.get("/orders/assisted/").content.decode()
+
+
+def test_a_phone_typed_with_spaces_and_a_country_code_is_stored_as_eleven_digits(demo):
+    resident = services.register_villager(
+        demo.point("LT-S01-V01"),
+        actor=demo.user("village_agent"),
+        display_name="央宗",
+        phone="+86 139 1234 5678",
+    )
+
+    assert resident.person.phone == "13912345678"

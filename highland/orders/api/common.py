@@ -57,7 +57,7 @@ class CartOut(Schema):
 class DeliveryIn(Schema):
     method: Delivery
     recipient_name: str = Field(..., max_length=60)
-    phone: str = Field("", max_length=20)
+    phone: str = Field("", max_length=24)
     province: str = Field("", max_length=20)
     city: str = Field("", max_length=30)
     district: str = Field("", max_length=30)

@@ -336,3 +336,22 @@ def test_fifty_buyers_race_for_the_last_ten_units(shop, chengdu_address):
     assert outcomes.count("out_of_stock") == 40
     assert shop.sku("LT-YJ-250S").stock == 0
     assert Order.objects.filter(lines__sku=sku).count() == 10
+
+
+def test_a_phone_typed_as_people_type_it_is_accepted_and_stored_as_eleven_digits(
+    shop, chengdu_address
+):
+    import dataclasses
+
+    delivery = dataclasses.replace(chengdu_address, phone="+86 139-1234 5678")
+
+    result = services.place_order(
+        shop.demo.county,
+        [CheckoutLine(shop.sku("LT-ZC-500").pk, 1)],
+        buyer=shop.buyer(),
+        actor=shop.buyer(),
+        delivery=delivery,
+        payment_method="bank_transfer",
+    )
+
+    assert result.orders[0].recipient_phone == "13912345678"
