@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from highland.api import api
 from highland.core import views as core_views
@@ -9,6 +10,11 @@ from highland.web import media as web_media
 from highland.web import views as web_views
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page names; the icon is one small SVG.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=settings.STATIC_URL + "web/favicon.svg", permanent=True),
+    ),
     path("", web_views.home, name="home"),
     path("accounts/login/", web_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

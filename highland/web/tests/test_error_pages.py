@@ -35,3 +35,13 @@ def test_a_server_error_page_needs_no_request_context_and_speaks_the_language():
     assert response.status_code == 500
     assert "出了问题" in html
     assert "Server Error" not in html
+
+
+def test_every_page_names_its_icon_and_the_browser_default_icon_path_answers(db):
+    client = Client()
+
+    home = client.get("/").content.decode()
+    icon = client.get("/favicon.ico")
+
+    assert 'rel="icon"' in home
+    assert icon.status_code in (200, 301, 302)
