@@ -205,3 +205,14 @@ def test_demo_platform_admin_opens_every_page(demo, client_as, url):
 def test_benchmark_baseline_page_is_off_by_default(demo, client_as):
     # /_bench/bare/ exists only with HIGHLAND_BENCH_ENDPOINTS=true (make bench).
     assert client_as(None).get("/_bench/bare/").status_code == 404
+
+
+def test_the_demo_logins_name_each_role_as_the_pages_do(demo):
+    from io import StringIO
+
+    output = StringIO()
+    call_command("load_demo_county", stdout=output)
+
+    lines = output.getvalue().splitlines()
+    assert any(line.split() == ["buyer", "买家"] for line in lines)
+    assert not any("bank_officer" in line for line in lines)

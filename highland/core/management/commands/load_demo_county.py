@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from highland.core.models import Role
 from highland.demo import DEMO_PASSWORD, DEMO_PEOPLE, PLATFORM_ADMIN, load_demo_county
 
 
@@ -24,5 +25,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  {PLATFORM_ADMIN:<16} platform administrator (/admin/)")
+        role_names = dict(Role.choices)
         for person in DEMO_PEOPLE:
-            self.stdout.write(f"  {person.username:<16} {person.role}")
+            # The role's name in the terminal's language, as the pages show it.
+            self.stdout.write(f"  {person.username:<16} {role_names.get(person.role, person.role)}")
