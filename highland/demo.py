@@ -13,6 +13,7 @@ from django.db import transaction
 from highland.catalog.demo import load_demo_catalogue
 from highland.core import services as core_services
 from highland.core.models import County, Organisation, OrganisationType, Role, User
+from highland.core.services import set_transfer_account
 from highland.network import demo_data
 from highland.network import services as network_services
 from highland.network.models import Resident, Service, ServicePoint, Tier
@@ -217,6 +218,16 @@ def load_demo_county() -> dict[str, int]:
     )
     created["counties"] += int(county_created)
     admin = _platform_admin(county)
+    if not county.transfer_account_number:
+        # A made-up account for the demo (not a real one): buyers paying by transfer see it.
+        set_transfer_account(
+            county,
+            account_name="理塘县电子商务公共服务中心（演示）",
+            bank="中国农业银行理塘县支行（演示）",
+            account_number="6228 4800 0000 0513 334",
+            hold_hours=48,
+            actor=admin,
+        )
 
     organisations: dict[str, Organisation] = {}
     for spec in ORGANISATIONS:

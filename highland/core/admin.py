@@ -68,6 +68,15 @@ class CountyAdmin(ServiceRefusalsAsFormErrors):
             services.update_county(County.objects.get(pk=obj.pk), names, actor=_actor(request))
         else:
             obj.pk = services.create_county(actor=_actor(request), code=obj.code, **names).pk
+        data = form.cleaned_data
+        services.set_transfer_account(
+            County.objects.get(pk=obj.pk),
+            account_name=data.get("transfer_account_name", ""),
+            bank=data.get("transfer_bank", ""),
+            account_number=data.get("transfer_account_number", ""),
+            hold_hours=data.get("transfer_hold_hours") or 48,
+            actor=_actor(request),
+        )
 
 
 @admin.register(User)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.i18n import TrilingualName, localized
@@ -29,12 +30,26 @@ class County(TrilingualName):
     prefecture_zh = models.CharField(_("prefecture (Chinese)"), max_length=120)
     prefecture_bo = models.CharField(_("prefecture (Tibetan)"), max_length=200)
     prefecture_en = models.CharField(_("prefecture (English)"), max_length=120)
+    # Where buyers paying by bank transfer send the money: the service centre's account.
+    transfer_account_name = models.CharField(_("account holder"), max_length=120, blank=True)
+    transfer_bank = models.CharField(_("bank and branch"), max_length=120, blank=True)
+    transfer_account_number = models.CharField(_("account number"), max_length=40, blank=True)
+    # A transfer takes a bank day or two to arrive: its order is held this long.
+    transfer_hold_hours = models.PositiveSmallIntegerField(
+        _("hours an order waits for a transfer"), default=48
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("county")
         verbose_name_plural = _("counties")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(transfer_hold_hours__gte=1, transfer_hold_hours__lte=240),
+                name="county_transfer_hold_within_ten_days",
+            )
+        ]
 
     @property
     def prefecture(self) -> str:

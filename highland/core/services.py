@@ -289,6 +289,51 @@ def update_county(county: County, changes: dict[str, str], *, actor: User) -> Co
     return county
 
 
+TRANSFER_ACCOUNT_NUMBER = re.compile(r"[0-9 ]{8,40}")
+
+
+@transaction.atomic
+def set_transfer_account(
+    county: County,
+    *,
+    account_name: str,
+    bank: str,
+    account_number: str,
+    hold_hours: int,
+    actor: User,
+) -> County:
+    """Set the service centre's account that buyers paying by transfer send money to, and
+    how long an order waits for a transfer. Platform administrators only: buyers' money
+    goes where this says."""
+    require(actor, "core.manage_counties")
+    errors: dict[str, list[str]] = {}
+    number = " ".join(account_number.split())
+    if any((account_name.strip(), bank.strip(), number)) and not all(
+        (account_name.strip(), bank.strip(), number)
+    ):
+        errors["account_number"] = [
+            _("Give the account holder, the bank and the account number together.")
+        ]
+    if number and not TRANSFER_ACCOUNT_NUMBER.fullmatch(number):
+        errors["account_number"] = [_("An account number has 8 to 40 digits.")]
+    if isinstance(hold_hours, bool) or not 1 <= hold_hours <= 240:
+        errors["hold_hours"] = [_("Hold an order for 1 to 240 hours.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the transfer account."), errors=errors)
+    audit.save_changes(
+        county,
+        {
+            "transfer_account_name": account_name.strip(),
+            "transfer_bank": bank.strip(),
+            "transfer_account_number": number,
+            "transfer_hold_hours": hold_hours,
+        },
+        actor=actor,
+        action="core.county.transfer_account_set",
+    )
+    return county
+
+
 @transaction.atomic
 def update_organisation(
     organisation: Organisation, changes: dict[str, object], *, actor: User

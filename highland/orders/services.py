@@ -120,6 +120,14 @@ def require_may_act_for(actor: User, person: User) -> None:
         )
 
 
+def hold_for(county: County, payment_method: str) -> dt.timedelta:
+    """How long a checkout's stock waits for its money: a bank transfer takes a bank day
+    or two (set per county), the other methods are paid at once or at the point."""
+    if payment_method == PaymentMethod.BANK_TRANSFER:
+        return dt.timedelta(hours=county.transfer_hold_hours)
+    return dt.timedelta(minutes=RESERVATION_MINUTES)
+
+
 def quote_shipping(county: County, *, zone: str, storage_class: str, weight_g: int) -> int:
     return _shipping_fee(_shipping_rates(county, zone).get(storage_class), weight_g)
 
@@ -327,7 +335,7 @@ def _place_order(
     # once with its total, and nothing written here needs a second statement.
     parcels = _parcels(county, priced, _zone(county, delivery))
     reserved_until = price_rule.reserved_until or (
-        timezone.now() + dt.timedelta(minutes=RESERVATION_MINUTES)
+        timezone.now() + hold_for(county, payment_method)
     )
 
     payment = Payment.objects.create(

@@ -157,7 +157,8 @@ def receive_cash(payment: Payment, *, agent: User, point: ServicePoint) -> Payme
 
 @transaction.atomic
 def confirm_bank_transfer(payment: Payment, *, actor: User, bank_reference: str) -> Payment:
-    """A centre operator confirms the transfer arrived on the platform's account."""
+    """A centre operator confirms the transfer arrived on the platform's account, in time
+    or after the hold ran out."""
     require(actor, "payments.confirm_transfer", payment.county)
     bank_reference = bank_reference.strip()
     if not bank_reference:
@@ -165,13 +166,25 @@ def confirm_bank_transfer(payment: Payment, *, actor: User, bank_reference: str)
             _("Enter the bank's reference for the transfer."), field="bank_reference"
         )
     payment = lock_payment(payment.pk)
-    _require_pending(payment, PaymentMethod.BANK_TRANSFER)
-    _receive(payment, actor=actor, bank_reference=bank_reference)
+    if payment.method != PaymentMethod.BANK_TRANSFER:
+        raise ValidationFailed(_("This payment is not paid this way."), code="wrong_method")
+    if payment.status in RECEIVED_STATUSES:
+        raise ValidationFailed(_("This payment is not awaiting payment."), code="not_pending")
+    # A transfer that arrives after the hold ran out is money received all the same: as
+    # with a late online payment, the orders are honoured if their stock can still be
+    # held, otherwise the whole amount is refunded (a task for the operator).
+    was = payment.status
+    refunded = _receive(payment, actor=actor, bank_reference=bank_reference)
     audit.record(
         actor,
         "payments.payment.transfer_confirmed",
         payment,
-        {"amount_fen": payment.amount_fen, "bank_reference": bank_reference},
+        {
+            "amount_fen": payment.amount_fen,
+            "bank_reference": bank_reference,
+            "late": was != PaymentStatus.PENDING,
+            "refunded_fen": refunded,
+        },
     )
     return payment
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from highland.core.models import AuditRecord, County, Membership, Organisation, OrganisationType
 from highland.network.models import ServicePoint
 
@@ -17,12 +19,68 @@ def test_admin_opens_a_county_through_the_service(demo, client_as):
             "prefecture_zh": "阿坝州",
             "prefecture_bo": "རྔ་བ།",
             "prefecture_en": "Ngawa",
+            "transfer_account_name": "红原县电商中心",
+            "transfer_bank": "农业银行红原支行",
+            "transfer_account_number": "6228 4800 1234 5678",
+            "transfer_hold_hours": "72",
         },
     )
 
     assert response.status_code == 302
     county = County.objects.get(code="513233")
     assert AuditRecord.objects.get(action="core.county.created").object_id == str(county.pk)
+    assert (county.transfer_account_number, county.transfer_hold_hours) == (
+        "6228 4800 1234 5678",
+        72,
+    )
+    assert (
+        AuditRecord.objects.filter(action="core.county.transfer_account_set", county=county).count()
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"account_number": "12ab"}, "account_number"),
+        ({"account_name": ""}, "account_number"),
+        ({"hold_hours": 0}, "hold_hours"),
+        ({"hold_hours": 241}, "hold_hours"),
+    ],
+)
+def test_a_bad_transfer_account_is_refused_and_changes_nothing(demo, changes, field):
+    from highland.core.errors import ValidationFailed
+    from highland.core.services import set_transfer_account
+
+    before = County.objects.values().get(pk=demo.county.pk)
+    terms = {
+        "account_name": "理塘县电商中心",
+        "bank": "农业银行理塘支行",
+        "account_number": "6228 4800 1234 5678",
+        "hold_hours": 48,
+        **changes,
+    }
+
+    with pytest.raises(ValidationFailed) as refusal:
+        set_transfer_account(demo.county, actor=demo.user("admin"), **terms)
+
+    assert field in refusal.value.errors
+    assert County.objects.values().get(pk=demo.county.pk) == before
+
+
+def test_only_platform_administrators_set_the_transfer_account(demo):
+    from highland.core.errors import PermissionDenied
+    from highland.core.services import set_transfer_account
+
+    with pytest.raises(PermissionDenied):
+        set_transfer_account(
+            demo.county,
+            account_name="别人",
+            bank="某银行",
+            account_number="1111 2222 3333",
+            hold_hours=48,
+            actor=demo.user("operator"),
+        )
 
 
 def test_admin_renaming_an_organisation_is_audited(demo, client_as):

@@ -291,7 +291,9 @@ def test_expired_reservation_gives_the_stock_back(shop, chengdu_address):
     result = place(shop, [("LT-YJ-250", 2)], chengdu_address)
     assert shop.sku("LT-YJ-250").stock == stock - 2
 
-    expired = services.expire_reservations(now=timezone.now() + dt.timedelta(minutes=31))
+    # A bank transfer is waited for 48 hours (the county's setting), not 30 minutes.
+    assert services.expire_reservations(now=timezone.now() + dt.timedelta(hours=47)) == 0
+    expired = services.expire_reservations(now=timezone.now() + dt.timedelta(hours=48, minutes=1))
 
     assert expired == 1
     assert shop.sku("LT-YJ-250").stock == stock
@@ -301,8 +303,22 @@ def test_expired_reservation_gives_the_stock_back(shop, chengdu_address):
 
 
 def test_reservation_within_its_hold_is_kept(shop, chengdu_address):
-    place(shop, [("LT-YJ-250", 2)], chengdu_address)
+    place(shop, [("LT-YJ-250", 2)], chengdu_address, method="gateway")
     assert services.expire_reservations(now=timezone.now() + dt.timedelta(minutes=29)) == 0
+    assert services.expire_reservations(now=timezone.now() + dt.timedelta(minutes=31)) == 1
+
+
+def test_the_payment_page_shows_the_transfer_account_and_how_long_the_goods_wait(
+    shop, chengdu_address, client_as
+):
+    result = place(shop, [("LT-YJ-250", 1)], chengdu_address)
+
+    html = client_as(shop.buyer()).get(f"/orders/payments/{result.payment.pk}/").content.decode()
+
+    assert "6228 4800 0000 0513 334" in html
+    assert result.payment.out_trade_no in html
+    held = timezone.localtime(result.orders[0].reserved_until).strftime("%Y-%m-%d %H:%M")
+    assert held in html
 
 
 # --- the race for the last units ------------------------------------------------------------------

@@ -181,6 +181,7 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
         {
             "payment": payment,
             "orders": orders,
+            "hold_until": min((o.reserved_until for o in orders if o.reserved_until), default=None),
             "transfer_form": transfer_form,
             "can_pay_online": allowed(user, "payments.pay_online", payment),
             "pickup_codes_shown": {

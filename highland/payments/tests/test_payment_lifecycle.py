@@ -135,3 +135,67 @@ def test_one_refund_per_payment_and_reason(demo, cash_sale):
     cash_sale.refresh_from_db()
     assert (cash_sale.refunded_fen, cash_sale.status) == (800, PaymentStatus.PARTIALLY_REFUNDED)
     assert Entry.objects.filter(kind="payments.refund.requested").count() == 2
+
+
+# --- a bank transfer that arrives after the hold ------------------------------------------------
+
+
+def _expired_transfer(demo, quantity=1):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from highland.orders import services as order_services
+    from highland.testing import OrderFactory
+
+    result = OrderFactory(demo).place((("LT-ZC-500", quantity),))
+    order_services.expire_reservations(now=timezone.now() + dt.timedelta(hours=49))
+    result.payment.refresh_from_db()
+    assert result.payment.status == "expired"
+    return result
+
+
+def test_a_late_transfer_is_received_and_its_order_honoured_while_stock_lasts(demo):
+    from highland.ledger.invariants import verify_ledger
+    from highland.orders.models import Order, OrderStatus
+    from highland.payments.services import confirm_bank_transfer
+
+    result = _expired_transfer(demo)
+
+    confirm_bank_transfer(result.payment, actor=demo.user("operator"), bank_reference="ICBC-L1")
+
+    result.payment.refresh_from_db()
+    assert result.payment.status == "paid"
+    assert Order.objects.get(pk=result.orders[0].pk).status == OrderStatus.PAID
+    assert verify_ledger(demo.county) == []
+
+
+def test_a_late_transfer_for_goods_now_gone_is_refunded_in_full(demo):
+    from highland.catalog.models import Sku
+    from highland.ledger.invariants import verify_ledger
+    from highland.payments.models import Refund, RefundStatus
+    from highland.payments.services import confirm_bank_transfer
+
+    result = _expired_transfer(demo)
+    Sku.objects.filter(code="LT-ZC-500").update(stock=0)
+
+    confirm_bank_transfer(result.payment, actor=demo.user("operator"), bank_reference="ICBC-L2")
+
+    refund = Refund.objects.get(payment=result.payment)
+    assert refund.amount_fen == result.payment.amount_fen
+    assert refund.status == RefundStatus.REQUESTED
+    assert verify_ledger(demo.county) == []
+
+
+def test_a_transfer_is_confirmed_once(demo):
+    from highland.core.errors import ValidationFailed
+    from highland.payments.services import confirm_bank_transfer
+
+    result = _expired_transfer(demo)
+    operator = demo.user("operator")
+    confirm_bank_transfer(result.payment, actor=operator, bank_reference="ICBC-L3")
+
+    with pytest.raises(ValidationFailed) as refusal:
+        confirm_bank_transfer(result.payment, actor=operator, bank_reference="ICBC-L3")
+
+    assert refusal.value.code == "not_pending"
