@@ -498,7 +498,9 @@ def test_partial_refunds_then_an_over_refund_is_refused(
         ("refund.succeeded", "RF-1", "delivered"),
         ("refund.succeeded", "RF-2", "delivered"),
     ]
-    refund_notification = parse_notification(gateway_receiver.bodies[2], SECRET)
+    # Each notification is delivered from its own thread, so they may arrive in any order.
+    received = [parse_notification(body, SECRET) for body in gateway_receiver.bodies]
+    (refund_notification,) = [n for n in received if n.out_refund_no == "RF-2"]
     assert (
         refund_notification.event,
         refund_notification.out_refund_no,
