@@ -33,7 +33,7 @@ from highland.payments.gateway import (
     verify_signature,
 )
 from highland.payments.sandbox import SandboxGateway
-from highland.payments.sandbox.server import signature as sandbox_signature
+from highland.payments.sandbox.wire import signature as sandbox_signature
 
 SECRET = "sandbox-secret-demo"
 RETURN_URL = "http://127.0.0.1:9/shop/return?step=done"
