@@ -278,6 +278,8 @@ def register_routers() -> None:
     api.add_router("/catalog/", "highland.catalog.api.router")
     api.add_router("/ledger/", ledger_router)
     api.add_router("/orders/", "highland.orders.api.router")
+    api.add_router("/sellers/", "highland.orders.api.settlements.sellers_router")
+    api.add_router("/settlements/", "highland.orders.api.settlements.settlements_router")
     api.add_router("/payments/", "highland.payments.api.router")
 
 

@@ -9,7 +9,18 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core.menu import MenuEntry, everyone, menu_entries
-        from highland.core.models import Role
+        from highland.core.models import County, Role, User
+        from highland.core.workplaces import Workplace, workplace_sources
+
+        def sellers(user: User, county: County) -> list[Workplace]:
+            from highland.catalog.selectors import sellers_worked_for
+
+            return [
+                Workplace(id=seller.pk, name=seller.name)
+                for seller in sellers_worked_for(user, county)
+            ]
+
+        workplace_sources.register("sellers", sellers)
 
         menu_entries.register(
             "catalog.shop", MenuEntry("catalog:storefront", _("Shop"), 200, everyone)

@@ -142,6 +142,23 @@ def manageable_sellers(user: User, county: County) -> QuerySet[Seller]:
     return sellers.filter(condition).order_by("name_zh")
 
 
+def sellers_worked_for(user: User, county: County) -> QuerySet[Seller]:
+    """The sellers `user` works for in `county`: staff, managers and accountants of a
+    selling organisation, and the agent who represents a household seller. Operators
+    manage every seller but work for none."""
+    organisations = Membership.objects.filter(
+        user=user,
+        county=county,
+        active=True,
+        role__in=(*SELLER_ROLES, Role.COOPERATIVE_ACCOUNTANT),
+    ).values("organisation_id")
+    return (
+        Seller.objects.filter(county=county, active=True)
+        .filter(Q(organisation_id__in=organisations) | Q(represented_by=user))
+        .order_by("name_zh", "pk")
+    )
+
+
 def manageable_products(
     user: User, county: County, *, seller: Seller | None = None, status: str = ""
 ) -> QuerySet[Product]:

@@ -17,6 +17,17 @@ def access_api_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
+def access_person(user: User, person_id: int) -> User:
+    """A person of `user`'s county, for those who may see its people (403 otherwise); a
+    missing person and one of another county give the same 404."""
+    county = home_county(user)
+    require(user, "core.view_people", county)
+    person = User.objects.filter(pk=person_id, county=county).first()
+    if person is None:
+        raise NotFound(_("No such person."))
+    return person
+
+
 def home_county(user: User) -> County:
     """The county a person works in; pages and endpoints act only there."""
     if user.county is None:

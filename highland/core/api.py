@@ -5,27 +5,97 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from highland.core import access, services
+from highland.core import access, selectors, services
 from highland.core.access import home_county
 from highland.core.errors import NotFound
-from highland.core.models import ApiToken, User
-from highland.core.permissions import require, roles_of
-from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
+from highland.core.models import ApiToken, OrganisationType, Role, User
+from highland.core.permissions import allowed, require, roles_of
+from highland.core.phones import masked_mobile
+from highland.core.schemas import ERROR_RESPONSES, ObjectId, PageQuery, StrictObjectId
+from highland.core.workplaces import workplaces_of
 
 router = Router(tags=["people"])
+
+
+class RoleOut(Schema):
+    code: Role
+    label: str = Field(..., description="In the reader's language")
+
+
+class CountyOut(Schema):
+    id: int
+    code: str
+    name: str = Field(..., description="In the reader's language")
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str = Field(..., description="In the reader's language")
+    type: OrganisationType
+    type_label: str
+    roles: list[RoleOut] = Field(..., description="The person's roles in this organisation")
+
+
+class WorkplaceOut(Schema):
+    id: int
+    name: str = Field(..., description="In the reader's language")
+
+
+class ServicePointRefOut(WorkplaceOut):
+    code: str
 
 
 class MeOut(Schema):
     id: int
     username: str
     display_name: str
+    language: str = Field(
+        ..., description="The language of labels and names: from Accept-Language or the cookie"
+    )
     county_code: str | None
-    roles: list[str]
+    county: CountyOut | None
+    roles: list[str] = Field(..., description="Role codes in the person's county")
+    role_labels: list[RoleOut]
+    organisations: list[OrganisationOut]
+    sellers: list[WorkplaceOut] = Field(..., description="Sellers the person works for")
+    service_points: list[ServicePointRefOut] = Field(
+        ..., description="Service points the person serves as an agent"
+    )
+
+
+class MembershipOut(Schema):
+    role: Role
+    role_label: str = Field(..., description="In the reader's language")
+    organisation: WorkplaceOut | None
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    phone: str = Field(
+        ...,
+        description=(
+            "The mobile number; for those who do not manage people (county officials) all "
+            "but the last four digits are '*'"
+        ),
+    )
+    phone_masked: bool
+    active: bool
+    preferred_language: str
+    date_joined: datetime
+    memberships: list[MembershipOut] = Field(..., description="Active roles in the county")
+
+
+class PeopleQuery(Schema):
+    q: str = Field("", max_length=50, description="Part of a username, name or phone number")
+    role: Role | None = Field(None, description="Only people holding this role")
 
 
 class TokenOut(Schema):
@@ -66,16 +136,116 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
+def _role_out(code: str) -> dict[str, str]:
+    return {"code": code, "label": str(Role(code).label)}
+
+
+@router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="Who am I, and for whom")
 def me(request: HttpRequest) -> dict[str, object]:
+    """The person behind the session or device token: their roles in their county, the
+    organisations, sellers and service points they work for, with names and labels in
+    the reader's language (`Accept-Language`)."""
     user = _user(request)
-    return {
+    county = user.county
+    roles = sorted(roles_of(user, county))
+    body: dict[str, object] = {
         "id": user.pk,
         "username": user.username,
         "display_name": user.display_name,
-        "county_code": user.county.code if user.county else None,
-        "roles": sorted(roles_of(user, user.county)),
+        "language": translation.get_language() or "zh-hans",
+        "county_code": county.code if county else None,
+        "county": {"id": county.pk, "code": county.code, "name": county.name} if county else None,
+        "roles": roles,
+        "role_labels": [_role_out(code) for code in roles],
+        "organisations": [],
+        "sellers": [],
+        "service_points": [],
     }
+    if county is None or not roles:
+        return body
+    body["organisations"] = [
+        {
+            "id": organisation.pk,
+            "name": organisation.name,
+            "type": organisation.type,
+            "type_label": str(OrganisationType(organisation.type).label),
+            "roles": [_role_out(code) for code in sorted(codes)],
+        }
+        for organisation, codes in selectors.organisations_worked_for(user, county)
+    ]
+    for key, places in workplaces_of(user, county).items():
+        body[key] = [{"id": place.id, "name": place.name, "code": place.code} for place in places]
+    return body
+
+
+def _person_out(person: User, *, full_phone: bool) -> dict[str, object]:
+    memberships = getattr(person, "county_memberships", None)
+    if memberships is None:
+        memberships = list(
+            person.memberships.filter(county_id=person.county_id, active=True).select_related(
+                "organisation"
+            )
+        )
+    return {
+        "id": person.pk,
+        "username": person.username,
+        "display_name": person.display_name,
+        "phone": person.phone if full_phone else masked_mobile(person.phone),
+        "phone_masked": bool(person.phone) and not full_phone,
+        "active": person.is_active,
+        "preferred_language": person.preferred_language,
+        "date_joined": person.date_joined,
+        "memberships": [
+            {
+                "role": membership.role,
+                "role_label": str(Role(membership.role).label),
+                "organisation": {
+                    "id": membership.organisation.pk,
+                    "name": membership.organisation.name,
+                }
+                if membership.organisation
+                else None,
+            }
+            for membership in sorted(memberships, key=lambda item: (item.role, item.pk))
+        ],
+    }
+
+
+@router.get(
+    "/people/",
+    response={200: list[PersonOut], **ERROR_RESPONSES},
+    summary="People of the county",
+    tags=["people"],
+)
+def list_people(
+    request: HttpRequest, filters: Query[PeopleQuery], page: Query[PageQuery]
+) -> list[dict[str, object]]:
+    """The people of the caller's county, by name, for centre operators and county
+    officials; `q` matches part of a username, name or phone number. Officials see phone
+    numbers masked but for the last four digits. No password data."""
+    user = _user(request)
+    county = home_county(user)
+    require(user, "core.view_people", county)
+    full_phone = allowed(user, "core.manage_people", county)
+    people = selectors.county_people(
+        county, selectors.PeopleFilters(text=filters.q, role=filters.role or "")
+    )
+    return [
+        _person_out(person, full_phone=full_phone)
+        for person in people[page.offset : page.offset + page.limit]
+    ]
+
+
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonOut, **ERROR_RESPONSES},
+    summary="One person of the county",
+)
+def get_person(request: HttpRequest, person_id: ObjectId) -> dict[str, object]:
+    """A person of the caller's county (404 for anyone else), as in the list."""
+    user = _user(request)
+    person = access.access_person(user, person_id)
+    return _person_out(person, full_phone=allowed(user, "core.manage_people", person.county))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERROR_RESPONSES})

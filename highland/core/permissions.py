@@ -126,4 +126,6 @@ highland_rules.add_rule("core.manage_counties", is_platform_admin)
 add_rule("core.view_audit", is_county_official | is_centre_operator)
 add_rule("core.manage_api_tokens", is_centre_operator)
 add_rule("core.manage_people", is_centre_operator)
+# Who may list the county's people; only those who manage them see whole phone numbers.
+add_rule("core.view_people", is_centre_operator | is_county_official)
 add_rule("core.retry_outbox_message", is_centre_operator)

@@ -28,3 +28,10 @@ def normalise_mobile(text: str) -> str | None:
 
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+
+
+def masked_mobile(phone: str) -> str:
+    """A number with all but its last four digits hidden: "*******5678" ("" stays "")."""
+    if len(phone) <= 4:
+        return phone
+    return "*" * (len(phone) - 4) + phone[-4:]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from highland.core.models import ApiToken, AuditRecord, County, Membership, User
+from highland.core.models import ApiToken, AuditRecord, County, Membership, Organisation, User
 from highland.core.permissions import manageable_roles
 
 
@@ -62,3 +62,52 @@ def token_holders(county: County, issuer: User) -> QuerySet[User]:
         .exclude(Exists(roles_in_county.exclude(role__in=manageable_roles(issuer, county))))
         .order_by("username")
     )
+
+
+def organisations_worked_for(user: User, county: County) -> list[tuple[Organisation, set[str]]]:
+    """The active organisations of `user`'s active memberships in `county`, each with the
+    roles held there, by name."""
+    by_organisation: dict[int, tuple[Organisation, set[str]]] = {}
+    memberships = Membership.objects.filter(
+        user=user,
+        county=county,
+        active=True,
+        organisation__isnull=False,
+        organisation__active=True,
+    ).select_related("organisation")
+    for membership in memberships:
+        organisation = membership.organisation
+        assert organisation is not None
+        by_organisation.setdefault(organisation.pk, (organisation, set()))[1].add(membership.role)
+    return sorted(by_organisation.values(), key=lambda item: (item[0].name_zh, item[0].pk))
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    text: str = ""  # part of a username, display name or phone number
+    role: str = ""  # an active role in the county
+
+
+def county_people(county: County, filters: PeopleFilters | None = None) -> QuerySet[User]:
+    """The people of `county`, by display name, with their active memberships here."""
+    filters = filters or PeopleFilters()
+    people = User.objects.filter(county=county)
+    text = filters.text.strip()
+    if text:
+        people = people.filter(
+            Q(username__icontains=text) | Q(display_name__icontains=text) | Q(phone__contains=text)
+        )
+    if filters.role:
+        people = people.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), county=county, active=True, role=filters.role
+                )
+            )
+        )
+    memberships = Membership.objects.filter(county=county, active=True).select_related(
+        "organisation"
+    )
+    return people.prefetch_related(
+        Prefetch("memberships", queryset=memberships, to_attr="county_memberships")
+    ).order_by("display_name", "username", "pk")

@@ -11,6 +11,17 @@ class NetworkConfig(AppConfig):
         from highland.core.menu import MenuEntry, menu_entries
         from highland.core.models import County, Role, User
         from highland.core.permissions import allowed
+        from highland.core.workplaces import Workplace, workplace_sources
+
+        def service_points(user: User, county: County) -> list[Workplace]:
+            return [
+                Workplace(id=point.pk, name=point.name, code=point.code)
+                for point in user.service_points.filter(county=county, active=True).order_by(
+                    "tier", "code"
+                )
+            ]
+
+        workplace_sources.register("service_points", service_points)
 
         def may_view(user: User, county: County | None, _roles: frozenset[str]) -> bool:
             return allowed(user, "network.view_point", county)

@@ -23,6 +23,20 @@ def access_order(user: User, order_id: int) -> Order:
     return order
 
 
+def access_pickup_code(user: User, order_id: int) -> Order:
+    """An order picked up at a point, if `user` may see its pickup code (the buyer, the
+    agent acting for them, the pickup point's agents); anything else, a missing order
+    included, gives the same 404."""
+    order = (
+        Order.objects.select_related("county", "seller", "pickup_point", "buyer")
+        .filter(pk=order_id, pickup_point__isnull=False)
+        .first()
+    )
+    if order is None or not allowed(user, "orders.view_pickup_code", order):
+        raise NotFound(_("No such order."))
+    return order
+
+
 def access_payout(user: User, payout_id: int) -> Payout:
     """A payout of the person's county, for those who run settlement; missing and
     not-yours give the same 404."""
@@ -32,4 +46,4 @@ def access_payout(user: User, payout_id: int) -> Payout:
     return payout
 
 
-__all__ = ["access_order", "access_payment", "access_payout"]
+__all__ = ["access_order", "access_payment", "access_payout", "access_pickup_code"]

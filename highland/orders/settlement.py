@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from highland.catalog.models import Seller
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
@@ -85,6 +86,46 @@ class SettlementRun:
     payouts: list[Payout]
     total_fen: int
     held: list[HeldPayout] = field(default_factory=list)
+    created: bool = True  # False: a replayed request, answered with its first run
+
+
+SETTLEMENT_SCOPE = "orders.settlement_run"
+
+
+def _stored_run(run: SettlementRun) -> dict[str, object]:
+    return {
+        "payout_ids": [payout.pk for payout in run.payouts],
+        "held": [
+            {
+                "seller_id": held.seller_id,
+                "amount_fen": held.amount_fen,
+                "reason": str(held.reason),
+                "message": held.message,
+            }
+            for held in run.held
+        ],
+    }
+
+
+def _replayed_run(body: dict[str, object]) -> SettlementRun:
+    payout_ids = body["payout_ids"]
+    held = body["held"]
+    assert isinstance(payout_ids, list) and isinstance(held, list)
+    payouts = list(Payout.objects.filter(pk__in=payout_ids).order_by("seller_id", "pk"))
+    return SettlementRun(
+        payouts=payouts,
+        total_fen=sum(payout.amount_fen for payout in payouts),
+        held=[
+            HeldPayout(
+                seller_id=item["seller_id"],
+                amount_fen=item["amount_fen"],
+                reason=HoldReason(item["reason"]),
+                message=item["message"],
+            )
+            for item in held
+        ],
+        created=False,
+    )
 
 
 def bank_balance(county: County) -> int:
@@ -101,7 +142,11 @@ def carried_fen(ledger: SellerLedger, unpaid_order_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def settle_sellers(
-    county: County, *, actor: User | None, as_of: dt.datetime | None = None
+    county: County,
+    *,
+    actor: User | None,
+    as_of: dt.datetime | None = None,
+    idempotent_request: IdempotentRequest | None = None,
 ) -> SettlementRun:
     """Pay every seller what the ledger owes them for their due orders, net of their debt;
     one payout and one entry per seller, from the bank, never beyond what it holds.
@@ -109,10 +154,21 @@ def settle_sellers(
     A seller whose debt swallows what is due, or whose payout the bank cannot cover, is
     held (listed in the run's `held`) and their orders stay due. Idempotent by
     construction: a paid-out order carries its payout and is not due again. `actor` None
-    is the scheduled run.
+    is the scheduled run. With an idempotent request (an operator's device), repeating it
+    returns the first run (`created` False) once the actor's permission holds again.
     """
     if actor is not None:
         require(actor, "orders.run_settlement", county)
+    claim = None
+    if idempotent_request is not None:
+        if actor is None:
+            raise ValueError("an idempotent settlement run needs an actor")
+        claim = idempotency.claim(
+            SETTLEMENT_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+        )
+        if claim.replayed:
+            assert isinstance(claim.record.body, dict)
+            return _replayed_run(claim.record.body)
     as_of = as_of or timezone.now()
     # Lock the due orders first: a concurrent run waits here and then finds them paid out.
     due_ids = list(
@@ -142,9 +198,12 @@ def settle_sellers(
         payout = _pay(county, seller_id, orders, amount, debt_recovered, as_of=as_of, actor=actor)
         bank_left -= amount
         payouts.append(payout)
-    return SettlementRun(
+    run = SettlementRun(
         payouts=payouts, total_fen=sum(payout.amount_fen for payout in payouts), held=held
     )
+    if claim is not None:
+        claim.complete(body=_stored_run(run))
+    return run
 
 
 def _payout_or_hold(
@@ -295,15 +354,23 @@ def may_see_seller_money(user: User, seller: Seller) -> bool:
     ).exists()
 
 
+def access_seller_money(actor: User, seller_id: int) -> Seller:
+    """A seller of `actor`'s county whose statements and payouts they may see (see
+    `may_see_seller_money`); missing and not-yours give the same 404."""
+    county = home_county(actor)
+    seller = Seller.objects.filter(pk=seller_id, county=county).select_related("county").first()
+    if seller is None or not may_see_seller_money(actor, seller):
+        raise NotFound(_("No such seller."), field="seller_id")
+    return seller
+
+
 def statement_for(
     actor: User, seller_id: int, *, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[str, object]:
     """The statement of a seller `actor` may see, for [start, end] (default: this month
     to today), with the seller and the period; a seller they may not see is not found."""
-    county = home_county(actor)
-    seller = Seller.objects.filter(pk=seller_id, county=county).select_related("county").first()
-    if seller is None or not may_see_seller_money(actor, seller):
-        raise NotFound(_("No such seller."), field="seller_id")
+    seller = access_seller_money(actor, seller_id)
+    county = seller.county
     today = timezone.localdate()
     start = start or today.replace(day=1)
     end = end or today

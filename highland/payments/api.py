@@ -10,17 +10,29 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from highland.core.errors import BadGateway, Unavailable, ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.core.schemas import ERROR_RESPONSES, ErrorOut, ObjectId
+from highland.core.schemas import (
+    ERROR_RESPONSES,
+    IDEMPOTENT_ERROR_RESPONSES,
+    ErrorOut,
+    FenAmount,
+    IdempotencyKey,
+    ObjectId,
+    PageQuery,
+)
 from highland.network.access import access_point
 from highland.payments import notifications
 from highland.payments.access import access_payment, access_refund
+from highland.payments.cash import count_cash, expected_cash
 from highland.payments.gateway import BadSignature, GatewayError, parse_notification
 from highland.payments.models import (
+    CashReconciliation,
     PaymentMethod,
     PaymentStatus,
     Refund,
@@ -158,6 +170,102 @@ def confirm_refund(request: HttpRequest, refund_id: int, body: RefundPaidIn) -> 
     assert isinstance(request.user, User)
     refund = access_refund(request.user, refund_id)
     return refund_out(confirm_refund_paid(refund, actor=request.user, reference=body.reference))
+
+
+# --- a point's cash: end-of-day counts and what was handed over ------------------------------
+
+
+class CashCountOut(Schema):
+    id: int
+    point_id: int
+    business_date: dt.date
+    expected_fen: int = Field(..., description="What the ledger said the point held, in fen")
+    counted_fen: int
+    handed_over_fen: int = Field(..., description="Taken from the point to the bank")
+    difference_fen: int = Field(..., description="Counted − expected: negative is a shortage")
+    note: str
+    counted_by_id: int
+    counted_by_name: str
+    created_at: dt.datetime
+
+
+class PointCashOut(Schema):
+    point_id: int
+    expected_fen: int = Field(..., description="What the point should hold now, in fen")
+    counts: list[CashCountOut] = Field(..., description="Newest first, paged")
+
+
+class CashCountIn(Schema):
+    counted_fen: FenAmount
+    handed_over_fen: FenAmount = Field(..., description="At most what was counted")
+    note: str = Field("", max_length=200, description="Required when the count differs")
+
+
+def cash_count_out(record: CashReconciliation) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "point_id": record.point_id,
+        "business_date": record.business_date,
+        "expected_fen": record.expected_fen,
+        "counted_fen": record.counted_fen,
+        "handed_over_fen": record.handed_over_fen,
+        "difference_fen": record.difference_fen,
+        "note": record.note,
+        "counted_by_id": record.counted_by_id,
+        "counted_by_name": str(record.counted_by.display_name or record.counted_by.username),
+        "created_at": record.created_at,
+    }
+
+
+@router.get(
+    "/points/{point_id}/cash",
+    response={200: PointCashOut, **ERROR_RESPONSES},
+    summary="A point's cash and its counts",
+)
+def point_cash(request: HttpRequest, point_id: ObjectId, page: Query[PageQuery]) -> dict[str, Any]:
+    """What the point should hold now, and its end-of-day counts and handovers, newest
+    first: for the point's agents and the centre's operators."""
+    assert isinstance(request.user, User)
+    point = access_point(request.user, point_id)
+    require(request.user, "payments.reconcile_cash", point)
+    counts = point.cash_reconciliations.select_related("counted_by").order_by(
+        "-business_date", "-created_at", "-pk"
+    )[page.offset : page.offset + page.limit]
+    return {
+        "point_id": point.pk,
+        "expected_fen": expected_cash(point),
+        "counts": [cash_count_out(record) for record in counts],
+    }
+
+
+@router.post(
+    "/points/{point_id}/cash-counts",
+    response={201: CashCountOut, 200: CashCountOut, **IDEMPOTENT_ERROR_RESPONSES},
+    summary="Count the day's cash and hand it over",
+)
+def create_cash_count(
+    request: HttpRequest,
+    point_id: ObjectId,
+    payload: CashCountIn,
+    idempotency_key: IdempotencyKey,
+) -> Status[dict[str, Any]]:
+    """The day's count at the point, as on the cash page: a difference from what is
+    expected is posted as a shortage or overage (say why in `note`), and
+    `handed_over_fen` moves from the point to the bank. One count per point and day.
+    Repeat the same request with the same Idempotency-Key and the first count comes
+    back (200)."""
+    once = IdempotentRequest.of(idempotency_key, {"point_id": point_id, "payload": payload})
+    assert isinstance(request.user, User)
+    point = access_point(request.user, point_id)
+    result = count_cash(
+        point,
+        actor=request.user,
+        counted_fen=payload.counted_fen,
+        handed_over_fen=payload.handed_over_fen,
+        note=payload.note,
+        idempotent_request=once,
+    )
+    return Status(201 if result.created else 200, cash_count_out(result.record))
 
 
 @router.post("/gateway/notify", auth=None, url_name="gateway_notify", include_in_schema=False)

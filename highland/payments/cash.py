@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.permissions import require
 from highland.ledger.selectors import balance
@@ -107,3 +109,38 @@ def reconcile_cash(
         },
     )
     return record
+
+
+CASH_COUNT_SCOPE = "payments.cash_count"
+
+
+@dataclass(frozen=True)
+class CashCountResult:
+    record: CashReconciliation
+    created: bool  # False: a replayed request, answered with its first count
+
+
+@transaction.atomic
+def count_cash(
+    point: ServicePoint,
+    *,
+    actor: User,
+    counted_fen: int,
+    handed_over_fen: int,
+    note: str = "",
+    idempotent_request: IdempotentRequest,
+) -> CashCountResult:
+    """`reconcile_cash` for a device that may send the same count twice (a dropped
+    connection): the same request with the same key returns the first count once the
+    actor's permission holds again; the same key for another count is a 409."""
+    require(actor, "payments.reconcile_cash", point)
+    claim = idempotency.claim(
+        CASH_COUNT_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+    )
+    if claim.replayed:
+        return CashCountResult(claim.stored_object(CashReconciliation), created=False)
+    record = reconcile_cash(
+        point, actor=actor, counted_fen=counted_fen, handed_over_fen=handed_over_fen, note=note
+    )
+    claim.complete(obj=record)
+    return CashCountResult(record, created=True)

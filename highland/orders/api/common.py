@@ -115,6 +115,14 @@ class OrderOut(Schema):
     lines: list[OrderLineOut]
 
 
+class PickupCodeOut(Schema):
+    order_id: int
+    number: str
+    status: OrderStatus
+    pickup_point_id: int
+    pickup_code: str = Field(..., description="Said or shown at the pickup point")
+
+
 class CheckoutOut(Schema):
     payment_id: int
     out_trade_no: str

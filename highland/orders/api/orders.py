@@ -15,12 +15,13 @@ from highland.core.schemas import (
 )
 from highland.network.access import access_point
 from highland.orders import services
-from highland.orders.access import access_order, access_payment
+from highland.orders.access import access_order, access_payment, access_pickup_code
 from highland.orders.api.common import (
     CashIn,
     CheckoutOut,
     OrderOut,
     PackIn,
+    PickupCodeOut,
     PickupIn,
     ReasonIn,
     TransferIn,
@@ -54,6 +55,26 @@ def list_orders(
 def get_order(request: HttpRequest, order_id: ObjectId) -> dict[str, Any]:
     user = _user(request)
     return order_out(access_order(user, order_id), user)
+
+
+@router.get(
+    "/{order_id}/pickup-code",
+    response={200: PickupCodeOut, **ERROR_RESPONSES},
+    summary="The pickup code of an order",
+)
+def pickup_code(request: HttpRequest, order_id: ObjectId) -> dict[str, Any]:
+    """The code that hands the parcel over at the pickup point: only for the buyer, the
+    agent acting for them and the pickup point's agents. For anyone else (the seller and
+    the operator included), and for an order delivered to an address, 404 as if the
+    order did not exist."""
+    order = access_pickup_code(_user(request), order_id)
+    return {
+        "order_id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "pickup_point_id": order.pickup_point_id,
+        "pickup_code": order.pickup_code,
+    }
 
 
 @router.post("/{order_id}/cancel", response={200: OrderOut, **ERROR_RESPONSES})
