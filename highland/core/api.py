@@ -182,7 +182,7 @@ def _person_out(person: User, *, full_phone: bool) -> dict[str, object]:
     memberships = getattr(person, "county_memberships", None)
     if memberships is None:
         memberships = list(
-            person.memberships.filter(county_id=person.county_id, active=True).select_related(
+            person.memberships.filter(county=person.county, active=True).select_related(
                 "organisation"
             )
         )

@@ -119,3 +119,59 @@ def test_the_pickup_code_is_shown_to_the_buyer_their_agent_and_the_point_only(
     assert [row["pickup_code"] for row in listed.json() if row["id"] == order.pk] == [
         order.pickup_code if sees_code else None
     ]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_pickup_code_endpoint_answers_only_those_who_see_the_code(
+    shop, client_as, villager_order, role
+):
+    # given an order for pickup at LT-S01-V01
+    result, people = villager_order
+    _may_pay, sees_code = ROLES[role]
+    order = Order.objects.get(pk=result.orders[0].pk)
+
+    # when someone asks for its code
+    response = client_as(people[role]).get(f"/api/v1/orders/{order.pk}/pickup-code")
+
+    # then only the buyer, their agent and the point's agents get it; others a plain 404
+    if sees_code:
+        assert response.status_code == 200
+        assert response.json() == {
+            "order_id": order.pk,
+            "number": order.number,
+            "status": "pending_payment",
+            "pickup_point_id": shop.demo.point("LT-S01-V01").pk,
+            "pickup_code": order.pickup_code,
+        }
+    else:
+        assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "detail": "No such order."}
+
+
+def test_the_pickup_code_endpoint_refuses_strangers_alike(
+    shop, client_as, villager_order, other_county
+):
+    result, _people = villager_order
+    order = result.orders[0]
+    url = f"/api/v1/orders/{order.pk}/pickup-code"
+
+    anonymous = client_as(None).get(url)
+    outsider = client_as(other_county.operator).get(url)
+    other_buyer = client_as(shop.buyer()).get(url)
+    missing = client_as(shop.buyer()).get("/api/v1/orders/999999999/pickup-code")
+    bad_id = client_as(shop.buyer()).get("/api/v1/orders/0/pickup-code")
+
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert outsider.status_code == other_buyer.status_code == missing.status_code == 404
+    assert outsider.json() == other_buyer.json() == missing.json()
+    assert bad_id.status_code == 422
+
+
+def test_an_order_sent_to_an_address_has_no_pickup_code(shop, client_as, order_factory):
+    order = order_factory.paid()
+    assert order.pickup_point_id is None
+
+    response = client_as(order.buyer).get(f"/api/v1/orders/{order.pk}/pickup-code")
+
+    assert response.status_code == 404
