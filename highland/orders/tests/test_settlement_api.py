@@ -183,11 +183,15 @@ def test_a_seller_statement_and_payouts_for_its_people_and_operators(
         ]
     else:
         assert statement.status_code == payouts.status_code == 404
-        assert statement.json() == payouts.json() == {
-            "code": "not_found",
-            "detail": "No such seller.",
-            "errors": {"seller_id": ["No such seller."]},
-        }
+        assert (
+            statement.json()
+            == payouts.json()
+            == {
+                "code": "not_found",
+                "detail": "No such seller.",
+                "errors": {"seller_id": ["No such seller."]},
+            }
+        )
 
 
 def test_seller_money_is_hidden_from_strangers(shop, chengdu_address, client_as, other_county):
@@ -196,7 +200,10 @@ def test_seller_money_is_hidden_from_strangers(shop, chengdu_address, client_as,
 
     assert client_as(None).get(url).status_code == 401
     assert client_as(other_county.operator).get(url).status_code == 404
-    assert client_as(shop.demo.user("operator")).get("/api/v1/sellers/999999/payouts").status_code == 404
+    assert (
+        client_as(shop.demo.user("operator")).get("/api/v1/sellers/999999/payouts").status_code
+        == 404
+    )
 
 
 def test_seller_names_follow_the_reader(shop, chengdu_address, client_as):

@@ -72,7 +72,9 @@ def test_a_second_count_the_same_day_is_refused(demo, cash_sale, client_as):
     amount = cash_sale.amount_fen
     post_count(agent, point, {"counted_fen": amount, "handed_over_fen": 0})
 
-    response = post_count(agent, point, {"counted_fen": amount, "handed_over_fen": 0}, key="k-2nd-count")
+    response = post_count(
+        agent, point, {"counted_fen": amount, "handed_over_fen": 0}, key="k-2nd-count"
+    )
 
     assert response.status_code == 422
     assert response.json()["code"] == "already_counted"
@@ -152,7 +154,11 @@ def test_the_point_cash_lists_counts_newest_first(
     with django_assert_num_queries(7):
         after = operator.get(f"/api/v1/payments/points/{point.pk}/cash")
 
-    assert before.json() == {"point_id": point.pk, "expected_fen": cash_sale.amount_fen, "counts": []}
+    assert before.json() == {
+        "point_id": point.pk,
+        "expected_fen": cash_sale.amount_fen,
+        "counts": [],
+    }
     body = after.json()
     assert body["expected_fen"] == cash_sale.amount_fen - 100 - 1000
     assert [
