@@ -111,6 +111,7 @@ ID_KINDS = {
     "holder_id": "people",
     "villager_id": "people",
     "buyer_id": "people",
+    "person_id": "people",
 }
 
 
