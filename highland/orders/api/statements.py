@@ -65,7 +65,12 @@ class StatementOut(Schema):
     payouts: list[PayoutOut]
 
 
-@router.get("/statements/{seller_id}", response={200: StatementOut, **ERROR_RESPONSES})
+@router.get(
+    "/statements/{seller_id}",
+    response={200: StatementOut, **ERROR_RESPONSES},
+    deprecated=True,
+    summary="A seller's statement (use /api/v1/sellers/{seller_id}/statements)",
+)
 def seller_statement(
     request: HttpRequest,
     seller_id: ObjectId,

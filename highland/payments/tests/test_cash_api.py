@@ -166,3 +166,25 @@ def test_the_point_cash_lists_counts_newest_first(
         for row in body["counts"]
     ] == [(cash_sale.amount_fen - 100, 1000, -100, "少了一元")]
     assert operator.get(f"/api/v1/payments/points/{point.pk}/cash?offset=1").json()["counts"] == []
+
+
+def test_a_station_device_counts_with_its_token(demo, cash_sale, client_as):
+    # given a device token of the village point's agent, issued by the operator
+    from highland.core.services import issue_api_token
+
+    issued = issue_api_token(
+        demo.user("village_agent"), actor=demo.user("operator"), name="扎嘎村 tablet"
+    )
+    device = client_as(None)
+    point = demo.point("LT-S01-V01")
+
+    response = device.post(
+        f"/api/v1/payments/points/{point.pk}/cash-counts",
+        data=json.dumps({"counted_fen": cash_sale.amount_fen, "handed_over_fen": 0}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="tablet-0001",
+        HTTP_AUTHORIZATION=f"Bearer {issued.raw_key}",
+    )
+
+    assert response.status_code == 201
+    assert CashReconciliation.objects.get().counted_by == demo.user("village_agent")
