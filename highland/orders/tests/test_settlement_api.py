@@ -241,3 +241,35 @@ def test_seller_payouts_list_has_a_query_budget(
         response = client.get(f"/api/v1/sellers/{order.seller_id}/payouts?status=paid&limit=5")
 
     assert len(response.json()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_identical_settlement_runs_pay_once(shop, chengdu_address):
+    """Real threads: the twins' claims wait on the first run's and then replay it."""
+    import time
+
+    from django.db import transaction
+
+    from highland.core.idempotency import IdempotentRequest
+    from highland.orders.settlement import settle_sellers
+    from highland.testing import run_concurrently
+
+    delivered(shop, chengdu_address)
+    operator = shop.demo.user("operator")
+    request = IdempotentRequest.of("race-run-0001", {"action": "run"})
+
+    def settle() -> tuple[list[int], bool]:
+        with transaction.atomic():
+            result = settle_sellers(shop.demo.county, actor=operator, idempotent_request=request)
+            time.sleep(0.3)  # the twins arrive before this commits
+        return [payout.pk for payout in result.payouts], result.created
+
+    results = run_concurrently(settle, 3)
+
+    assert [result for result in results if isinstance(result, BaseException)] == []
+    payout = Payout.objects.get()
+    assert sorted(results, key=lambda result: not result[1]) == [
+        ([payout.pk], True),
+        ([payout.pk], False),
+        ([payout.pk], False),
+    ]
