@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -24,6 +24,7 @@ from highland.orders.models import (
     AfterSaleKind,
     AfterSaleReason,
     AfterSaleStatus,
+    Carrier,
     Delivery,
     Order,
     OrderStatus,
@@ -110,6 +111,9 @@ class OrderOut(Schema):
         None,
         description="Shown to the buyer, their agent and the pickup point's agents; else null",
     )
+    carrier: Carrier | Literal[""] = Field(..., description="Set when shipped; else empty")
+    carrier_name: str = Field(..., description="The carrier's name when `carrier` is other")
+    tracking_number: str
     reserved_until: datetime
     created_at: datetime
     lines: list[OrderLineOut]
@@ -132,6 +136,16 @@ class PackIn(Schema):
     packed_grams: dict[ObjectId, Grams] = Field(
         default_factory=dict, description="order line id → grams"
     )
+
+
+class ShipIn(Schema):
+    carrier: Carrier
+    tracking_number: str = Field(
+        "",
+        max_length=40,
+        description="8 to 30 letters and digits; may be empty only for the county's delivery",
+    )
+    carrier_name: str = Field("", max_length=30, description="Needed when carrier is other")
 
 
 class PickupIn(Schema):

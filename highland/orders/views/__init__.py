@@ -52,6 +52,11 @@ from highland.orders.views.orders import (
     order_detail,
     order_list,
 )
+from highland.orders.views.seller import (
+    my_statements,
+    seller_aftersale_list,
+    to_pack_page,
+)
 from highland.orders.views.settlement import (
     payout_returned,
     settlement_page,
@@ -94,6 +99,7 @@ __all__ = [
     "group_buy_pickup",
     "group_buy_purchases",
     "group_buy_receive",
+    "my_statements",
     "order_action",
     "order_detail",
     "order_list",
@@ -101,6 +107,8 @@ __all__ = [
     "payment_page",
     "payout_returned",
     "pickup_points",
+    "seller_aftersale_list",
     "settlement_page",
     "statement_page",
+    "to_pack_page",
 ]
