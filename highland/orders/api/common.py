@@ -78,6 +78,54 @@ class CheckoutIn(Schema):
     )
 
 
+class QuoteDeliveryIn(Schema):
+    method: Delivery
+    province: str = Field("", max_length=20, description="For delivery to an address")
+    district: str = Field("", max_length=30, description="For delivery to an address")
+
+
+class QuoteIn(Schema):
+    delivery: QuoteDeliveryIn
+    lines: list[CartLineIn] | None = Field(
+        None, description="Lines to price; when omitted, the caller's cart is priced"
+    )
+
+
+class QuoteLineOut(Schema):
+    sku_id: int
+    product_name: str
+    sku_label: str
+    selling_unit: str
+    quantity: int
+    unit_price_fen: int
+    line_fen: int
+
+
+class QuoteParcelOut(Schema):
+    seller_id: int
+    seller_name: str
+    items_fen: int
+    shipping_fen: int
+    weight_allowance_fen: int
+    total_fen: int
+    weight_g: int
+    storage_class: str
+    first_weight_g: int = Field(..., description="The first step's weight, charged first_fee_fen")
+    first_fee_fen: int
+    step_weight_g: int = Field(..., description="Each further step (or part), step_fee_fen")
+    step_fee_fen: int
+    lines: list[QuoteLineOut]
+
+
+class QuoteOut(Schema):
+    zone: str
+    items_fen: int
+    shipping_fen: int
+    weight_allowance_fen: int
+    total_fen: int
+    parcels: list[QuoteParcelOut]
+
+
 class OrderLineOut(Schema):
     id: int
     sku_id: int

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,7 +35,13 @@ from highland.orders.forms import (
 from highland.orders.models import (
     Delivery,
 )
-from highland.orders.views.shared import _cart, _form_error, _person, pickup_points
+from highland.orders.views.shared import (
+    _cart,
+    _form_error,
+    _person,
+    checkout_summary,
+    pickup_points,
+)
 from highland.payments.models import PaymentMethod, PaymentStatus
 
 # --- cart -------------------------------------------------------------------------------------
@@ -103,9 +112,42 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 # --- checkout and payment ------------------------------------------------------------------
 
 
-@login_required
+def checkout_login(request: HttpRequest) -> HttpResponse:
+    """Why checkout needs an account, with the ways to log in or register."""
+    return render(
+        request,
+        "orders/checkout_login.html",
+        {"login_url": f"{reverse('login')}?{urlencode({'next': reverse('orders:checkout')})}"},
+    )
+
+
+def _delivery_of(data: dict[str, Any]) -> services.DeliveryDetails:
+    """The chosen method's fields only: the others' (hidden or left filled) are dropped."""
+    if data["delivery"] == Delivery.PICKUP:
+        return services.DeliveryDetails(
+            method=Delivery.PICKUP,
+            recipient_name=data["recipient_name"],
+            phone=data["phone"],
+            pickup_point=data["pickup_point"],
+        )
+    return services.DeliveryDetails(
+        method=data["delivery"],
+        recipient_name=data["recipient_name"],
+        phone=data["phone"],
+        province=data["province"],
+        city=data["city"],
+        district=data["district"],
+        township=data["township"],
+        detail=data["detail"],
+    )
+
+
 @domain_errors_as_pages
 def checkout_page(request: HttpRequest) -> HttpResponse:
+    """Fill in delivery and payment, review the summary (lines, shipping per seller, the
+    weight allowance, total), then place the order. Each step is a plain form post."""
+    if not request.user.is_authenticated:
+        return checkout_login(request)
     user = _person(request)
     county = home_county(user)
     cart = _cart(request, county)
@@ -120,33 +162,48 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             "payment_method": PaymentMethod.GATEWAY,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "place")
+    if request.method == "POST" and step != "edit" and form.is_valid():
         data = form.cleaned_data
-        delivery = services.DeliveryDetails(
-            method=data["delivery"],
-            recipient_name=data["recipient_name"],
-            phone=data["phone"],
-            province=data["province"],
-            city=data["city"],
-            district=data["district"],
-            township=data["township"],
-            detail=data["detail"],
-            pickup_point=data["pickup_point"],
-        )
-        try:
-            result = carts.check_out_cart(
-                cart,
-                buyer=user,
-                actor=user,
-                delivery=delivery,
-                payment_method=data["payment_method"],
-                idempotent_request=IdempotentRequest.of_form(data),
-            )
-        except DomainError as error:
-            _form_error(form, error)
+        delivery = _delivery_of(data)
+        if step == "review":
+            try:
+                services.check_delivery(county, delivery, data["payment_method"])
+                quote = services.preview_checkout(
+                    county, carts.checkout_lines(cart), delivery=delivery
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                return render(
+                    request,
+                    "orders/checkout_review.html",
+                    {
+                        "form": form,
+                        "summary": checkout_summary(quote),
+                        "delivery": delivery,
+                        "payment_label": PaymentMethod(data["payment_method"]).label,
+                    },
+                )
         else:
-            return redirect("orders:payment", result.payment.pk)
-    return render(request, "orders/checkout.html", {"form": form, "empty": not cart.lines.exists()})
+            try:
+                result = carts.check_out_cart(
+                    cart,
+                    buyer=user,
+                    actor=user,
+                    delivery=delivery,
+                    payment_method=data["payment_method"],
+                    idempotent_request=IdempotentRequest.of_form(data),
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                return redirect("orders:payment", result.payment.pk)
+    return render(
+        request,
+        "orders/checkout.html",
+        {"form": form, "empty": not cart.lines.exists(), "edit": step == "edit"},
+    )
 
 
 @login_required
