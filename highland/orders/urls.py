@@ -15,6 +15,7 @@ urlpatterns = [
     path("assisted/", views.assisted_order, name="assisted"),
     path("payments/<int:payment_id>/", views.payment_page, name="payment"),
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
+    path("payments/<int:payment_id>/returned/", views.payment_returned, name="payment-returned"),
     path("payments/<int:payment_id>/collect-cash/", views.collect_cash, name="collect-cash"),
     path("settlements/", views.settlement_page, name="settlements"),
     path(

@@ -25,6 +25,7 @@ from highland.orders.views.checkout import (
     collect_cash,
     pay_online,
     payment_page,
+    payment_returned,
 )
 from highland.orders.views.groupbuys import (
     DATETIME_INPUT,
@@ -105,6 +106,7 @@ __all__ = [
     "order_list",
     "pay_online",
     "payment_page",
+    "payment_returned",
     "payout_returned",
     "pickup_points",
     "seller_aftersale_list",

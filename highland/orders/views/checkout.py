@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
@@ -240,6 +240,7 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
             "orders": orders,
             "hold_until": min((o.reserved_until for o in orders if o.reserved_until), default=None),
             "transfer_form": transfer_form,
+            "retry": request.GET.get("retry") == "1",
             "can_pay_online": allowed(user, "payments.pay_online", payment),
             "pickup_codes_shown": {
                 order.pk for order in orders if allowed(user, "orders.view_pickup_code", order)
@@ -268,8 +269,38 @@ def pay_online(request: HttpRequest, payment_id: int) -> HttpResponse:
         if error.status_code in (403, 404):
             raise
         messages.error(request, error.message)
+        if error.code in ("gateway_unavailable", "gateway_error"):
+            # The order is kept; the payment page offers to try again.
+            return redirect(f"{reverse('orders:payment', args=[payment_id])}?retry=1")
         return redirect("orders:payment", payment_id)
     return redirect(data["pay_url"])
+
+
+@require_GET
+@login_required
+@domain_errors_as_pages
+def payment_returned(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Where the gateway sends the buyer back: their order, with what we know of the payment.
+
+    The return proves nothing (the buyer may have cancelled); only the gateway's signed
+    notification or its query marks a payment paid, so until then the buyer is told the
+    confirmation is awaited.
+    """
+    payment = access_payment(_person(request), payment_id)
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        messages.success(request, _("Paid. Thank you."))
+    elif payment.status == PaymentStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "We are waiting for the payment service to confirm your payment. This page"
+                " shows it as paid once the confirmation arrives."
+            ),
+        )
+    orders = list(payment.orders.values_list("pk", flat=True)[:2])
+    if len(orders) == 1:
+        return redirect("orders:order-detail", orders[0])
+    return redirect("orders:payment", payment.pk)
 
 
 @require_POST
