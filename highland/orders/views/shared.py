@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from highland.core.errors import DomainError
+from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
 from highland.core.models import County, User
 from highland.network.models import Service, ServicePoint, Tier
 from highland.catalog.models import Seller
@@ -20,8 +21,11 @@ def _person(request: HttpRequest) -> User:
 
 
 def _cart(request: HttpRequest, county: County) -> carts.Cart:
-    if not request.user.is_authenticated and not request.session.session_key:
-        request.session.save()
+    if not request.user.is_authenticated:
+        # The header shows this visitor's cart from now on: no shared cached pages.
+        request.session[PERSONAL_PAGES_SESSION_KEY] = True
+        if not request.session.session_key:
+            request.session.save()
     user = request.user if isinstance(request.user, User) else None
     return carts.cart_for(county, user=user, session_key=request.session.session_key or "")
 
