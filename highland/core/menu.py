@@ -15,7 +15,6 @@ from django.utils.functional import Promise
 from highland.core.hooks import Hook
 from highland.core.models import County, User
 
-
 Visibility = Callable[[User, County | None, frozenset[str]], bool]
 # What waits behind a link ("3", or a count and a deadline), or "" for nothing. It runs on
 # every page for everyone who sees the entry, so it is one cheap query at most.

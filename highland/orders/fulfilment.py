@@ -99,8 +99,12 @@ def aftersale_badge(user: User, county: County | None, _roles: frozenset[str]) -
     """How many after-sale requests wait, and the nearest answer deadline (one query)."""
     if county is None:
         return ""
-    waiting = seller_aftersales(user, county).order_by().aggregate(
-        count=Count("pk"), nearest=Min("answer_by", filter=Q(status=AfterSaleStatus.OPEN))
+    waiting = (
+        seller_aftersales(user, county)
+        .order_by()
+        .aggregate(
+            count=Count("pk"), nearest=Min("answer_by", filter=Q(status=AfterSaleStatus.OPEN))
+        )
     )
     if not waiting["count"]:
         return ""
@@ -141,11 +145,12 @@ def ship_order(
         errors["carrier_name"] = [_("Name the carrier.")]
     if carrier != Carrier.OTHER:
         carrier_name = ""
-    if tracking_number or carrier != Carrier.COUNTY:
-        if not TRACKING_NUMBER.fullmatch(tracking_number):
-            errors["tracking_number"] = [
-                _("A tracking number is 8 to 30 letters and digits, without spaces.")
-            ]
+    # Only the county's own delivery may go without one; one given is always checked.
+    needs_tracking = bool(tracking_number) or carrier != Carrier.COUNTY
+    if needs_tracking and not TRACKING_NUMBER.fullmatch(tracking_number):
+        errors["tracking_number"] = [
+            _("A tracking number is 8 to 30 letters and digits, without spaces.")
+        ]
     if errors:
         raise ValidationFailed(_("Please correct the shipping details."), errors=errors)
     fields = ORDER_MACHINE.move(order, OrderStatus.SHIPPED)

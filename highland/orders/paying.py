@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.urls import reverse
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from highland.catalog import services as catalog_services

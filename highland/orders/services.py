@@ -345,7 +345,9 @@ def preview_checkout(
     if not lines:
         raise ValidationFailed(_("Your cart is empty."), code="empty_cart")
     zone = _zone(county, delivery)
-    return CheckoutQuote(zone=zone, parcels=_parcels(county, price_lines(county, lines, price_rule), zone))
+    return CheckoutQuote(
+        zone=zone, parcels=_parcels(county, price_lines(county, lines, price_rule), zone)
+    )
 
 
 def check_delivery(county: County, delivery: DeliveryDetails, payment_method: str) -> None:

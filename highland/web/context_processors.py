@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from highland.core.menu import menu_for
-from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
 from highland.core.models import Role, User
+from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
 from highland.core.permissions import roles_of
 from highland.orders.cart import line_count
 

@@ -23,10 +23,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """The shop for visitors and buyers; the county's network for those who work in it."""
     user = request.user
     county = user.county if isinstance(user, User) else None
-    if county is None or not roles_of(user, county) - {Role.BUYER}:  # type: ignore[arg-type]
-        if storefront_county(request) is not None:
-            # Categories, search and the newest products (cached for visitors).
-            return catalog_views.storefront(request)
+    shopper = county is None or not roles_of(user, county) - {Role.BUYER}
+    if shopper and storefront_county(request) is not None:
+        # Categories, search and the newest products (cached for visitors).
+        return catalog_views.storefront(request)
     if county is None:
         # Visitors see the counties served here; each county's network needs a login.
         counties = County.objects.annotate(

@@ -12,8 +12,8 @@ from highland.catalog.models import Seller
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
-from highland.core.permissions import require
 from highland.core.models import User
+from highland.core.permissions import require
 from highland.core.schemas import (
     ERROR_RESPONSES,
     IDEMPOTENT_ERROR_RESPONSES,
@@ -101,9 +101,7 @@ def quote_checkout(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
             district=payload.delivery.district,
         ),
     )
-    names = {
-        seller.pk: seller.name for seller in Seller.objects.filter(pk__in=quote.seller_ids)
-    }
+    names = {seller.pk: seller.name for seller in Seller.objects.filter(pk__in=quote.seller_ids)}
     return {
         "zone": quote.zone,
         "items_fen": quote.items_fen,
@@ -132,7 +130,6 @@ def quote_checkout(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
             for parcel in quote.parcels
         ],
     }
-
 
 
 @router.post(

@@ -4,25 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0009_payout_returned_by_the_bank'),
+        ("orders", "0009_payout_returned_by_the_bank"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='carrier',
-            field=models.CharField(blank=True, choices=[('sf', 'SF Express'), ('ems', 'China Post EMS'), ('jd', 'JD Logistics'), ('zto', 'ZTO Express'), ('yto', 'YTO Express'), ('sto', 'STO Express'), ('yunda', 'Yunda Express'), ('jt', 'J&T Express'), ('county', 'County delivery network'), ('other', 'Other carrier')], max_length=10, verbose_name='carrier'),
+            model_name="order",
+            name="carrier",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("sf", "SF Express"),
+                    ("ems", "China Post EMS"),
+                    ("jd", "JD Logistics"),
+                    ("zto", "ZTO Express"),
+                    ("yto", "YTO Express"),
+                    ("sto", "STO Express"),
+                    ("yunda", "Yunda Express"),
+                    ("jt", "J&T Express"),
+                    ("county", "County delivery network"),
+                    ("other", "Other carrier"),
+                ],
+                max_length=10,
+                verbose_name="carrier",
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='carrier_name',
+            model_name="order",
+            name="carrier_name",
             field=models.CharField(blank=True, max_length=30, verbose_name="carrier's name"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='tracking_number',
-            field=models.CharField(blank=True, max_length=30, verbose_name='tracking number'),
+            model_name="order",
+            name="tracking_number",
+            field=models.CharField(blank=True, max_length=30, verbose_name="tracking number"),
         ),
     ]

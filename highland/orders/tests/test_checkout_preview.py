@@ -178,7 +178,10 @@ def test_the_quote_api_prices_lines_as_checkout_will(shop, client_as, chengdu_ad
 
     response = quote(
         client_as(buyer),
-        {"delivery": {"method": "address", "province": "四川省", "district": "武侯区"}, "lines": lines},
+        {
+            "delivery": {"method": "address", "province": "四川省", "district": "武侯区"},
+            "lines": lines,
+        },
     )
 
     assert response.status_code == 200

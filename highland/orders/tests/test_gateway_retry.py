@@ -108,9 +108,7 @@ def test_the_gateway_down_message_is_in_the_buyers_language(shop, chengdu_addres
     assert [str(message) for message in response.context["messages"]] == [expected]
 
 
-def test_back_before_the_confirmation_the_buyer_is_told_it_is_awaited(
-    shop, chengdu_address
-):
+def test_back_before_the_confirmation_the_buyer_is_told_it_is_awaited(shop, chengdu_address):
     result, client = online_checkout(shop, chengdu_address)
 
     back = client.get(f"/orders/payments/{result.payment.pk}/returned/", follow=True)
@@ -139,9 +137,7 @@ def test_a_checkout_of_several_sellers_returns_to_its_payment(shop, chengdu_addr
     assert back["Location"] == f"/orders/payments/{result.payment.pk}/"
 
 
-def test_strangers_do_not_land_on_the_returned_page(
-    shop, chengdu_address, client_as, other_county
-):
+def test_strangers_do_not_land_on_the_returned_page(shop, chengdu_address, client_as, other_county):
     result, _client = online_checkout(shop, chengdu_address)
     path = f"/orders/payments/{result.payment.pk}/returned/"
 

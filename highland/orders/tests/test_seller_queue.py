@@ -71,9 +71,7 @@ def test_one_tap_packs_and_returns_to_the_queue(demo, client_as, paid_order):
     assert [order.pk for order in after.context["to_ship"]] == [paid_order.pk]
 
 
-def test_a_catch_weight_line_is_packed_by_its_weight_from_the_queue(
-    order_factory, demo, client_as
-):
+def test_a_catch_weight_line_is_packed_by_its_weight_from_the_queue(order_factory, demo, client_as):
     order = order_factory.paid([("LT-SR-W", 1000)])
     line = order.lines.get()
     client = client_as(demo.user("seller"))
@@ -153,7 +151,7 @@ def test_the_menu_statement_opens_the_sellers_statement(demo, client_as, paid_or
     assert response.status_code == 302
     assert response["Location"] == f"/orders/statements/{paid_order.seller_id}/"
     statement = client.get(response["Location"]).content.decode()
-    assert "¥2.88 <span class=\"muted\">(6.0 %)</span>" in statement
+    assert '¥2.88 <span class="muted">(6.0 %)</span>' in statement
 
 
 def test_the_statements_menu_page_is_for_sellers_only(demo, client_as):
@@ -197,12 +195,18 @@ def test_shipping_records_the_carrier_and_tracking_number_shown_to_the_buyer(
         "SF1234567890",
     )
     record = AuditRecord.objects.get(action="orders.order.shipped", object_id=str(order.pk))
-    assert record.changes == {"carrier": "sf", "carrier_name": "", "tracking_number": "SF1234567890"}
+    assert record.changes == {
+        "carrier": "sf",
+        "carrier_name": "",
+        "tracking_number": "SF1234567890",
+    }
     page = client_as(demo.user("buyer")).get(f"/orders/{order.pk}/").content.decode()
     assert "SF Express · tracking number <strong>SF1234567890</strong>" in page
 
 
-@pytest.mark.parametrize("tracking", ["", "1234567", "SF 12345678", "SF-12345678", "运单12345678", "A" * 31])
+@pytest.mark.parametrize(
+    "tracking", ["", "1234567", "SF 12345678", "SF-12345678", "运单12345678", "A" * 31]
+)
 def test_a_bad_tracking_number_is_refused_and_nothing_changes(demo, paid_order, tracking):
     seller = demo.user("seller")
     order = packed(paid_order, seller)
@@ -285,7 +289,9 @@ def test_the_api_ships_with_carrier_and_tracking(demo, client_as, paid_order):
     order = packed(paid_order, demo.user("seller"))
 
     response = ship(
-        client_as(demo.user("seller")), order, {"carrier": "ems", "tracking_number": "EA123456789CN"}
+        client_as(demo.user("seller")),
+        order,
+        {"carrier": "ems", "tracking_number": "EA123456789CN"},
     )
 
     assert response.status_code == 200
@@ -307,10 +313,14 @@ def test_the_api_refuses_bad_input_strangers_and_visitors(
     assert (bad.status_code, list(bad.json()["errors"])) == (422, ["tracking_number"])
     assert ship(seller, order, {"carrier": "pigeon"}).status_code == 422
     assert ship(client_as(None), order, {"carrier": "sf"}).status_code == 401
-    buyer = ship(client_as(demo.user("buyer")), order, {"carrier": "sf", "tracking_number": "SF1234567890"})
+    buyer = ship(
+        client_as(demo.user("buyer")), order, {"carrier": "sf", "tracking_number": "SF1234567890"}
+    )
     assert buyer.status_code == 403
     outsider = ship(
-        client_as(other_county.operator), order, {"carrier": "sf", "tracking_number": "SF1234567890"}
+        client_as(other_county.operator),
+        order,
+        {"carrier": "sf", "tracking_number": "SF1234567890"},
     )
     assert outsider.status_code == 404
     order.refresh_from_db()

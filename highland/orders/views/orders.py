@@ -117,10 +117,10 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
                 grams[line.pk] = int(raw)
             services.pack_order(order, grams, actor=user)
         elif action == "ship":
-            form = ShipForm(request.POST)
-            if not form.is_valid():
+            ship_form = ShipForm(request.POST)
+            if not ship_form.is_valid():
                 raise ValidationFailed(_("Choose the carrier."), field="carrier")
-            fulfilment.ship_order(order, actor=user, **form.cleaned_data)
+            fulfilment.ship_order(order, actor=user, **ship_form.cleaned_data)
         elif action == "pickup":
             services.record_pickup(
                 order, agent=user, pickup_code=request.POST.get("pickup_code", "")

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from highland.core.errors import DomainError
-from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
-from highland.core.models import County, User
-from highland.network.models import Service, ServicePoint, Tier
 from highland.catalog.models import Seller
+from highland.core.errors import DomainError
+from highland.core.models import County, User
+from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
+from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import cart as carts
 from highland.orders import services
 

@@ -10,7 +10,10 @@ MAX_PAGE_BYTES = 50 * 1024
 
 
 def add(client: Client, sku, quantity: int = 1) -> None:
-    assert client.post("/orders/cart/add/", {"sku_id": sku.pk, "quantity": quantity}).status_code == 302
+    assert (
+        client.post("/orders/cart/add/", {"sku_id": sku.pk, "quantity": quantity}).status_code
+        == 302
+    )
 
 
 @pytest.fixture
