@@ -143,3 +143,49 @@ def test_strangers_do_not_land_on_the_returned_page(shop, chengdu_address, clien
 
     assert client_as(None).get(path)["Location"].startswith("/accounts/login/")
     assert client_as(other_county.operator).get(path).status_code == 404
+
+
+@pytest.fixture
+def failing_gateway():
+    """A gateway that answers every request with 503."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b'{"code": "unavailable", "message": "maintenance"}'
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_gateway_answering_5xx_keeps_the_order_and_offers_to_try_again(
+    shop, chengdu_address, failing_gateway
+):
+    result, client = online_checkout(shop, chengdu_address)
+
+    with override_settings(
+        PAYMENT_GATEWAY_URL=failing_gateway,
+        PAYMENT_GATEWAY_MERCHANT="demo",
+        PAYMENT_GATEWAY_SECRET="s3cret-for-tests",
+    ):
+        response = client.post(f"/orders/payments/{result.payment.pk}/pay-online/", follow=True)
+
+    assert response.redirect_chain == [(f"/orders/payments/{result.payment.pk}/?retry=1", 302)]
+    assert "The payment service did not accept the payment just now." in (
+        response.content.decode()
+    )
+    assert ">Try again</button>" in response.content.decode()
+    assert Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PENDING
