@@ -184,8 +184,6 @@ def test_a_gateway_answering_5xx_keeps_the_order_and_offers_to_try_again(
         response = client.post(f"/orders/payments/{result.payment.pk}/pay-online/", follow=True)
 
     assert response.redirect_chain == [(f"/orders/payments/{result.payment.pk}/?retry=1", 302)]
-    assert "The payment service did not accept the payment just now." in (
-        response.content.decode()
-    )
+    assert "The payment service did not accept the payment just now." in (response.content.decode())
     assert ">Try again</button>" in response.content.decode()
     assert Payment.objects.get(pk=result.payment.pk).status == PaymentStatus.PENDING
