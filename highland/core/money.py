@@ -21,6 +21,15 @@ def format_fen(amount_fen: int) -> str:
     return f"{sign}¥{yuan:,}.{fen:02d}"
 
 
+def format_basis_points(basis_points: int) -> str:
+    """A rate in basis points as a percentage: 500 -> '5.0 %', 125 -> '1.25 %'."""
+    sign = "-" if basis_points < 0 else ""
+    whole, hundredths = divmod(abs(int(basis_points)), 100)
+    if hundredths % 10 == 0:
+        return f"{sign}{whole}.{hundredths // 10} %"
+    return f"{sign}{whole}.{hundredths:02d} %"
+
+
 def parse_yuan(text: str | int | Decimal) -> int:
     """'123.45' -> 12345. Refuses more than two decimals, so nothing is silently rounded."""
     try:

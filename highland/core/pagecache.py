@@ -97,11 +97,19 @@ def invalidate_cached_pages() -> None:
         cache.incr(GENERATION_KEY)
 
 
+# Set in a visitor's session once their pages show something of their own (a guest cart
+# and its count in the header): they get fresh pages from then on.
+PERSONAL_PAGES_SESSION_KEY = "highland.personal_pages"
+
+
 def _cacheable(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.get(PERSONAL_PAGES_SESSION_KEY):
         return False
     # A pending message ("added to the cart") belongs to this visitor's next page.
     return len(get_messages(request)) == 0

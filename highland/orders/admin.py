@@ -61,8 +61,8 @@ class OrderLineInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(ReadOnly):
     list_display = ("number", "county", "status", "seller", "buyer", "total_fen", "created_at")
-    list_filter = ("county", "status", "delivery")
-    search_fields = ("number", "buyer__username", "recipient_name")
+    list_filter = ("county", "status", "delivery", "carrier")
+    search_fields = ("number", "buyer__username", "recipient_name", "tracking_number")
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
     actions = ["cancel_selected"]

@@ -18,6 +18,32 @@ class OrdersConfig(AppConfig):
         menu_entries.register(
             "orders.orders", MenuEntry("orders:order-list", _("Orders"), 300, everyone)
         )
+        from highland.orders import fulfilment
+
+        menu_entries.register(
+            "orders.to_pack",
+            MenuEntry(
+                "orders:to-pack",
+                _("To pack"),
+                310,
+                fulfilment.is_seller,
+                badge=fulfilment.to_pack_badge,
+            ),
+        )
+        menu_entries.register(
+            "orders.seller_aftersales",
+            MenuEntry(
+                "orders:seller-aftersales",
+                _("After-sale requests"),
+                320,
+                fulfilment.is_seller,
+                badge=fulfilment.aftersale_badge,
+            ),
+        )
+        menu_entries.register(
+            "orders.my_statements",
+            MenuEntry("orders:my-statements", _("Statement"), 330, fulfilment.is_seller),
+        )
         menu_entries.register(
             "orders.assisted",
             MenuEntry("orders:assisted", _("Order for a villager"), 410, is_agent),

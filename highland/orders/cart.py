@@ -34,6 +34,18 @@ def cart_for(county: County, *, user: User | None, session_key: str) -> Cart:
     return cart
 
 
+def line_count(county: County | None, *, user: User | None, session_key: str) -> int:
+    """How many lines the person's (or the guest session's) cart holds: one COUNT query,
+    none for a guest without a session or a person without a county."""
+    if user is not None and user.is_authenticated:
+        if county is None:
+            return 0
+        return CartLine.objects.filter(cart__county=county, cart__owner=user).count()
+    if not session_key:
+        return 0
+    return CartLine.objects.filter(cart__owner=None, cart__session_key=session_key).count()
+
+
 def _sku(cart: Cart, sku_id: int) -> Sku:
     sku = Sku.objects.filter(pk=sku_id, county_id=cart.county_id).select_related("product").first()
     if sku is None:

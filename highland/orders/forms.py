@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from highland.core.models import User
 from highland.core.schemas import MAX_OBJECT_ID, MAX_QUANTITY
 from highland.network.models import ServicePoint
-from highland.orders.models import Delivery
+from highland.orders.models import Carrier, Delivery
 from highland.payments.models import PaymentMethod
 
 
@@ -72,3 +72,12 @@ class PickupForm(forms.Form):
 
 class TransferForm(forms.Form):
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=64)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
+    carrier_name = forms.CharField(
+        label=_("Carrier's name (for another carrier)"), max_length=30, required=False
+    )
+    # The service checks the pattern, with one message for page and API.
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40, required=False)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from highland.catalog import services as catalog_services
@@ -202,4 +203,5 @@ CHECKOUT_PURPOSE = PaymentPurpose(
     due_for_expiry=due_for_expiry,
     may_view=may_view,
     check_cash_point=check_cash_point,
+    return_path=lambda payment: reverse("orders:payment-returned", args=[payment.pk]),
 )

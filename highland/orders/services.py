@@ -248,6 +248,10 @@ class _SellerParcel:
     items_fen: int
     shipping_fen: int
     allowance_fen: int
+    # How the shipping was worked out, for the checkout's summary.
+    weight_g: int = 0
+    storage_class: str = "ambient"
+    rate: _RateTerms = (0, 0, 0, 0)
 
     @property
     def total_fen(self) -> int:
@@ -280,18 +284,81 @@ def _parcels(county: County, priced: Sequence[PricedLine], zone: str) -> list[_S
             for line in seller_lines
         ]
         storage = pricing.parcel_storage_class(line.storage_class for line in seller_lines)
+        weight_g = sum(line.weight_g for line in seller_lines)
+        rate = rates.get(storage)
         parcels.append(
             _SellerParcel(
                 seller_id=seller_id,
                 lines=order_lines,
                 items_fen=sum(line.line_fen for line in seller_lines),
-                shipping_fen=_shipping_fee(
-                    rates.get(storage), sum(line.weight_g for line in seller_lines)
-                ),
+                shipping_fen=_shipping_fee(rate, weight_g),
                 allowance_fen=sum(line.allowance_fen for line in seller_lines),
+                weight_g=weight_g,
+                storage_class=storage,
+                rate=rate or (0, 0, 0, 0),
             )
         )
     return parcels
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    """What a checkout would charge, parcel by parcel, before anything is written."""
+
+    zone: str
+    parcels: list[_SellerParcel]
+
+    @property
+    def seller_ids(self) -> list[int]:
+        return [parcel.seller_id for parcel in self.parcels]
+
+    @property
+    def items_fen(self) -> int:
+        return sum(parcel.items_fen for parcel in self.parcels)
+
+    @property
+    def shipping_fen(self) -> int:
+        return sum(parcel.shipping_fen for parcel in self.parcels)
+
+    @property
+    def allowance_fen(self) -> int:
+        return sum(parcel.allowance_fen for parcel in self.parcels)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(parcel.total_fen for parcel in self.parcels)
+
+
+def preview_checkout(
+    county: County,
+    lines: Sequence[CheckoutLine],
+    *,
+    delivery: DeliveryDetails,
+    price_rule: PriceRule = NO_RULE,
+) -> CheckoutQuote:
+    """Price `lines` and their shipping as `place_order` would, writing nothing.
+
+    The same functions work out both, so a checkout placed right after its preview
+    charges exactly the previewed amounts (unless a price or a rate changed between).
+    Only the delivery's zone matters here; `check_delivery` checks the rest.
+    """
+    if not lines:
+        raise ValidationFailed(_("Your cart is empty."), code="empty_cart")
+    zone = _zone(county, delivery)
+    return CheckoutQuote(
+        zone=zone, parcels=_parcels(county, price_lines(county, lines, price_rule), zone)
+    )
+
+
+def check_delivery(county: County, delivery: DeliveryDetails, payment_method: str) -> None:
+    """Refuse delivery and payment details that checkout would refuse, as checkout does."""
+    if payment_method not in PaymentMethod.values:
+        raise ValidationFailed(_("Choose a payment method."), field="payment_method")
+    if payment_method == PaymentMethod.CASH_AT_POINT and delivery.method != Delivery.PICKUP:
+        raise ValidationFailed(
+            _("Cash is paid at a service point; choose pickup at a point."), field="payment_method"
+        )
+    _check_delivery(county, delivery)
 
 
 def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
@@ -319,13 +386,7 @@ def _place_order(
 ) -> CheckoutResult:
     """The checkout itself. Call inside place_order's transaction, permission checked."""
     on_behalf = actor.pk != buyer.pk
-    if payment_method not in PaymentMethod.values:
-        raise ValidationFailed(_("Choose a payment method."), field="payment_method")
-    if payment_method == PaymentMethod.CASH_AT_POINT and delivery.method != Delivery.PICKUP:
-        raise ValidationFailed(
-            _("Cash is paid at a service point; choose pickup at a point."), field="payment_method"
-        )
-    _check_delivery(county, delivery)
+    check_delivery(county, delivery, payment_method)
     # Stored as the 11 digits, however the buyer typed them ("139 1234 5678", "+86 …").
     delivery = dataclasses.replace(
         delivery, phone=normalise_mobile(delivery.phone) or "" if delivery.phone else ""

@@ -9,9 +9,13 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/update/", views.cart_update, name="cart-update"),
     path("checkout/", views.checkout_page, name="checkout"),
+    path("to-pack/", views.to_pack_page, name="to-pack"),
+    path("aftersales/waiting/", views.seller_aftersale_list, name="seller-aftersales"),
+    path("statements/", views.my_statements, name="my-statements"),
     path("assisted/", views.assisted_order, name="assisted"),
     path("payments/<int:payment_id>/", views.payment_page, name="payment"),
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
+    path("payments/<int:payment_id>/returned/", views.payment_returned, name="payment-returned"),
     path("payments/<int:payment_id>/collect-cash/", views.collect_cash, name="collect-cash"),
     path("settlements/", views.settlement_page, name="settlements"),
     path(

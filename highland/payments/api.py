@@ -38,6 +38,7 @@ from highland.payments.models import (
     Refund,
     RefundStatus,
 )
+from highland.payments.purposes import purpose_of
 from highland.payments.refunds import confirm_refund_paid
 from highland.payments.selectors import refunds_needing_a_person, refunds_to_hand_back
 from highland.payments.services import gateway_client
@@ -91,7 +92,7 @@ def pay_online(request: HttpRequest, payment_id: ObjectId) -> dict[str, Any]:
             amount_fen=payment.amount_fen,
             subject=f"Highland {payment.out_trade_no}",
             notify_url=base + reverse("api:gateway_notify"),
-            return_url=base + "/",
+            return_url=base + purpose_of(payment).return_path(payment),
         )
     except GatewayError as error:
         # The order and its hold stay as they are: paying again later reopens the same charge.

@@ -36,6 +36,10 @@ class PaymentPurpose:
     may_view: Callable[[User, Payment], bool]
     # Refuse (raise a DomainError) cash taken at `point` for this payment.
     check_cash_point: Callable[[Payment, ServicePoint], None]
+    # The path on this site the gateway sends the payer back to after paying online.
+    # It is part of the charge (the gateway refuses the same trade number with another
+    # return address), so it must stay the same for a payment.
+    return_path: Callable[[Payment], str] = lambda _payment: "/"
 
 
 _purposes: dict[str, PaymentPurpose] = {}

@@ -11,14 +11,22 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from highland.core.models import County, User
+from highland.catalog import views as catalog_views
+from highland.catalog.selectors import storefront_county
+from highland.core.models import County, Role, User
+from highland.core.permissions import roles_of
 from highland.network.models import ServicePoint, Tier
 from highland.orders.cart import merge_guest_cart
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The shop for visitors and buyers; the county's network for those who work in it."""
     user = request.user
     county = user.county if isinstance(user, User) else None
+    shopper = county is None or not roles_of(user, county) - {Role.BUYER}
+    if shopper and storefront_county(request) is not None:
+        # Categories, search and the newest products (cached for visitors).
+        return catalog_views.storefront(request)
     if county is None:
         # Visitors see the counties served here; each county's network needs a login.
         counties = County.objects.annotate(

@@ -329,8 +329,9 @@ def test_paying_online_on_the_page_while_the_gateway_is_down_shows_why(
         f"/orders/payments/{online_payment.pk}/pay-online/", follow=True
     )
 
-    assert response.redirect_chain == [(f"/orders/payments/{online_payment.pk}/", 302)]
+    assert response.redirect_chain == [(f"/orders/payments/{online_payment.pk}/?retry=1", 302)]
     assert GATEWAY_DOWN in [str(message) for message in response.context["messages"]]
+    assert response.context["retry"] is True
     assert orders_state() == before
 
 

@@ -119,10 +119,9 @@ def receive_return(request: HttpRequest, aftersale_id: ObjectId) -> dict[str, An
 def advance(
     request: HttpRequest, order_id: ObjectId, step: str = Path(..., max_length=20)
 ) -> dict[str, Any]:
-    """`ship`, `deliver` or `complete` an order."""
+    """`deliver` or `complete` an order (shipping is `/{order_id}/ship`)."""
     user = _user(request)
     statuses = {
-        "ship": OrderStatus.SHIPPED,
         "deliver": OrderStatus.DELIVERED,
         "complete": OrderStatus.COMPLETED,
     }

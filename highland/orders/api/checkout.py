@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.responses import Status
 
+from highland.catalog.models import Seller
 from highland.core.access import home_county
 from highland.core.errors import NotFound, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
+from highland.core.permissions import require
 from highland.core.schemas import (
     ERROR_RESPONSES,
     IDEMPOTENT_ERROR_RESPONSES,
@@ -27,6 +29,9 @@ from highland.orders.api.common import (
     CartQuantityIn,
     CheckoutIn,
     CheckoutOut,
+    QuoteIn,
+    QuoteLineOut,
+    QuoteOut,
     _user,
     order_out,
     router,
@@ -68,6 +73,63 @@ def set_cart_line(
 
 
 # --- checkout -----------------------------------------------------------------------------------
+
+
+@router.post("/checkout/quote", response={200: QuoteOut, **ERROR_RESPONSES})
+def quote_checkout(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
+    """What a checkout of these lines (or of the caller's cart) would charge: each seller's
+    parcel with its goods, shipping (and the rate it follows) and weight allowance.
+    Nothing is reserved; placing the same checkout charges exactly these amounts unless a
+    price or rate changes in between."""
+    user = _user(request)
+    county = home_county(user)
+    require(user, "orders.place_order", county)
+    if payload.lines is None:
+        lines = carts.checkout_lines(carts.cart_for(county, user=user, session_key=""))
+    else:
+        lines = [
+            services.CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)
+            for line in payload.lines
+        ]
+    quote = services.preview_checkout(
+        county,
+        lines,
+        delivery=services.DeliveryDetails(
+            method=payload.delivery.method,
+            recipient_name="",
+            province=payload.delivery.province,
+            district=payload.delivery.district,
+        ),
+    )
+    names = {seller.pk: seller.name for seller in Seller.objects.filter(pk__in=quote.seller_ids)}
+    return {
+        "zone": quote.zone,
+        "items_fen": quote.items_fen,
+        "shipping_fen": quote.shipping_fen,
+        "weight_allowance_fen": quote.allowance_fen,
+        "total_fen": quote.total_fen,
+        "parcels": [
+            {
+                "seller_id": parcel.seller_id,
+                "seller_name": names.get(parcel.seller_id, ""),
+                "items_fen": parcel.items_fen,
+                "shipping_fen": parcel.shipping_fen,
+                "weight_allowance_fen": parcel.allowance_fen,
+                "total_fen": parcel.total_fen,
+                "weight_g": parcel.weight_g,
+                "storage_class": parcel.storage_class,
+                "first_weight_g": parcel.rate[0],
+                "first_fee_fen": parcel.rate[1],
+                "step_weight_g": parcel.rate[2],
+                "step_fee_fen": parcel.rate[3],
+                "lines": [
+                    {name: getattr(line, name) for name in QuoteLineOut.model_fields}
+                    for line in parcel.lines
+                ],
+            }
+            for parcel in quote.parcels
+        ],
+    }
 
 
 @router.post(

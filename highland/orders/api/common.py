@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -24,6 +24,7 @@ from highland.orders.models import (
     AfterSaleKind,
     AfterSaleReason,
     AfterSaleStatus,
+    Carrier,
     Delivery,
     Order,
     OrderStatus,
@@ -77,6 +78,54 @@ class CheckoutIn(Schema):
     )
 
 
+class QuoteDeliveryIn(Schema):
+    method: Delivery
+    province: str = Field("", max_length=20, description="For delivery to an address")
+    district: str = Field("", max_length=30, description="For delivery to an address")
+
+
+class QuoteIn(Schema):
+    delivery: QuoteDeliveryIn
+    lines: list[CartLineIn] | None = Field(
+        None, description="Lines to price; when omitted, the caller's cart is priced"
+    )
+
+
+class QuoteLineOut(Schema):
+    sku_id: int
+    product_name: str
+    sku_label: str
+    selling_unit: str
+    quantity: int
+    unit_price_fen: int
+    line_fen: int
+
+
+class QuoteParcelOut(Schema):
+    seller_id: int
+    seller_name: str
+    items_fen: int
+    shipping_fen: int
+    weight_allowance_fen: int
+    total_fen: int
+    weight_g: int
+    storage_class: str
+    first_weight_g: int = Field(..., description="The first step's weight, charged first_fee_fen")
+    first_fee_fen: int
+    step_weight_g: int = Field(..., description="Each further step (or part), step_fee_fen")
+    step_fee_fen: int
+    lines: list[QuoteLineOut]
+
+
+class QuoteOut(Schema):
+    zone: str
+    items_fen: int
+    shipping_fen: int
+    weight_allowance_fen: int
+    total_fen: int
+    parcels: list[QuoteParcelOut]
+
+
 class OrderLineOut(Schema):
     id: int
     sku_id: int
@@ -110,6 +159,9 @@ class OrderOut(Schema):
         None,
         description="Shown to the buyer, their agent and the pickup point's agents; else null",
     )
+    carrier: Carrier | Literal[""] = Field(..., description="Set when shipped; else empty")
+    carrier_name: str = Field(..., description="The carrier's name when `carrier` is other")
+    tracking_number: str
     reserved_until: datetime
     created_at: datetime
     lines: list[OrderLineOut]
@@ -140,6 +192,16 @@ class PackIn(Schema):
     packed_grams: dict[ObjectId, Grams] = Field(
         default_factory=dict, description="order line id → grams"
     )
+
+
+class ShipIn(Schema):
+    carrier: Carrier
+    tracking_number: str = Field(
+        "",
+        max_length=40,
+        description="8 to 30 letters and digits; may be empty only for the county's delivery",
+    )
+    carrier_name: str = Field("", max_length=30, description="Needed when carrier is other")
 
 
 class PickupIn(Schema):

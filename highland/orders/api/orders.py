@@ -14,7 +14,7 @@ from highland.core.schemas import (
     PageQuery,
 )
 from highland.network.access import access_point
-from highland.orders import services
+from highland.orders import fulfilment, services
 from highland.orders.access import access_order, access_payment, access_pickup_code
 from highland.orders.api.common import (
     CashIn,
@@ -24,6 +24,7 @@ from highland.orders.api.common import (
     PickupCodeOut,
     PickupIn,
     ReasonIn,
+    ShipIn,
     TransferIn,
     _user,
     order_out,
@@ -89,6 +90,22 @@ def pack(request: HttpRequest, order_id: ObjectId, payload: PackIn) -> dict[str,
     user = _user(request)
     return order_out(
         services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user), user
+    )
+
+
+@router.post("/{order_id}/ship", response={200: OrderOut, **ERROR_RESPONSES})
+def ship(request: HttpRequest, order_id: ObjectId, payload: ShipIn) -> dict[str, Any]:
+    """Record that a packed order left with a carrier, with its tracking number."""
+    user = _user(request)
+    return order_out(
+        fulfilment.ship_order(
+            access_order(user, order_id),
+            carrier=payload.carrier,
+            tracking_number=payload.tracking_number,
+            carrier_name=payload.carrier_name,
+            actor=user,
+        ),
+        user,
     )
 
 

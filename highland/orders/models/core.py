@@ -100,6 +100,22 @@ class Delivery(models.TextChoices):
     PICKUP = "pickup", _("Pickup at a village point")
 
 
+class Carrier(models.TextChoices):
+    """Who carries a shipped parcel: the common express companies, the county's own
+    delivery to its points, or another company named on the order."""
+
+    SF = "sf", _("SF Express")
+    EMS = "ems", _("China Post EMS")
+    JD = "jd", _("JD Logistics")
+    ZTO = "zto", _("ZTO Express")
+    YTO = "yto", _("YTO Express")
+    STO = "sto", _("STO Express")
+    YUNDA = "yunda", _("Yunda Express")
+    JT = "jt", _("J&T Express")
+    COUNTY = "county", _("County delivery network")
+    OTHER = "other", _("Other carrier")
+
+
 class Order(models.Model):
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="orders")
     number = models.CharField(_("order number"), max_length=24, unique=True)
@@ -149,6 +165,10 @@ class Order(models.Model):
     payout = models.ForeignKey(
         "orders.Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
+    # Recorded by the shipping action (orders.fulfilment.ship_order).
+    carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices, blank=True)
+    carrier_name = models.CharField(_("carrier's name"), max_length=30, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -180,6 +200,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def commission_rates(self) -> list[int]:
+        """The lines' commission rates in basis points, each once, lowest first."""
+        return sorted({line.commission_bp for line in self.lines.all()})
 
 
 class OrderLine(models.Model):

@@ -228,9 +228,15 @@ def test_seller_ships_through_the_api(shop, client_as):
     order, seller = Order.objects.get(), client_as(shop.demo.user("seller"))
 
     assert post(seller, f"/api/v1/orders/{order.pk}/pack", {"packed_grams": {}}).status_code == 200
-    response = post(seller, f"/api/v1/orders/{order.pk}/ship")
+    response = post(
+        seller,
+        f"/api/v1/orders/{order.pk}/ship",
+        {"carrier": "sf", "tracking_number": "SF1234567890"},
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "shipped"
+    assert response.json()["carrier"] == "sf"
+    assert response.json()["tracking_number"] == "SF1234567890"
     assert post(seller, f"/api/v1/orders/{order.pk}/teleport").status_code == 404
 
 

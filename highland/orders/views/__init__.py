@@ -25,6 +25,7 @@ from highland.orders.views.checkout import (
     collect_cash,
     pay_online,
     payment_page,
+    payment_returned,
 )
 from highland.orders.views.groupbuys import (
     DATETIME_INPUT,
@@ -51,6 +52,11 @@ from highland.orders.views.orders import (
     order_action,
     order_detail,
     order_list,
+)
+from highland.orders.views.seller import (
+    my_statements,
+    seller_aftersale_list,
+    to_pack_page,
 )
 from highland.orders.views.settlement import (
     payout_returned,
@@ -94,13 +100,17 @@ __all__ = [
     "group_buy_pickup",
     "group_buy_purchases",
     "group_buy_receive",
+    "my_statements",
     "order_action",
     "order_detail",
     "order_list",
     "pay_online",
     "payment_page",
+    "payment_returned",
     "payout_returned",
     "pickup_points",
+    "seller_aftersale_list",
     "settlement_page",
     "statement_page",
+    "to_pack_page",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from highland.catalog.selectors import storefront_county
 from highland.core.access import home_county
@@ -32,7 +35,13 @@ from highland.orders.forms import (
 from highland.orders.models import (
     Delivery,
 )
-from highland.orders.views.shared import _cart, _form_error, _person, pickup_points
+from highland.orders.views.shared import (
+    _cart,
+    _form_error,
+    _person,
+    checkout_summary,
+    pickup_points,
+)
 from highland.payments.models import PaymentMethod, PaymentStatus
 
 # --- cart -------------------------------------------------------------------------------------
@@ -103,9 +112,42 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 # --- checkout and payment ------------------------------------------------------------------
 
 
-@login_required
+def checkout_login(request: HttpRequest) -> HttpResponse:
+    """Why checkout needs an account, with the ways to log in or register."""
+    return render(
+        request,
+        "orders/checkout_login.html",
+        {"login_url": f"{reverse('login')}?{urlencode({'next': reverse('orders:checkout')})}"},
+    )
+
+
+def _delivery_of(data: dict[str, Any]) -> services.DeliveryDetails:
+    """The chosen method's fields only: the others' (hidden or left filled) are dropped."""
+    if data["delivery"] == Delivery.PICKUP:
+        return services.DeliveryDetails(
+            method=Delivery.PICKUP,
+            recipient_name=data["recipient_name"],
+            phone=data["phone"],
+            pickup_point=data["pickup_point"],
+        )
+    return services.DeliveryDetails(
+        method=data["delivery"],
+        recipient_name=data["recipient_name"],
+        phone=data["phone"],
+        province=data["province"],
+        city=data["city"],
+        district=data["district"],
+        township=data["township"],
+        detail=data["detail"],
+    )
+
+
 @domain_errors_as_pages
 def checkout_page(request: HttpRequest) -> HttpResponse:
+    """Fill in delivery and payment, review the summary (lines, shipping per seller, the
+    weight allowance, total), then place the order. Each step is a plain form post."""
+    if not request.user.is_authenticated:
+        return checkout_login(request)
     user = _person(request)
     county = home_county(user)
     cart = _cart(request, county)
@@ -120,33 +162,48 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             "payment_method": PaymentMethod.GATEWAY,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "place")
+    if request.method == "POST" and step != "edit" and form.is_valid():
         data = form.cleaned_data
-        delivery = services.DeliveryDetails(
-            method=data["delivery"],
-            recipient_name=data["recipient_name"],
-            phone=data["phone"],
-            province=data["province"],
-            city=data["city"],
-            district=data["district"],
-            township=data["township"],
-            detail=data["detail"],
-            pickup_point=data["pickup_point"],
-        )
-        try:
-            result = carts.check_out_cart(
-                cart,
-                buyer=user,
-                actor=user,
-                delivery=delivery,
-                payment_method=data["payment_method"],
-                idempotent_request=IdempotentRequest.of_form(data),
-            )
-        except DomainError as error:
-            _form_error(form, error)
+        delivery = _delivery_of(data)
+        if step == "review":
+            try:
+                services.check_delivery(county, delivery, data["payment_method"])
+                quote = services.preview_checkout(
+                    county, carts.checkout_lines(cart), delivery=delivery
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                return render(
+                    request,
+                    "orders/checkout_review.html",
+                    {
+                        "form": form,
+                        "summary": checkout_summary(quote),
+                        "delivery": delivery,
+                        "payment_label": PaymentMethod(data["payment_method"]).label,
+                    },
+                )
         else:
-            return redirect("orders:payment", result.payment.pk)
-    return render(request, "orders/checkout.html", {"form": form, "empty": not cart.lines.exists()})
+            try:
+                result = carts.check_out_cart(
+                    cart,
+                    buyer=user,
+                    actor=user,
+                    delivery=delivery,
+                    payment_method=data["payment_method"],
+                    idempotent_request=IdempotentRequest.of_form(data),
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                return redirect("orders:payment", result.payment.pk)
+    return render(
+        request,
+        "orders/checkout.html",
+        {"form": form, "empty": not cart.lines.exists(), "edit": step == "edit"},
+    )
 
 
 @login_required
@@ -183,6 +240,7 @@ def payment_page(request: HttpRequest, payment_id: int) -> HttpResponse:
             "orders": orders,
             "hold_until": min((o.reserved_until for o in orders if o.reserved_until), default=None),
             "transfer_form": transfer_form,
+            "retry": request.GET.get("retry") == "1",
             "can_pay_online": allowed(user, "payments.pay_online", payment),
             "pickup_codes_shown": {
                 order.pk for order in orders if allowed(user, "orders.view_pickup_code", order)
@@ -211,8 +269,38 @@ def pay_online(request: HttpRequest, payment_id: int) -> HttpResponse:
         if error.status_code in (403, 404):
             raise
         messages.error(request, error.message)
+        if error.code in ("gateway_unavailable", "gateway_error"):
+            # The order is kept; the payment page offers to try again.
+            return redirect(f"{reverse('orders:payment', args=[payment_id])}?retry=1")
         return redirect("orders:payment", payment_id)
     return redirect(data["pay_url"])
+
+
+@require_GET
+@login_required
+@domain_errors_as_pages
+def payment_returned(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Where the gateway sends the buyer back: their order, with what we know of the payment.
+
+    The return proves nothing (the buyer may have cancelled); only the gateway's signed
+    notification or its query marks a payment paid, so until then the buyer is told the
+    confirmation is awaited.
+    """
+    payment = access_payment(_person(request), payment_id)
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        messages.success(request, _("Paid. Thank you."))
+    elif payment.status == PaymentStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "We are waiting for the payment service to confirm your payment. This page"
+                " shows it as paid once the confirmation arrives."
+            ),
+        )
+    orders = list(payment.orders.values_list("pk", flat=True)[:2])
+    if len(orders) == 1:
+        return redirect("orders:order-detail", orders[0])
+    return redirect("orders:payment", payment.pk)
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,18 +17,20 @@ from highland.core.access import home_county
 from highland.core.errors import DomainError, ValidationFailed
 from highland.core.http import (
     domain_errors_as_pages,
+    posted_next,
     run_action_and_redirect,
 )
 from highland.core.idempotency import IdempotentRequest
 from highland.core.permissions import allowed, require
 from highland.core.schemas import MAX_GRAMS
 from highland.network.selectors import villagers_served_by
-from highland.orders import aftersales, services
+from highland.orders import aftersales, fulfilment, services
 from highland.orders.access import access_order
 from highland.orders.forms import (
     AssistedOrderForm,
     PickupForm,
     ReasonForm,
+    ShipForm,
 )
 from highland.orders.models import (
     ORDER_MACHINE,
@@ -79,6 +82,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "can_fulfil": allowed(user, "orders.fulfil_order", order),
             "can_deliver": allowed(user, "orders.deliver_order", order),
             "reason_form": ReasonForm(),
+            "ship_form": ShipForm(),
+            "carrier": fulfilment.carrier_label(order),
             "pickup_form": PickupForm(),
             "aftersales": list(aftersales.aftersales_of_order(order)),
             "can_request_aftersale": allowed(user, "orders.open_aftersale", order)
@@ -111,6 +116,11 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
                     )
                 grams[line.pk] = int(raw)
             services.pack_order(order, grams, actor=user)
+        elif action == "ship":
+            ship_form = ShipForm(request.POST)
+            if not ship_form.is_valid():
+                raise ValidationFailed(_("Choose the carrier."), field="carrier")
+            fulfilment.ship_order(order, actor=user, **ship_form.cleaned_data)
         elif action == "pickup":
             services.record_pickup(
                 order, agent=user, pickup_code=request.POST.get("pickup_code", "")
@@ -119,7 +129,6 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
             services.advance_order(
                 order,
                 {
-                    "ship": OrderStatus.SHIPPED,
                     "deliver": OrderStatus.DELIVERED,
                     "complete": OrderStatus.COMPLETED,
                 }[action],
@@ -127,7 +136,10 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
             )
 
     return run_action_and_redirect(
-        request, act, "orders:order-detail", order.pk, success=_("Done.")
+        request,
+        act,
+        posted_next(request, reverse("orders:order-detail", args=[order.pk])),
+        success=_("Done."),
     )
 
 

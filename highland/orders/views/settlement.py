@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -80,6 +81,8 @@ def statement_page(request: HttpRequest, seller_id: int) -> HttpResponse:
     except ValueError:
         raise ValidationFailed(_("Dates are written YYYY-MM-DD.")) from None
     statement = settlement.statement_for(_person(request), seller_id, start=start, end=end)
+    # The commission rates of each order, shown as percentages.
+    prefetch_related_objects(statement["orders"], "lines")  # type: ignore[arg-type]
     return render(request, "orders/statement.html", statement)
 
 
