@@ -279,6 +279,8 @@ def register_routers() -> None:
     api.add_router("/ledger/", ledger_router)
     api.add_router("/orders/", "highland.orders.api.router")
     api.add_router("/payments/", "highland.payments.api.router")
+    api.add_router("/messages/", "highland.messaging.api.router")
+    api.add_router("/auth/", "highland.messaging.api.auth_router")
 
 
 register_routers()

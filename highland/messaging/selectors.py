@@ -1,0 +1,22 @@
+"""Reads of text messages, scoped to one county and to what the reader may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from highland.core.models import County, User
+from highland.core.permissions import allowed
+from highland.messaging.models import TextMessage
+
+
+def visible_messages(user: User, county: County) -> QuerySet[TextMessage]:
+    """The county's messages for an operator; for anyone else, the ones they sent."""
+    messages = TextMessage.objects.filter(county=county)
+    if not allowed(user, "messaging.view_county_messages", county):
+        messages = messages.filter(sender=user)
+    return messages.order_by("-created_at", "-id")
+
+
+def may_see_messages(user: User, county: County | None, roles: frozenset[str]) -> bool:
+    """The menu: operators, and people of a county who may send messages through others."""
+    return county is not None and bool(roles) and user.is_authenticated
