@@ -31,7 +31,7 @@ from highland.messaging.segments import count_sms_segments
 TEXT_QUEUED = "messaging.text.queued"
 DEFAULT_LANGUAGE = "zh-hans"
 LANGUAGES = frozenset({"zh-hans", "bo", "en"})
-_DIGITS = re.compile(r"[0-9]")
+_CODE = re.compile(r"[0-9]{4,8}")
 
 
 def rate_limit(family: str) -> tuple[int, dt.timedelta]:
@@ -127,7 +127,7 @@ def client_reference(message: TextMessage) -> str:
 
 
 def _redacted(message: TextMessage) -> str:
-    return _DIGITS.sub("•", message.body)
+    return _CODE.sub(lambda match: "•" * len(match[0]), message.body)
 
 
 def send_text_message(event: events.Event) -> None:
