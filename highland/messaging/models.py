@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County, User
@@ -117,7 +118,7 @@ class PhoneCode(models.Model):
     code_hash = models.CharField(max_length=64, blank=True)
     requested_from = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
     tries = models.PositiveSmallIntegerField(_("tries"), default=0)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
 

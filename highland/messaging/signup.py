@@ -108,6 +108,7 @@ def request_phone_code(
         purpose=purpose,
         code_hash=_hash(number, purpose, code),
         requested_from=address,
+        created_at=now,
         expires_at=now + CODE_LIFETIME,
     )
     if purpose == CodePurpose.REGISTER or person is not None:

@@ -178,9 +178,12 @@ def test_a_report_once_final_is_not_undone(demo: Any, settings: Any) -> None:
     message = _queue(demo, "13912345678", "gw:final")
     client = Client()
     body, headers = _report(message, "delivered", SMS_ACCOUNTS["highland-demo"])
-    assert client.post(
-        "/messaging/delivery-reports/", body, content_type="application/json", **headers
-    ).content == b"ok"
+    assert (
+        client.post(
+            "/messaging/delivery-reports/", body, content_type="application/json", **headers
+        ).content
+        == b"ok"
+    )
 
     body, headers = _report(message, "failed", SMS_ACCOUNTS["highland-demo"])
     answer = client.post(

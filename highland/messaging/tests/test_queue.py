@@ -183,6 +183,5 @@ def test_codes_are_hidden_once_sent(demo: Any, django_capture_on_commit_callback
     assert message.params == {}
     assert "123456" not in message.body
     assert message.body == (
-        "Your Highland registration code is ••••••. It is valid for 10 minutes. "
-        "Do not tell anyone."
+        "Your Highland registration code is ••••••. It is valid for 10 minutes. Do not tell anyone."
     )
