@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from highland.core.models import County, User
+from highland.core.models import County, Role, User
 from highland.core.permissions import allowed
 from highland.messaging.models import TextMessage
 
@@ -17,6 +17,9 @@ def visible_messages(user: User, county: County) -> QuerySet[TextMessage]:
     return messages.order_by("-created_at", "-id")
 
 
+SENDING_ROLES = frozenset({Role.CENTRE_OPERATOR, Role.STATION_AGENT})
+
+
 def may_see_messages(user: User, county: County | None, roles: frozenset[str]) -> bool:
-    """The menu: operators, and people of a county who may send messages through others."""
-    return county is not None and bool(roles) and user.is_authenticated
+    """The menu: operators, and agents whose actions text the villagers they serve."""
+    return county is not None and bool(roles & SENDING_ROLES)
