@@ -23,3 +23,8 @@ SENDING_ROLES = frozenset({Role.CENTRE_OPERATOR, Role.STATION_AGENT})
 def may_see_messages(user: User, county: County | None, roles: frozenset[str]) -> bool:
     """The menu: operators, and agents whose actions text the villagers they serve."""
     return county is not None and bool(roles & SENDING_ROLES)
+
+
+def already_queued(county: County, dedupe_key: str) -> bool:
+    """Whether a message for this cause exists (queued, sent or refused) in the county."""
+    return TextMessage.objects.filter(county=county, dedupe_key=dedupe_key).exists()
