@@ -124,9 +124,7 @@ def warn_of_expiring_orders(*, now: dt.datetime | None = None) -> int:
         if already_queued(payment.county, dedupe_key):
             continue
         with transaction.atomic():
-            orders = list(
-                payment.orders.filter(status=OrderStatus.PENDING_PAYMENT).order_by("pk")
-            )
+            orders = list(payment.orders.filter(status=OrderStatus.PENDING_PAYMENT).order_by("pk"))
             phone = payment.payer.phone or next(
                 (order.recipient_phone for order in orders if order.recipient_phone), ""
             )
