@@ -289,3 +289,16 @@ def test_codes_are_six_digits_and_stored_hashed(db: None, demo: Any) -> None:
     assert code not in phone_code.code_hash
     assert len(phone_code.code_hash) == 64
     assert phone_code.expires_at - phone_code.created_at == dt.timedelta(minutes=10)
+
+
+@pytest.mark.django_db
+def test_checkout_explains_why_to_log_in_and_links_to_register(demo: Any) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    sent_to_login = client.get("/orders/checkout/")
+    login = client.get(sent_to_login["Location"])
+
+    assert sent_to_login["Location"] == "/accounts/login/?next=/orders/checkout/"
+    assert b"To place an order, log in or register first" in login.content
+    assert b'href="/accounts/register/?next=/orders/checkout/"' in login.content
+    assert b"To place an order" not in client.get("/accounts/login/").content
