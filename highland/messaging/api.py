@@ -19,6 +19,7 @@ from highland.core.schemas import ERROR_RESPONSES, ErrorOut, PageQuery
 from highland.core.throttling import client_address
 from highland.messaging import selectors, signup
 from highland.messaging.models import CodePurpose, TextMessage
+from highland.messaging.services import shown_body
 
 router = Router(tags=["text messages"])
 auth_router = Router(tags=["registration"])
@@ -47,7 +48,7 @@ def _message_out(message: TextMessage) -> dict[str, object]:
         "kind": message.kind,
         "phone": message.masked_phone,
         "language": message.language,
-        "body": message.body,
+        "body": shown_body(message),
         "segments": message.segments,
         "status": message.status,
         "attempts": message.attempts,

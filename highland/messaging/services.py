@@ -130,6 +130,12 @@ def _redacted(message: TextMessage) -> str:
     return _CODE.sub(lambda match: "•" * len(match[0]), message.body)
 
 
+def shown_body(message: TextMessage) -> str:
+    """The text as people other than its recipient see it: codes hidden."""
+    kind = kinds.message_kinds.get(message.kind) if message.kind in kinds.message_kinds else None
+    return _redacted(message) if kind is not None and kind.confidential else message.body
+
+
 def send_text_message(event: events.Event) -> None:
     """Outbox: send one queued message through the configured backend.
 
@@ -191,7 +197,11 @@ REPORT_STATUSES = {"delivered": TextMessageStatus.DELIVERED, "failed": TextMessa
 
 
 class BadReport(Exception):
-    """A delivery report that is not signed by the gateway or cannot be read."""
+    """A delivery report that is not signed by the gateway (401) or cannot be read (400)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def verify_delivery_report(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
@@ -203,18 +213,18 @@ def verify_delivery_report(headers: Mapping[str, str], body: bytes) -> dict[str,
         body,
         headers.get("X-Sms-Signature", ""),
     ):
-        raise BadReport("the report is not signed by the gateway")
+        raise BadReport("the report is not signed by the gateway", 401)
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadReport("the report is not JSON") from error
+        raise BadReport("the report is not JSON", 400) from error
     if (
         not isinstance(data, dict)
         or data.get("status") not in REPORT_STATUSES
         or not isinstance(data.get("client_reference"), str)
         or not isinstance(data.get("message_id"), str)
     ):
-        raise BadReport("the report lacks client_reference, message_id or status")
+        raise BadReport("the report lacks client_reference, message_id or status", 400)
     return data
 
 

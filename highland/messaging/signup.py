@@ -75,6 +75,13 @@ def _check_limits(number: str, address: str | None, now: dt.datetime) -> None:
         )
 
 
+def _only_holder_of(number: str) -> User | None:
+    """The one active person with this number; None if nobody or several (a family's
+    shared phone resets no one's password)."""
+    holders = list(User.objects.filter(phone=number, is_active=True)[:2])
+    return holders[0] if len(holders) == 1 else None
+
+
 @transaction.atomic
 def request_phone_code(
     county: County,
@@ -92,9 +99,9 @@ def request_phone_code(
     number = _mobile(phone)
     now = timezone.now()
     _check_limits(number, address, now)
-    person = User.objects.filter(phone=number, is_active=True).first()
+    person = _only_holder_of(number)
     if purpose == CodePurpose.REGISTER and (
-        person is not None or User.objects.filter(username=number).exists()
+        User.objects.filter(phone=number).exists() or User.objects.filter(username=number).exists()
     ):
         raise ValidationFailed(
             _("This number is registered already. Log in, or reset your password."),
@@ -200,7 +207,7 @@ def reset_password_with_code(*, phone: str, code: str, password: str) -> User:
     number = _mobile(phone)
     phone_code = _use_code(number, CodePurpose.RESET_PASSWORD, code)
     with transaction.atomic():
-        person = User.objects.select_for_update().filter(phone=number, is_active=True).first()
+        person = _only_holder_of(number)
         used = PhoneCode.objects.filter(pk=phone_code.pk, used_at__isnull=True).update(
             used_at=timezone.now()
         )

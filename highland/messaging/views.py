@@ -25,7 +25,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
     county = home_county(user)
     messages = selectors.visible_messages(user, county).select_related("sender")
     page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "messaging/message_list.html", {"page": page})
+    shown = [(message, services.shown_body(message)) for message in page]
+    return render(request, "messaging/message_list.html", {"page": page, "shown": shown})
 
 
 @csrf_exempt  # the gateway signs its reports; there is no browser session to protect
@@ -39,8 +40,6 @@ def delivery_reports(request: HttpRequest) -> HttpResponse:
     try:
         report = services.verify_delivery_report(request.headers, request.body)
     except services.BadReport as error:
-        return HttpResponse(
-            str(error), status=400 if "JSON" in str(error) else 401, content_type="text/plain"
-        )
+        return HttpResponse(str(error), status=error.status, content_type="text/plain")
     services.record_delivery_report(report)
     return HttpResponse("ok", content_type="text/plain")

@@ -92,3 +92,24 @@ def test_admin_is_read_only(client_as: Any, demo: Any, messages: Any) -> None:
     assert opened.status_code == 200
     assert b'name="_save"' not in opened.content
     assert client.get("/admin/messaging/textmessage/add/").status_code == 403
+
+
+def test_codes_waiting_to_be_sent_are_hidden_from_operators(client_as: Any, demo: Any) -> None:
+    with transaction.atomic():
+        queue_text_message(
+            demo.county,
+            phone="13912345678",
+            kind="messaging.register_code",
+            params={"code": "654321", "minutes": 10},
+            dedupe_key="p:code",
+            actor=None,
+            language="en",
+        )
+    client = client_as(demo.user("operator"))
+
+    page = client.get("/messaging/")
+    listed = client.get("/api/v1/messages/").json()
+
+    assert b"654321" not in page.content
+    assert "••••••" in page.content.decode()
+    assert listed[0]["body"].startswith("Your Highland registration code is ••••••.")

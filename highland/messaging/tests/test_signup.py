@@ -302,3 +302,15 @@ def test_checkout_explains_why_to_log_in_and_links_to_register(demo: Any) -> Non
     assert b"To place an order, log in or register first" in login.content
     assert b'href="/accounts/register/?next=/orders/checkout/"' in login.content
     assert b"To place an order" not in client.get("/accounts/login/").content
+
+
+@pytest.mark.django_db
+def test_a_shared_phone_resets_no_ones_password(demo: Any) -> None:
+    villager = demo.user("member")
+    villager.phone = "13800000013"  # the demo buyer's number: one family phone
+    villager.save(update_fields=["phone"])
+
+    answer = _api(Client(), "password-reset/code", {"phone": "13800000013"})
+
+    assert answer.status_code == 200
+    assert not TextMessage.objects.filter(phone="13800000013").exists()
