@@ -10,6 +10,9 @@ PORT ?= 8000
 # the one settings use outside production, and `check --deploy` refuses it).
 SANDBOX_PORT ?= 8765
 SANDBOX_SECRET := sandbox-secret-not-for-production
+# The SMS sandbox beside it (its inbox at http://127.0.0.1:8766/ shows the codes sent).
+SMS_SANDBOX_PORT ?= 8766
+SMS_SANDBOX_SECRET := sms-sandbox-secret-not-for-production
 # Test processes: one per core (the suite races real threads inside each).
 TEST_WORKERS ?= auto
 
@@ -39,12 +42,15 @@ demo: migrate ## Load the demo county (idempotent)
 
 setup: demo ## Install, migrate and load the demo county
 
-run: setup ## Set up everything and serve the demo county (and the payment sandbox) at http://127.0.0.1:8000
-	@echo "Serving Highland at http://$(HOST):$(PORT)/ and its payment sandbox at http://127.0.0.1:$(SANDBOX_PORT)/  (Ctrl-C stops both)"
+run: setup ## Set up everything and serve the demo county (and the payment and SMS sandboxes) at http://127.0.0.1:8000
+	@echo "Serving Highland at http://$(HOST):$(PORT)/, its payment sandbox at http://127.0.0.1:$(SANDBOX_PORT)/ and its SMS sandbox at http://127.0.0.1:$(SMS_SANDBOX_PORT)/  (Ctrl-C stops all)"
 	@HIGHLAND_SANDBOX_SECRET=$(SANDBOX_SECRET) $(PY) -m highland.payments.sandbox \
 		--port $(SANDBOX_PORT) --merchant highland-demo & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	HIGHLAND_SMS_SANDBOX_SECRET=$(SMS_SANDBOX_SECRET) $(PY) -m highland.messaging.sandbox \
+		--port $(SMS_SANDBOX_PORT) --account highland-demo & sms_sandbox=$$!; \
+	trap 'kill $$sandbox $$sms_sandbox 2>/dev/null' EXIT INT TERM; \
 	PAYMENT_GATEWAY_URL=http://127.0.0.1:$(SANDBOX_PORT) PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+		SMS_BACKEND=http SMS_GATEWAY_URL=http://127.0.0.1:$(SMS_SANDBOX_PORT) \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: messages ## Run the whole test suite (set DATABASE_URL for PostgreSQL)

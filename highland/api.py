@@ -281,6 +281,8 @@ def register_routers() -> None:
     api.add_router("/sellers/", "highland.orders.api.settlements.sellers_router")
     api.add_router("/settlements/", "highland.orders.api.settlements.settlements_router")
     api.add_router("/payments/", "highland.payments.api.router")
+    api.add_router("/messages/", "highland.messaging.api.router")
+    api.add_router("/auth/", "highland.messaging.api.auth_router")
 
 
 register_routers()

@@ -48,7 +48,14 @@ DEBUG = env_bool("DEBUG", False)
 
 # Every secret the production profile needs from the environment. Production refuses
 # to start while any is missing; `check --deploy` (highland.core.checks) names them too.
-PRODUCTION_SECRETS = ("SECRET_KEY", "PAYMENT_GATEWAY_SECRET")
+PRODUCTION_SECRETS: tuple[str, ...] = ("SECRET_KEY", "PAYMENT_GATEWAY_SECRET")
+# Text messages go to the log unless an SMS gateway is set; the gateway needs its secret.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or ("http" if SMS_GATEWAY_URL else "log")
+if SMS_BACKEND not in {"log", "http"}:
+    raise ImproperlyConfigured("SMS_BACKEND must be 'log' or 'http'.")
+if SMS_BACKEND == "http":
+    PRODUCTION_SECRETS += ("SMS_GATEWAY_SECRET",)
 if IS_PRODUCTION:
     _missing_secrets = [name for name in PRODUCTION_SECRETS if not os.environ.get(name)]
     if _missing_secrets:
@@ -91,6 +98,7 @@ INSTALLED_APPS = [
     "highland.ledger",
     "highland.orders",
     "highland.payments",
+    "highland.messaging",
     "highland.web",
 ]
 
@@ -272,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.import_gateway_settlements",
         "schedule": 6 * 60 * 60.0,
     },
+    "warn-of-expiring-orders": {"task": "orders.warn_of_expiring_orders", "schedule": 15 * 60.0},
     "delete-expired-idempotency-records": {
         "task": "core.delete_expired_idempotency_records",
         "schedule": 24 * 60 * 60.0,
@@ -346,6 +355,20 @@ CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
 
 # Where the gateway sends its notifications: this site's public address.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+
+# The SMS gateway: in development and tests the project's own sandbox
+# (`python -m highland.messaging.sandbox`, which `make run` starts on port 8766).
+SMS_GATEWAY_URL = SMS_GATEWAY_URL or "http://127.0.0.1:8766"
+SMS_GATEWAY_ACCOUNT = os.environ.get("SMS_GATEWAY_ACCOUNT") or "highland-demo"
+# The sandbox's secret, for development only: `check --deploy` refuses it.
+DEVELOPMENT_SMS_SECRET = "sms-sandbox-secret-not-for-production"  # noqa: S105
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET") or (
+    "" if IS_PRODUCTION else DEVELOPMENT_SMS_SECRET
+)
+# How many messages of a family one number may get per window (count, seconds).
+SMS_RATE_LIMITS = {"code": (5, 60 * 60), "notice": (20, 60 * 60)}
+# Unpaid orders get a text message this many hours before their hold runs out.
+ORDER_EXPIRY_WARNING_HOURS = int(os.environ.get("ORDER_EXPIRY_WARNING_HOURS") or 3)
 
 # API tokens for station devices: only a hash is stored.
 API_TOKEN_PREFIX = "hl_"  # noqa: S105 - a prefix, not a secret

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from highland.api import api
 from highland.core import views as core_views
+from highland.messaging import signup_views as messaging_views
 from highland.web import media as web_media
 from highland.web import views as web_views
 
@@ -24,6 +25,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/register/", messaging_views.register, name="register"),
+    path("accounts/password/reset/", messaging_views.password_reset, name="password-reset"),
     path("accounts/locked/", core_views.locked_logins, name="locked-logins"),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("audit/", core_views.audit_list, name="audit-list"),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("orders/", include("highland.orders.urls")),
     path("payments/", include("highland.payments.urls")),
     path("ledger/", include("highland.ledger.urls")),
+    path("messaging/", include("highland.messaging.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
+from highland.core.access import COUNTY_PARAMETER as COUNTY_PARAMETER
+from highland.core.access import site_county
 from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import is_centre_operator, roles_of
 from highland.network.models import ServicePoint
@@ -24,41 +24,10 @@ from .models import (
 from .rules import SELLER_ROLES
 from .search import on_sale, with_listing_data
 
-COUNTY_PARAMETER = "county"
-
-
-COUNTY_CODE = re.compile(r"[0-9]{6}")
-
 
 def storefront_county(request: HttpRequest) -> County | None:
-    """The county whose shop this request sees, or None if the visitor must choose.
-
-    One rule for pages and the API, without settings (a site-per-county mapping can
-    replace it later):
-
-    1. A logged-in person with a county sees their own county, whatever the URL says.
-    2. Otherwise the county named by its administrative code in the `county` path
-       parameter (a URL pattern with `<county>`) or the `?county=` query parameter.
-       An unknown code gives None.
-    3. Otherwise, if exactly one county exists, that one.
-    4. Otherwise None: the page asks the visitor to choose a county.
-    """
-    user = getattr(request, "user", None)
-    if isinstance(user, User) and user.is_authenticated and user.county_id is not None:
-        return user.county
-    match = getattr(request, "resolver_match", None)
-    code = (match.kwargs.get(COUNTY_PARAMETER) if match else None) or request.GET.get(
-        COUNTY_PARAMETER
-    )
-    if code:
-        code = str(code).strip()[:6]
-        # Codes are six ASCII digits; anything else (a NUL, which PostgreSQL refuses in a
-        # query) names no county and never reaches the database.
-        if not COUNTY_CODE.fullmatch(code):
-            return None
-        return County.objects.filter(code=code).first()
-    counties = list(County.objects.order_by("code")[:2])
-    return counties[0] if len(counties) == 1 else None
+    """The county whose shop this request sees (`core.access.site_county`)."""
+    return site_county(request)
 
 
 def counties() -> QuerySet[County]:

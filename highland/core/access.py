@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from highland.core.errors import NotFound, PermissionDenied
@@ -36,3 +39,39 @@ def home_county(user: User) -> County:
             code="no_county",
         )
     return user.county
+
+
+COUNTY_PARAMETER = "county"
+COUNTY_CODE = re.compile(r"[0-9]{6}")
+
+
+def site_county(request: HttpRequest) -> County | None:
+    """The county this request's shop and sign-up pages serve, or None if the visitor
+    must choose.
+
+    One rule for pages and the API, without settings (a site-per-county mapping can
+    replace it later):
+
+    1. A logged-in person with a county sees their own county, whatever the URL says.
+    2. Otherwise the county named by its administrative code in the `county` path
+       parameter (a URL pattern with `<county>`) or the `?county=` query parameter.
+       An unknown code gives None.
+    3. Otherwise, if exactly one county exists, that one.
+    4. Otherwise None: the page asks the visitor to choose a county.
+    """
+    user = getattr(request, "user", None)
+    if isinstance(user, User) and user.is_authenticated and user.county_id is not None:
+        return user.county
+    match = getattr(request, "resolver_match", None)
+    code = (match.kwargs.get(COUNTY_PARAMETER) if match else None) or request.GET.get(
+        COUNTY_PARAMETER
+    )
+    if code:
+        code = str(code).strip()[:6]
+        # Codes are six ASCII digits; anything else (a NUL, which PostgreSQL refuses in a
+        # query) names no county and never reaches the database.
+        if not COUNTY_CODE.fullmatch(code):
+            return None
+        return County.objects.filter(code=code).first()
+    counties = list(County.objects.order_by("code")[:2])
+    return counties[0] if len(counties) == 1 else None

@@ -39,4 +39,16 @@ def check_production_secrets(
                 obj="settings",
             )
         )
+    if (
+        getattr(settings, "SMS_BACKEND", "log") == "http"
+        and settings.SMS_GATEWAY_SECRET == settings.DEVELOPMENT_SMS_SECRET
+    ):
+        problems.append(
+            Error(
+                "SMS_GATEWAY_SECRET is the development SMS sandbox's secret: set the "
+                "secret the SMS gateway issued.",
+                id="highland.E001",
+                obj="settings",
+            )
+        )
     return problems

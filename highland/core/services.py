@@ -424,3 +424,64 @@ def set_preferred_language(person: User, language: str, *, actor: User) -> User:
         county=person.county,
     )
     return person
+
+
+@transaction.atomic
+def register_buyer(
+    county: County, *, phone: str, display_name: str, password: str, verified_by: str
+) -> User:
+    """A buyer registers themselves with a mobile number someone verified (`verified_by`
+    says how: an SMS code). Their username is the number; they act as their own actor."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
+        raise ValidationFailed(
+            _("This number is registered already. Log in, or reset your password."),
+            code="phone_registered",
+            field="phone",
+        )
+    if not display_name.strip():
+        raise ValidationFailed(_("Tell us your name."), field="display_name")
+    person = User(county=county, username=phone, phone=phone, display_name=display_name.strip())
+    try:
+        validate_password(password, person)
+    except ValidationError as error:
+        raise ValidationFailed(
+            " ".join(error.messages), field="password", errors={"password": error.messages}
+        ) from error
+    person.set_password(password)
+    person.save()
+    Membership.objects.create(county=county, user=person, role=Role.BUYER)
+    audit.record(
+        person,
+        "core.person.registered",
+        person,
+        {"username": person.username, "role": Role.BUYER, "verified_by": verified_by},
+        county=county,
+    )
+    return person
+
+
+@transaction.atomic
+def set_forgotten_password(person: User, *, password: str, verified_by: str) -> User:
+    """A person who proved they hold their number (`verified_by`) sets a new password."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, person)
+    except ValidationError as error:
+        raise ValidationFailed(
+            " ".join(error.messages), field="password", errors={"password": error.messages}
+        ) from error
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    audit.record(
+        person,
+        "core.person.password_reset",
+        person,
+        {"verified_by": verified_by},
+        county=person.county,
+    )
+    return person

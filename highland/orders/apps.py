@@ -62,7 +62,9 @@ class OrdersConfig(AppConfig):
             ),
         )
         from highland.ledger.invariants import register_invariant
-        from highland.orders import invariants
+        from highland.orders import invariants, texts
+
+        texts.register_kinds()
 
         register_invariant("orders.paid_payments_posted", invariants.paid_payments_posted)
         register_invariant("orders.bank_not_negative", invariants.bank_not_negative)

@@ -29,7 +29,7 @@ from highland.ledger.services import post_entry
 from highland.network import services as network_services
 from highland.network.models import Service, ServicePoint, Tier
 from highland.network.selectors import may_act_for
-from highland.orders import paying, postings, pricing
+from highland.orders import paying, postings, pricing, texts
 from highland.orders.linesources import (
     NO_RULE,
     WEIGHT_TOLERANCE_PERCENT,
@@ -449,6 +449,9 @@ def _place_order(
         },
         on_behalf_of=buyer if on_behalf else None,
     )
+    if on_behalf:
+        # A villager ordering through an agent gets the receipt by text message.
+        texts.queue_order_receipts(orders, actor=actor)
     if claim is not None:
         claim.complete(obj=payment)
     # Last, so the hot rows stay locked for as short a time as possible; in a fixed

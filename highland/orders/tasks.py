@@ -29,3 +29,11 @@ def close_group_buys() -> int:
     from highland.orders.groupbuys import close_due_group_buys
 
     return close_due_group_buys()
+
+
+@shared_task(name="orders.warn_of_expiring_orders")
+def warn_of_expiring_orders() -> int:
+    """Text buyers whose unpaid orders' hold runs out soon (scheduled every 15 minutes)."""
+    from highland.orders.texts import warn_of_expiring_orders as warn
+
+    return warn()

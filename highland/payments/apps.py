@@ -14,6 +14,7 @@ class PaymentsConfig(AppConfig):
         from highland.payments.invariants import refunds_due_match
 
         register_invariant("payments.refunds_due_match", refunds_due_match)
+        refunds.register_kinds()
 
         events.subscribe(
             refunds.REFUND_REQUESTED, "payments.send_gateway_refund", refunds.send_gateway_refund

@@ -12,14 +12,19 @@ No business action waits for the gateway.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from highland.core import audit, events
 from highland.core.errors import Conflict, ValidationFailed
 from highland.core.models import User
+from highland.core.money import format_fen
 from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
+from highland.messaging.kinds import MessageKind, register_kind
+from highland.messaging.services import language_for, queue_text_message
 from highland.payments import postings
 from highland.payments.gateway import GatewayError
 from highland.payments.models import (
@@ -151,6 +156,44 @@ def _mark_paid(
         "payments.refund.paid",
         refund,
         {"amount_fen": refund.amount_fen, "method": refund.method},
+    )
+    _queue_refund_notice(refund, actor=actor)
+
+
+REFUND_NOTICE = "payments.refund_paid"
+
+
+def register_kinds() -> None:
+    """Called from `PaymentsConfig.ready()`."""
+    register_kind(
+        MessageKind(
+            REFUND_NOTICE,
+            gettext_noop(
+                "Highland: %(amount)s has been refunded to you (%(method)s, refund %(number)s)."
+            ),
+        )
+    )
+
+
+def _queue_refund_notice(refund: Refund, *, actor: User | None) -> None:
+    """Text the payer that the refund was paid back. Call inside the refund's transaction."""
+    payer = refund.payment.payer
+    if not payer.phone:
+        return
+    with translation.override(language_for(payer, None)):
+        method = str(PaymentMethod(refund.method).label)
+    queue_text_message(
+        refund.county,
+        phone=payer.phone,
+        person=payer,
+        kind=REFUND_NOTICE,
+        params={
+            "amount": format_fen(refund.amount_fen),
+            "method": method,
+            "number": refund.out_refund_no,
+        },
+        dedupe_key=f"payments.refund_paid:{refund.out_refund_no}",
+        actor=actor,
     )
 
 

@@ -26,6 +26,9 @@ def run_in_production(
             "DJANGO_SETTINGS_MODULE",
             "HIGHLAND_BENCH_ENDPOINTS",
             "DATABASE_URL",
+            "SMS_BACKEND",
+            "SMS_GATEWAY_URL",
+            "SMS_GATEWAY_SECRET",
         }
     }
     env.update(

@@ -38,6 +38,7 @@ def test_the_jobs_are_the_beat_schedule(settings):
         ("import-gateway-settlements", "payments.import_gateway_settlements"),
         ("reconcile-gateway-payments", "payments.reconcile_gateway_payments"),
         ("settle-sellers", "orders.settle_sellers"),
+        ("warn-of-expiring-orders", "orders.warn_of_expiring_orders"),
     ]
 
 
@@ -72,11 +73,13 @@ def test_once_runs_every_job_and_a_failing_one_does_not_stop_the_others(demo, mo
         "import-gateway-settlements",
         "reconcile-gateway-payments",
         "settle-sellers",
+        "warn-of-expiring-orders",
     ]
     assert "expire-payments: ok (1)" in lines
     assert "reconcile-gateway-payments: failed: ConnectionError: the gateway is down" in lines
-    # The job after the failing one ran too, and the expiry before it did its work.
-    assert lines[-1].startswith("settle-sellers: ok")
+    # The jobs after the failing one ran too, and the expiry before it did its work.
+    assert lines[-2].startswith("settle-sellers: ok")
+    assert lines[-1].startswith("warn-of-expiring-orders: ok")
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
 

@@ -1,0 +1,422 @@
+"""The SMS sandbox's HTTP server, inbox and delivery reports (protocol: see the package).
+
+Standard library only; state lives in memory behind one lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+MAX_CLOCK_SKEW_SECONDS = 300
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+_REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f"
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+# The sandbox keeps its own signature code rather than importing the client's: a real
+# gateway is an independent implementation, and tests then catch a client that drifts.
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def segments(text: str) -> int:
+    """How many parts the text is sent as (a simpler count than the client's, on purpose
+    independent: GSM-7 160/153, else UCS-2 70/67)."""
+    if all(char in _GSM7 for char in text):
+        units = len(text) + sum(1 for char in text if char in "^{}\\[~]|€\f")
+        single, part = 160, 153
+    else:
+        units, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= single else -(-units // part)
+
+
+@dataclass
+class Message:
+    account: str
+    message_id: str
+    client_reference: str
+    phone: str
+    text: str
+    report_url: str
+    received_at: str
+    report_status: str = "pending"  # pending | delivered | failed (the report's delivery)
+    report_attempts: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.phone.endswith("0000") else "delivered"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "message_id": self.message_id,
+            "client_reference": self.client_reference,
+            "phone": self.phone,
+            "text": self.text,
+            "segments": segments(self.text),
+            "received_at": self.received_at,
+            "report_status": self.report_status,
+        }
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+
+
+def json_response(status: int, data: Mapping[str, object]) -> Response:
+    return Response(status, json.dumps(data, ensure_ascii=False).encode())
+
+
+class SmsSandbox:
+    """The sandbox: an HTTP server on loopback plus threads sending delivery reports."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        accounts: Mapping[str, str] | None = None,
+        *,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        report_delay: float = 0.5,
+        report_timeout: float = 5.0,
+        allow_external: bool = False,
+    ) -> None:
+        if not allow_external and host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"the sandbox listens on loopback only, not on {host!r}; "
+                "pass allow_external=True (--allow-external from a shell) to listen elsewhere"
+            )
+        self.host, self.port = host, port
+        self.accounts = dict(accounts or {})
+        self.retry_delays = tuple(retry_delays)
+        self.report_delay = report_delay
+        self.report_timeout = report_timeout
+        self.allow_external = allow_external
+        self._lock = threading.Lock()
+        self._messages: dict[tuple[str, str], Message] = {}
+        self._threads: set[threading.Thread] = set()
+        self._stopping = threading.Event()
+        self._httpd: _HttpServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        # Reports never go through a proxy from the environment, nor follow a redirect.
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), _RefuseRedirects()
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> SmsSandbox:
+        if self._httpd is not None:
+            raise RuntimeError("the sandbox is already running")
+        httpd = _HttpServer((self.host, self.port), _Handler)
+        httpd.sandbox = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._stopping.clear()
+        self._serve_thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._serve_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout=5)
+            self._serve_thread = None
+        self.wait_for_reports(timeout=self.report_timeout + 1)
+
+    def __enter__(self) -> SmsSandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not running: call start() first")
+        return f"http://{self.host}:{self.port}"
+
+    def wait_for_reports(self, timeout: float) -> bool:
+        """Wait until no report is being sent or retried; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                threads = list(self._threads)
+            if not threads:
+                return True
+            for thread in threads:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                thread.join(timeout=remaining)
+
+    # -- reading (tests and the demo) ----------------------------------------------------------
+
+    def messages(self, phone: str | None = None) -> list[dict[str, object]]:
+        with self._lock:
+            found = [m.as_dict() for m in self._messages.values() if phone in (None, m.phone)]
+        return found
+
+    def report_again(self, message_id: str) -> None:
+        """Send a message's delivery report once more (a gateway replaying it)."""
+        with self._lock:
+            message = next(m for m in self._messages.values() if m.message_id == message_id)
+        self._start_report(message, delay=0)
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        parts = urllib.parse.urlsplit(target)
+        try:
+            if parts.path == "/v1/messages":
+                if method != "POST":
+                    raise ApiError(405, "method_not_allowed", "POST only")
+                return self._send(headers, body)
+            if parts.path in ("/messages", "/"):
+                if method != "GET":
+                    raise ApiError(405, "method_not_allowed", "GET only")
+                query = dict(urllib.parse.parse_qsl(parts.query))
+                found = self.messages(query.get("phone") or None)
+                if parts.path == "/":
+                    return _inbox_page(found)
+                return json_response(200, {"messages": found})
+            raise ApiError(404, "not_found", f"no such endpoint {parts.path}")
+        except ApiError as error:
+            return json_response(error.status, {"code": error.code, "message": error.message})
+
+    def _authenticate(self, headers: Mapping[str, str], body: bytes) -> str:
+        account = headers.get("X-Sms-Account") or ""
+        timestamp = headers.get("X-Sms-Timestamp") or ""
+        given = headers.get("X-Sms-Signature") or ""
+        secret = self.accounts.get(account)
+        if secret is None:
+            raise ApiError(401, "unknown_account", f"unknown account {account!r}")
+        if not re.fullmatch(r"[0-9]{1,12}", timestamp):
+            raise ApiError(401, "bad_timestamp", "X-Sms-Timestamp must be unix seconds")
+        expected = signature(secret, timestamp, body)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(401, "bad_signature", "the signature does not match")
+        if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+            raise ApiError(401, "stale_timestamp", "the timestamp is more than 300 s off")
+        return account
+
+    def _send(self, headers: Mapping[str, str], body: bytes) -> Response:
+        account = self._authenticate(headers, body)
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ApiError(400, "invalid_json", f"the body is not JSON: {error}") from error
+        if not isinstance(data, dict):
+            raise ApiError(400, "invalid_json", "the body is not a JSON object")
+        reference = data.get("client_reference")
+        if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
+            raise ApiError(400, "invalid_params", "client_reference: 1-64 of A-Z a-z 0-9 _ -")
+        phone, text = data.get("phone"), data.get("text")
+        if not isinstance(phone, str) or not _MOBILE.fullmatch(phone):
+            raise ApiError(400, "invalid_phone", "phone must be a mainland mobile number")
+        if not isinstance(text, str) or not 1 <= len(text) <= 1000:
+            raise ApiError(400, "invalid_params", "text must be 1-1000 characters")
+        report_url = data.get("report_url")
+        if not isinstance(report_url, str):
+            raise ApiError(400, "invalid_params", "report_url is required")
+        self._check_report_url(report_url)
+        with self._lock:
+            message = self._messages.get((account, reference))
+            if message is not None:
+                if (message.phone, message.text) != (phone, text):
+                    raise ApiError(
+                        409, "client_reference_conflict", "this reference sent another message"
+                    )
+                return json_response(200, self._answer(message))
+            message = Message(
+                account=account,
+                message_id="SM" + secrets.token_hex(12),
+                client_reference=reference,
+                phone=phone,
+                text=text,
+                report_url=report_url,
+                received_at=datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds"),
+            )
+            self._messages[(account, reference)] = message
+        logger.info("text message %s to %s: %s", message.message_id, phone, text)
+        self._start_report(message, delay=self.report_delay)
+        return json_response(200, self._answer(message))
+
+    @staticmethod
+    def _answer(message: Message) -> dict[str, object]:
+        return {
+            "message_id": message.message_id,
+            "client_reference": message.client_reference,
+            "segments": segments(message.text),
+            "status": "accepted",
+        }
+
+    def _check_report_url(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ApiError(400, "invalid_params", "report_url must be an http(s) URL")
+        if not self.allow_external and parts.hostname.lower() not in LOOPBACK_HOSTS:
+            raise ApiError(400, "report_url_not_allowed", "report_url must be on loopback")
+
+    # -- delivery reports -------------------------------------------------------------------
+
+    def _start_report(self, message: Message, *, delay: float) -> None:
+        thread = threading.Thread(
+            target=self._report, args=(message, delay), name="sms-sandbox-report", daemon=True
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _report(self, message: Message, delay: float) -> None:
+        try:
+            if delay and self._stopping.wait(delay):
+                return
+            for number in range(1, len(self.retry_delays) + 2):
+                if number > 1 and self._stopping.wait(self.retry_delays[number - 2]):
+                    return
+                if self._attempt_report(message, number):
+                    with self._lock:
+                        message.report_status = "delivered"
+                    return
+            with self._lock:
+                message.report_status = "failed"
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def _attempt_report(self, message: Message, number: int) -> bool:
+        outcome = message.outcome
+        body = json.dumps(
+            {
+                "message_id": message.message_id,
+                "client_reference": message.client_reference,
+                "status": outcome,
+                "error": "the phone is switched off" if outcome == "failed" else "",
+                "reported_at": datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds"),
+            },
+            ensure_ascii=False,
+        ).encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(  # noqa: S310  (http(s) checked when sent)
+            message.report_url,
+            data=body,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-Sms-Account": message.account,
+                "X-Sms-Timestamp": timestamp,
+                "X-Sms-Signature": signature(self.accounts[message.account], timestamp, body),
+            },
+            method="POST",
+        )
+        try:
+            with self._opener.open(request, timeout=self.report_timeout) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+            error.close()
+        except (urllib.error.URLError, OSError) as error:
+            status = 0
+            logger.info("report %s attempt %d failed: %s", message.message_id, number, error)
+        with self._lock:
+            message.report_attempts.append({"attempt": number, "status": status})
+        return status == 200
+
+
+def _inbox_page(messages: list[dict[str, object]]) -> Response:
+    rows = "".join(
+        f"<li><strong>{html.escape(str(m['phone']))}</strong> "
+        f"{html.escape(str(m['received_at']))}<br>{html.escape(str(m['text']))}</li>"
+        for m in reversed(messages)
+    )
+    document = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>SMS sandbox inbox</title></head><body><h1>SMS sandbox inbox</h1>"
+        f"<ul>{rows or '<li>No messages yet.</li>'}</ul></body></html>"
+    )
+    return Response(200, document.encode(), content_type="text/html; charset=utf-8")
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    sandbox: SmsSandbox
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HttpServer
+    server_version = "HighlandSmsSandbox/1"
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            response = json_response(413, {"code": "invalid_body", "message": "bad length"})
+            self.close_connection = True
+        else:
+            body = self.rfile.read(length) if length > 0 else b""
+            headers = {key: value for key, value in self.headers.items()}
+            try:
+                response = self.server.sandbox.handle(method, self.path, headers, body)
+            except Exception:
+                logger.exception("sandbox failed on %s %s", method, self.path)
+                response = json_response(500, {"code": "internal_error", "message": "see log"})
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s %s", self.address_string(), format % args)
