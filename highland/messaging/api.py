@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import login
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -126,7 +125,10 @@ def register_code(request: HttpRequest, payload: CodeIn) -> dict[str, object]:
 
 @auth_router.post("/register", auth=None, response={201: RegisteredOut, **ERROR_RESPONSES})
 def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, object]]:
-    """Create a buyer with the code that was sent, and log the session in."""
+    """Create a buyer with the code that was sent; the client then logs in as usual.
+
+    It does not log a session in: the endpoint needs no CSRF token, and logging in here would
+    let another site switch a visitor's browser to an account of its choosing."""
     county = _county(request, payload.county)
     person = signup.register_with_code(
         county,
@@ -135,7 +137,6 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, obje
         display_name=payload.display_name,
         password=payload.password,
     )
-    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
     return Status(201, {"id": person.pk, "username": person.username, "county_code": county.code})
 
 

@@ -82,6 +82,9 @@ def test_register_by_api(demo: Any) -> None:
     assert answer.status_code == 201
     assert answer.json()["username"] == PHONE
     assert answer.json()["county_code"] == demo.county.code
+    # No session is logged in by the API (it takes no CSRF token): the buyer logs in as usual.
+    assert "_auth_user_id" not in client.session
+    assert client.login(username=PHONE, password=PASSWORD)
 
 
 @pytest.mark.django_db
