@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
 from highland.network import selectors, services
 from highland.network.access import access_point
+from highland.network.desk import desk_queue
 from highland.network.forms import (
     AgentForm,
     MovePointForm,
@@ -149,7 +151,12 @@ def agent_desk(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "network.view_point", county)
-    return render(request, "network/desk.html", {"points": selectors.points_served_by(user)})
+    points = list(selectors.points_served_by(user))
+    return render(
+        request,
+        "network/desk.html",
+        {"points": points, "queue": desk_queue(user, points, timezone.now())},
+    )
 
 
 @login_required

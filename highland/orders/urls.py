@@ -74,6 +74,7 @@ urlpatterns = [
     ),
     path("", views.order_list, name="order-list"),
     path("<int:order_id>/", views.order_detail, name="order-detail"),
+    path("<int:order_id>/receipt/", views.order_receipt, name="receipt"),
     *[
         path(
             f"<int:order_id>/{action}/",

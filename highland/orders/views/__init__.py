@@ -52,6 +52,7 @@ from highland.orders.views.orders import (
     order_detail,
     order_list,
 )
+from highland.orders.views.receipts import order_receipt
 from highland.orders.views.settlement import (
     payout_returned,
     settlement_page,
@@ -97,6 +98,7 @@ __all__ = [
     "order_action",
     "order_detail",
     "order_list",
+    "order_receipt",
     "pay_online",
     "payment_page",
     "payout_returned",
