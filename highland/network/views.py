@@ -33,7 +33,7 @@ from highland.network.forms import (
     PointFilterForm,
     VillagerForm,
 )
-from highland.network.models import PARENT_TIER, ServicePoint, Tier
+from highland.network.models import PARENT_TIER, Resident, ServicePoint, Tier
 from highland.network.svgmap import render_county_map
 
 
@@ -284,9 +284,13 @@ def point_villagers(request: HttpRequest, point_id: int) -> HttpResponse:
     point = access_point(user, point_id)
     require(user, "network.register_villager", point)
     form = VillagerForm(request.POST or None)
+    duplicates: list[Resident] = []
     if request.method == "POST" and form.is_valid():
         try:
             resident = services.register_villager(point, actor=user, **form.cleaned_data)
+        except services.DuplicateVillagers as error:
+            duplicates = error.duplicates
+            _apply_error(form, error)
         except DomainError as error:
             _apply_error(form, error)
         else:
@@ -294,5 +298,7 @@ def point_villagers(request: HttpRequest, point_id: int) -> HttpResponse:
             return redirect("network:point-villagers", point.pk)
     residents = point.residents.select_related("person").order_by("person__display_name")
     return render(
-        request, "network/villagers.html", {"point": point, "form": form, "residents": residents}
+        request,
+        "network/villagers.html",
+        {"point": point, "form": form, "residents": residents, "duplicates": duplicates},
     )

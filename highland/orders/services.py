@@ -311,6 +311,38 @@ def _parcels(county: County, priced: Sequence[PricedLine], zone: str) -> list[_S
     return parcels
 
 
+@dataclass(frozen=True)
+class ParcelQuote:
+    """What one seller's order of a checkout would charge."""
+
+    seller_id: int
+    items_fen: int
+    shipping_fen: int
+    allowance_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.items_fen + self.shipping_fen + self.allowance_fen
+
+
+def quote_checkout(
+    county: County, lines: Sequence[CheckoutLine], delivery: DeliveryDetails
+) -> list[ParcelQuote]:
+    """What `place_order` would charge for `lines` and `delivery`, one quote per seller,
+    by the same pricing and shipping rates; writes nothing. Raises the DomainError the
+    checkout would (an unknown or withdrawn product, no shipping rate)."""
+    priced = price_lines(county, lines, NO_RULE)
+    return [
+        ParcelQuote(
+            seller_id=parcel.seller_id,
+            items_fen=parcel.items_fen,
+            shipping_fen=parcel.shipping_fen,
+            allowance_fen=parcel.allowance_fen,
+        )
+        for parcel in _parcels(county, priced, _zone(county, delivery))
+    ]
+
+
 def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
     """Let `order.lines.all()` answer from the lines just written, as a prefetch would.
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cart/update/", views.cart_update, name="cart-update"),
     path("checkout/", views.checkout_page, name="checkout"),
     path("assisted/", views.assisted_order, name="assisted"),
+    path("assisted/basket/", views.assisted_basket, name="assisted-basket"),
     path("payments/<int:payment_id>/", views.payment_page, name="payment"),
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
     path("payments/<int:payment_id>/collect-cash/", views.collect_cash, name="collect-cash"),

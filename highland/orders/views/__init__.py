@@ -17,6 +17,7 @@ from highland.orders.views.aftersales import (
     aftersale_photo,
     escalated_aftersale_list,
 )
+from highland.orders.views.assisted import assisted_basket, assisted_order
 from highland.orders.views.checkout import (
     cart_add,
     cart_page,
@@ -47,7 +48,6 @@ from highland.orders.views.groupbuys import (
 )
 from highland.orders.views.orders import (
     ORDER_ACTIONS,
-    assisted_order,
     order_action,
     order_detail,
     order_list,
@@ -77,6 +77,7 @@ __all__ = [
     "aftersale_create",
     "aftersale_detail",
     "aftersale_photo",
+    "assisted_basket",
     "assisted_order",
     "cart_add",
     "cart_page",
