@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from highland.core import services
 from highland.core.errors import DomainError
 from highland.core.models import (
-    CashHoldRule,
     ApiToken,
     AuditRecord,
+    CashHoldRule,
     County,
     IdempotencyRecord,
     Membership,

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from highland.core import audit, selectors, throttling
 from highland.core.errors import ValidationFailed
 from highland.core.models import (
-    CashHoldRule,
     ORGANISATION_TYPES_FOR_ROLE,
     ApiToken,
+    CashHoldRule,
     County,
     Membership,
     Organisation,

@@ -35,10 +35,10 @@ def closing_on_next_opening_day(now: dt.datetime, periods: Iterable[Period]) -> 
     local = timezone.localtime(now)
     for offset in range(8):
         day = local.date() + dt.timedelta(days=offset)
-        closes = closing_by_weekday.get(day.weekday())
-        if closes is None:
+        closing = closing_by_weekday.get(day.weekday())
+        if closing is None:
             continue
-        candidate = timezone.make_aware(dt.datetime.combine(day, closes), local.tzinfo)
+        candidate = timezone.make_aware(dt.datetime.combine(day, closing), local.tzinfo)
         if candidate > local:
             return candidate
     return None  # pragma: no cover - a weekday with hours comes round within 8 days
@@ -53,5 +53,7 @@ def cash_held_until(point: ServicePoint, now: dt.datetime) -> dt.datetime:
     fallback = now + dt.timedelta(hours=county.cash_hold_hours)
     if county.cash_hold_rule == CashHoldRule.HOURS:
         return fallback
-    periods = [(period.weekday, period.opens, period.closes) for period in point.opening_hours.all()]
+    periods = [
+        (period.weekday, period.opens, period.closes) for period in point.opening_hours.all()
+    ]
     return closing_on_next_opening_day(now, periods) or fallback

@@ -21,7 +21,9 @@ from highland.payments.models import PaymentMethod
 GROUP_BUY_DEADLINE_WINDOW = dt.timedelta(hours=48)
 
 
-def cash_to_collect(agent: User, points: Sequence[ServicePoint], now: dt.datetime) -> list[DeskCard]:
+def cash_to_collect(
+    agent: User, points: Sequence[ServicePoint], now: dt.datetime
+) -> list[DeskCard]:
     """Unpaid cash orders at the agent's points, the soonest to lapse first."""
     orders = list(
         Order.objects.filter(
@@ -58,7 +60,9 @@ def cash_to_collect(agent: User, points: Sequence[ServicePoint], now: dt.datetim
     ]
 
 
-def parcels_waiting(agent: User, points: Sequence[ServicePoint], now: dt.datetime) -> list[DeskCard]:
+def parcels_waiting(
+    agent: User, points: Sequence[ServicePoint], now: dt.datetime
+) -> list[DeskCard]:
     """Parcels at the agent's points waiting for their villager."""
     orders = list(
         Order.objects.filter(pickup_point__in=points, status=OrderStatus.SHIPPED)

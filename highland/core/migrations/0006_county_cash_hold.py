@@ -4,24 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_county_transfer_account'),
+        ("core", "0005_county_transfer_account"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='county',
-            name='cash_hold_hours',
-            field=models.PositiveSmallIntegerField(default=24, verbose_name='hours a cash order waits (or without opening hours)'),
+            model_name="county",
+            name="cash_hold_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, verbose_name="hours a cash order waits (or without opening hours)"
+            ),
         ),
         migrations.AddField(
-            model_name='county',
-            name='cash_hold_rule',
-            field=models.CharField(choices=[('point_closing', 'Until the point closes on its next opening day'), ('hours', 'A fixed number of hours')], default='point_closing', max_length=20, verbose_name='how long cash orders wait'),
+            model_name="county",
+            name="cash_hold_rule",
+            field=models.CharField(
+                choices=[
+                    ("point_closing", "Until the point closes on its next opening day"),
+                    ("hours", "A fixed number of hours"),
+                ],
+                default="point_closing",
+                max_length=20,
+                verbose_name="how long cash orders wait",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='county',
-            constraint=models.CheckConstraint(condition=models.Q(('cash_hold_hours__gte', 1), ('cash_hold_hours__lte', 240)), name='county_cash_hold_within_ten_days'),
+            model_name="county",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cash_hold_hours__gte", 1), ("cash_hold_hours__lte", 240)),
+                name="county_cash_hold_within_ten_days",
+            ),
         ),
     ]

@@ -75,9 +75,9 @@ periods_strategy = st.lists(
 
 @given(
     periods=periods_strategy,
-    now=st.datetimes(
-        min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)
-    ).map(lambda moment: moment.replace(tzinfo=SHANGHAI)),
+    now=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)).map(
+        lambda moment: moment.replace(tzinfo=SHANGHAI)
+    ),
 )
 def test_the_hold_ends_at_a_closing_time_after_now_within_a_week_and_none_earlier(periods, now):
     held = closing_on_next_opening_day(now, periods)

@@ -34,9 +34,7 @@ def people() -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("query", ["央宗", "3 组 12", "5678", "", "扎嘎"])
-def test_the_agent_finds_a_villager_by_name_household_village_or_phone_digits(
-    demo, yangzom, query
-):
+def test_the_agent_finds_a_villager_by_name_household_village_or_phone_digits(demo, yangzom, query):
     found = search_villagers(demo.user(AGENT), demo.county, query)
 
     assert yangzom.person in found

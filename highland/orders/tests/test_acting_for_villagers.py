@@ -4,7 +4,6 @@ checked inside checkout and group-buy joins, and used by the pages and the API."
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest

@@ -126,7 +126,9 @@ def test_jin_are_converted_to_grams_and_pieces_add_up(shop, desk, member):
         ("LT-CD-20K", "2", "jin", "Choose a unit this product is sold in."),
     ],
 )
-def test_a_bad_quantity_adds_nothing_and_says_why(shop, desk, member, code, quantity, unit, message):
+def test_a_bad_quantity_adds_nothing_and_says_why(
+    shop, desk, member, code, quantity, unit, message
+):
     sku = shop.sku(code)
 
     response = add(desk, member, sku, quantity, unit)
@@ -191,8 +193,9 @@ def test_placing_the_basket_makes_the_order_empties_the_basket_and_shows_the_tot
     assert response["Location"] == f"/orders/payments/{payment.pk}/"
     assert payment.amount_fen == expected
     assert sorted(
-        Order.objects.get(payment=payment, seller=shop.sku("LT-JM-W").product.seller)
-        .lines.values_list("quantity", flat=True)
+        Order.objects.get(
+            payment=payment, seller=shop.sku("LT-JM-W").product.seller
+        ).lines.values_list("quantity", flat=True)
     ) == [750]
     assert basket(desk, member) == {}
 
@@ -260,9 +263,9 @@ def other_station_agent(shop):
 
 def test_anonymous_is_sent_to_log_in(shop, client_as):
     for url in ("/orders/assisted/", "/orders/assisted/basket/"):
-        response = client_as(None).get(url) if url.endswith("assisted/") else client_as(
-            None
-        ).post(url, {})
+        response = (
+            client_as(None).get(url) if url.endswith("assisted/") else client_as(None).post(url, {})
+        )
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
 
@@ -279,10 +282,13 @@ def test_an_agent_of_another_station_cannot_fill_or_place_for_the_villager(shop,
     other = client_as(other_station_agent(shop))
 
     assert add(other, member, shop.sku("LT-CD-20K"), "1").status_code == 404
-    assert other.post(
-        "/orders/assisted/",
-        {"villager": member.pk, "pickup_point": 1, "idempotency_key": "k-123456789"},
-    ).status_code == 404
+    assert (
+        other.post(
+            "/orders/assisted/",
+            {"villager": member.pk, "pickup_point": 1, "idempotency_key": "k-123456789"},
+        ).status_code
+        == 404
+    )
     assert SESSION_KEY not in other.session
     assert Order.objects.count() == 0
 

@@ -91,7 +91,14 @@ def test_the_county_may_hold_cash_orders_for_hours_instead(shop):
     assert before + dt.timedelta(hours=3) <= held <= timezone.now() + dt.timedelta(hours=3)
 
 
-@pytest.mark.parametrize(("rule", "hours", "field"), [("never", 3, "cash_hold_rule"), ("hours", 0, "cash_hold_hours"), ("hours", 241, "cash_hold_hours")])
+@pytest.mark.parametrize(
+    ("rule", "hours", "field"),
+    [
+        ("never", 3, "cash_hold_rule"),
+        ("hours", 0, "cash_hold_hours"),
+        ("hours", 241, "cash_hold_hours"),
+    ],
+)
 def test_a_bad_cash_hold_setting_is_refused(shop, rule, hours, field):
     from highland.core.errors import ValidationFailed
     from highland.core.services import set_cash_hold
@@ -101,7 +108,10 @@ def test_a_bad_cash_hold_setting_is_refused(shop, rule, hours, field):
 
     assert list(refusal.value.errors) == [field]
     shop.demo.county.refresh_from_db()
-    assert (shop.demo.county.cash_hold_rule, shop.demo.county.cash_hold_hours) == ("point_closing", 24)
+    assert (shop.demo.county.cash_hold_rule, shop.demo.county.cash_hold_hours) == (
+        "point_closing",
+        24,
+    )
 
 
 def test_only_a_platform_admin_sets_the_cash_hold(shop):
@@ -212,7 +222,11 @@ def test_the_receipt_is_hidden_from_anonymous_and_outsiders(shop, client_as, oth
 def test_the_payment_page_links_each_order_to_its_receipt(shop, client_as):
     result = cash_order(shop)
 
-    html = client_as(shop.demo.user(AGENT)).get(f"/orders/payments/{result.payment.pk}/").content.decode()
+    html = (
+        client_as(shop.demo.user(AGENT))
+        .get(f"/orders/payments/{result.payment.pk}/")
+        .content.decode()
+    )
 
     assert f"/orders/{result.orders[0].pk}/receipt/" in html
 
@@ -273,13 +287,16 @@ def make_work(shop):
         collect_in=dt.timedelta(minutes=1),
     )
     closing = group_buy(
-        shop, status=GroupBuyStatus.OPEN, closes_in=dt.timedelta(hours=30), collect_in=dt.timedelta(days=5)
+        shop,
+        status=GroupBuyStatus.OPEN,
+        closes_in=dt.timedelta(hours=30),
+        collect_in=dt.timedelta(days=5),
     )
     return unpaid, weighed, shipped, due, closing
 
 
 def test_the_desk_lists_each_piece_of_work_one_tap_away(shop, client_as):
-    unpaid, weighed, shipped, due, closing = make_work(shop)
+    unpaid, _weighed, shipped, due, closing = make_work(shop)
 
     cards = queue(client_as(shop.demo.user(AGENT)))
 
@@ -292,7 +309,12 @@ def test_the_desk_lists_each_piece_of_work_one_tap_away(shop, client_as):
 
 
 def test_group_buys_closing_after_48_hours_are_not_listed_yet(shop, client_as):
-    group_buy(shop, status=GroupBuyStatus.OPEN, closes_in=dt.timedelta(hours=49), collect_in=dt.timedelta(days=5))
+    group_buy(
+        shop,
+        status=GroupBuyStatus.OPEN,
+        closes_in=dt.timedelta(hours=49),
+        collect_in=dt.timedelta(days=5),
+    )
 
     assert queue(client_as(shop.demo.user(AGENT)))["orders.group_buy_deadlines"] == (0, [])
 
