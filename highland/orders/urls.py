@@ -40,6 +40,7 @@ urlpatterns = [
     path("<int:order_id>/aftersales/create/", views.aftersale_create, name="aftersale-create"),
     path("group-buys/", views.group_buy_list, name="group-buy-list"),
     path("group-buys/create/", views.group_buy_create, name="group-buy-create"),
+    path("group-buys/products/", views.group_buy_products, name="group-buy-products"),
     path("group-buys/<int:group_buy_id>/", views.group_buy_detail, name="group-buy-detail"),
     path("group-buys/<int:group_buy_id>/edit/", views.group_buy_edit, name="group-buy-edit"),
     path("group-buys/<int:group_buy_id>/join/", views.group_buy_join, name="group-buy-join"),

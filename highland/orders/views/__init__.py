@@ -27,6 +27,7 @@ from highland.orders.views.checkout import (
     pay_online,
     payment_page,
 )
+from highland.orders.views.groupbuy_products import group_buy_products
 from highland.orders.views.groupbuys import (
     DATETIME_INPUT,
     GROUP_BUY_ACTIONS,
@@ -94,6 +95,7 @@ __all__ = [
     "group_buy_list",
     "group_buy_pick_lists",
     "group_buy_pickup",
+    "group_buy_products",
     "group_buy_purchases",
     "group_buy_receive",
     "order_action",

@@ -53,8 +53,19 @@ def _chosen_villager(villagers: QuerySet[User], raw: str | None) -> User | None:
     return villagers.select_related("residence__point").filter(pk=int(raw)).first()
 
 
-def _picker(request: HttpRequest, county: County) -> dict[str, Any]:
-    """The product picker's results: products on sale with their SKUs, price, unit, stock."""
+def picker_context(
+    request: HttpRequest,
+    county: County,
+    *,
+    page_url: str,
+    action_url: str,
+    hidden: dict[str, Any],
+    quantities: bool,
+) -> dict[str, Any]:
+    """The product picker (`orders/partials/picker.html`): the products on sale that match
+    the search or category, each SKU with its price, unit and stock, and an "add" form
+    posting `hidden` and the SKU (with a quantity in its unit when `quantities`) to
+    `action_url`. The assisted order and the group-buy form both use it."""
     query = PickerQueryForm(request.GET or None)
     data = query.cleaned_data if query.is_valid() else {}
     category: Category | None = None
@@ -76,6 +87,11 @@ def _picker(request: HttpRequest, county: County) -> dict[str, Any]:
     for product in page.results:
         product.picker_skus = skus.get(product.pk, [])  # type: ignore[attr-defined]
     return {
+        "picker_page": page_url,
+        "picker_action": action_url,
+        "picker_hidden": hidden,
+        "picker_base": urlencode(hidden),
+        "picker_quantities": quantities,
         "query_form": query,
         "q": data.get("q", ""),
         "category": category,
@@ -138,7 +154,14 @@ def assisted_order(request: HttpRequest) -> HttpResponse:
         "villager": villager,
         "form": form,
         "summary": summary,
-        **_picker(request, county),
+        **picker_context(
+            request,
+            county,
+            page_url=reverse("orders:assisted"),
+            action_url=reverse("orders:assisted-basket"),
+            hidden={"villager": villager.pk},
+            quantities=True,
+        ),
     }
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(request, "orders/partials/picker_results.html", context)

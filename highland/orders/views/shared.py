@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from highland.core.errors import DomainError
 from highland.core.models import County, User
+from highland.core.permissions import allowed
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import cart as carts
 
@@ -46,3 +47,10 @@ def pickup_points(county: County) -> Any:
         if Service.PARCEL_PICKUP in offered
     ]
     return ServicePoint.objects.filter(pk__in=ids).order_by("code")
+
+
+def _organised_stations(user: User, county: County) -> list[ServicePoint]:
+    stations = ServicePoint.objects.filter(
+        county=county, tier=Tier.TOWNSHIP_STATION, active=True
+    ).order_by("code")
+    return [station for station in stations if allowed(user, "orders.organise_group_buy", station)]
