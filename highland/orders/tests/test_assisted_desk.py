@@ -298,3 +298,16 @@ def test_another_countys_product_cannot_be_added(shop, desk, member, other_count
 
     assert response.status_code == 404
     assert basket(desk, member) == {}
+
+
+def test_the_desk_page_stays_small_and_costs_a_fixed_number_of_queries(
+    shop, desk, member, django_assert_max_num_queries
+):
+    add(desk, member, shop.sku("LT-CD-20K"), "2")
+    add(desk, member, shop.sku("LT-JM-W"), "1", "jin")
+
+    with django_assert_max_num_queries(30):
+        page = desk.get("/orders/assisted/", {"villager": member.pk})
+
+    assert len(page.content) < 50_000
+    assert "style=" not in page.content.decode()  # the CSP allows no inline style
