@@ -275,6 +275,7 @@ def register_routers() -> None:
 
     api.add_router("/", core_router)
     api.add_router("/network/", network_router)
+    api.add_router("/villagers/", "highland.network.api_villagers.router")
     api.add_router("/catalog/", "highland.catalog.api.router")
     api.add_router("/ledger/", ledger_router)
     api.add_router("/orders/", "highland.orders.api.router")

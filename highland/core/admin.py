@@ -16,6 +16,7 @@ from highland.core.errors import DomainError
 from highland.core.models import (
     ApiToken,
     AuditRecord,
+    CashHoldRule,
     County,
     IdempotencyRecord,
     Membership,
@@ -75,6 +76,12 @@ class CountyAdmin(ServiceRefusalsAsFormErrors):
             bank=data.get("transfer_bank", ""),
             account_number=data.get("transfer_account_number", ""),
             hold_hours=data.get("transfer_hold_hours") or 48,
+            actor=_actor(request),
+        )
+        services.set_cash_hold(
+            County.objects.get(pk=obj.pk),
+            rule=data.get("cash_hold_rule") or CashHoldRule.POINT_CLOSING,
+            hours=data.get("cash_hold_hours") or 24,
             actor=_actor(request),
         )
 

@@ -18,6 +18,11 @@ mainland_mobile_validator = RegexValidator(
 )
 
 
+class CashHoldRule(models.TextChoices):
+    POINT_CLOSING = "point_closing", _("Until the point closes on its next opening day")
+    HOURS = "hours", _("A fixed number of hours")
+
+
 class County(TrilingualName):
     """A county: every other record belongs to exactly one."""
 
@@ -38,6 +43,18 @@ class County(TrilingualName):
     transfer_hold_hours = models.PositiveSmallIntegerField(
         _("hours an order waits for a transfer"), default=48
     )
+    # How long an order paid in cash at a point waits for its money (see
+    # network.hours.cash_held_until): until the point closes on its next opening day, or a
+    # number of hours; the hours are also the fallback for a point without opening hours.
+    cash_hold_rule = models.CharField(
+        _("how long cash orders wait"),
+        max_length=20,
+        choices=CashHoldRule.choices,
+        default=CashHoldRule.POINT_CLOSING,
+    )
+    cash_hold_hours = models.PositiveSmallIntegerField(
+        _("hours a cash order waits (or without opening hours)"), default=24
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,7 +65,11 @@ class County(TrilingualName):
             models.CheckConstraint(
                 condition=Q(transfer_hold_hours__gte=1, transfer_hold_hours__lte=240),
                 name="county_transfer_hold_within_ten_days",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_hold_hours__gte=1, cash_hold_hours__lte=240),
+                name="county_cash_hold_within_ten_days",
+            ),
         ]
 
     @property

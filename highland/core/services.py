@@ -17,6 +17,7 @@ from highland.core.errors import ValidationFailed
 from highland.core.models import (
     ORGANISATION_TYPES_FOR_ROLE,
     ApiToken,
+    CashHoldRule,
     County,
     Membership,
     Organisation,
@@ -330,6 +331,28 @@ def set_transfer_account(
         },
         actor=actor,
         action="core.county.transfer_account_set",
+    )
+    return county
+
+
+@transaction.atomic
+def set_cash_hold(county: County, *, rule: str, hours: int, actor: User) -> County:
+    """Set how long an order paid in cash at a point waits for its money: until the
+    point's closing time on its next opening day, or `hours` (also the fallback for a
+    point without opening hours). Platform administrators only."""
+    require(actor, "core.manage_counties")
+    errors: dict[str, list[str]] = {}
+    if rule not in CashHoldRule.values:
+        errors["cash_hold_rule"] = [_("Choose how long cash orders wait.")]
+    if isinstance(hours, bool) or not 1 <= hours <= 240:
+        errors["cash_hold_hours"] = [_("Hold an order for 1 to 240 hours.")]
+    if errors:
+        raise ValidationFailed(_("Please correct how long cash orders wait."), errors=errors)
+    audit.save_changes(
+        county,
+        {"cash_hold_rule": rule, "cash_hold_hours": hours},
+        actor=actor,
+        action="core.county.cash_hold_set",
     )
     return county
 

@@ -157,3 +157,6 @@ class VillagerForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=120)
     phone = forms.CharField(label=_("Mobile phone (optional)"), max_length=24, required=False)
     household = forms.CharField(label=_("Household"), max_length=80, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("Register anyway: this is a different person"), required=False
+    )

@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 
 from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import roles_of
-from highland.network.models import ServicePoint
+from highland.core.phones import normalise_mobile
+from highland.network.models import Resident, ServicePoint
 
 
 @dataclass(frozen=True)
@@ -118,3 +119,53 @@ def may_act_for(actor: User, person: User) -> bool:
     if county is None or actor.pk == person.pk:
         return False
     return villagers_served_by(actor, county).filter(pk=person.pk).exists()
+
+
+MAX_VILLAGER_RESULTS = 50
+
+
+def search_villagers(actor: User, county: County, query: str = "") -> QuerySet[User]:
+    """The villagers `actor` serves whose name, household, village or phone matches.
+
+    Digits are matched against the end of the phone number ("5678" finds 139 1234 5678),
+    so an agent can tell two people of the same name apart by what the villager says.
+    """
+    villagers = villagers_served_by(actor, county).select_related("residence__point")
+    text = query.strip()
+    if not text:
+        return villagers
+    matches = (
+        Q(display_name__icontains=text)
+        | Q(username__iexact=text)
+        | Q(residence__household__icontains=text)
+        | Q(residence__point__village_zh__icontains=text)
+        | Q(residence__point__village_en__icontains=text)
+        | Q(residence__point__village_bo__icontains=text)
+        | Q(residence__point__name_zh__icontains=text)
+    )
+    digits = "".join(text.split())
+    if digits.isascii() and digits.isdigit():
+        matches |= Q(phone__endswith=digits)
+    return villagers.filter(matches)
+
+
+def likely_duplicate_villagers(
+    county: County, *, display_name: str, phone: str = "", household: str = ""
+) -> QuerySet[Resident]:
+    """Residents of `county` who are probably the person about to be registered: the same
+    name and phone, or the same household. Empty when neither is given."""
+    name = display_name.strip()
+    mobile = normalise_mobile(phone) if phone.strip() else None
+    matches = Q()
+    if name and mobile:
+        matches |= Q(person__display_name__iexact=name, person__phone=mobile)
+    if household.strip():
+        matches |= Q(household__iexact=household.strip())
+    if not matches:
+        return Resident.objects.none()
+    return (
+        Resident.objects.filter(county=county, person__is_active=True)
+        .filter(matches)
+        .select_related("person", "point")
+        .order_by("person__display_name", "pk")
+    )

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from highland.core import audit
-from highland.core.errors import ValidationFailed
+from highland.core.errors import Conflict, ValidationFailed
 from highland.core.hooks import Hook
 from highland.core.models import County, Membership, Organisation, Role, User
 from highland.core.pagecache import shop_changed
@@ -32,6 +32,7 @@ from highland.network.models import (
     ServicePoint,
     Tier,
 )
+from highland.network.selectors import likely_duplicate_villagers
 
 # Fields a point's own agents may change; everything else is the centre's.
 AGENT_EDITABLE_FIELDS = frozenset({"connectivity", "connectivity_stable", "services"})
@@ -408,14 +409,38 @@ def remove_agent(point: ServicePoint, agent: User, *, actor: User) -> ServicePoi
     return point
 
 
+class DuplicateVillagers(Conflict):
+    """The villager seems registered already; `duplicates` are the likely ones."""
+
+    code = "likely_duplicate"
+
+    def __init__(self, duplicates: list[Resident]) -> None:
+        super().__init__(
+            _(
+                "This villager may be registered already: the same name and phone, or the "
+                "same household. Use the existing person, or confirm to register anyway."
+            ),
+            field="confirm_duplicate",
+        )
+        self.duplicates = duplicates
+
+
 @transaction.atomic
 def register_villager(
-    point: ServicePoint, *, actor: User, display_name: str, phone: str = "", household: str = ""
+    point: ServicePoint,
+    *,
+    actor: User,
+    display_name: str,
+    phone: str = "",
+    household: str = "",
+    confirm_duplicate: bool = False,
 ) -> Resident:
     """Register a villager at their point so an agent can order and sell for them.
 
     The person gets no usable password: the agent acts for them, and the audit trail
     shows it. A phone is optional; when given it must be a mainland mobile number.
+    Someone with the same name and phone, or the same household, is probably already
+    registered: that is a `DuplicateVillagers` (409) with them, unless `confirm_duplicate`.
     """
     require(actor, "network.register_villager", point)
     errors: dict[str, list[str]] = {}
@@ -430,6 +455,13 @@ def register_villager(
         errors["point"] = [_("Villagers are registered at an active station or village point.")]
     if errors:
         raise ValidationFailed(_("Please correct the villager's details."), errors=errors)
+    duplicates = list(
+        likely_duplicate_villagers(
+            point.county, display_name=display_name, phone=phone, household=household
+        )
+    )
+    if duplicates and not confirm_duplicate:
+        raise DuplicateVillagers(duplicates)
     person = User(
         county=point.county,
         username=f"v{point.county.code}-{secrets.token_hex(4)}",
@@ -450,7 +482,11 @@ def register_villager(
         actor,
         "network.villager.registered",
         resident,
-        {"point": point.code, "has_phone": bool(phone)},
+        {
+            "point": point.code,
+            "has_phone": bool(phone),
+            "confirmed_duplicate_of": [resident.person_id for resident in duplicates],
+        },
         on_behalf_of=person,
     )
     return resident

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from highland.core.models import Organisation, Role, User
 from highland.core.permissions import allowed, require
 from highland.network import selectors, services
 from highland.network.access import access_point
+from highland.network.desk import desk_queue
 from highland.network.forms import (
     AgentForm,
     MovePointForm,
@@ -31,7 +33,7 @@ from highland.network.forms import (
     PointFilterForm,
     VillagerForm,
 )
-from highland.network.models import PARENT_TIER, ServicePoint, Tier
+from highland.network.models import PARENT_TIER, Resident, ServicePoint, Tier
 from highland.network.svgmap import render_county_map
 
 
@@ -149,7 +151,12 @@ def agent_desk(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "network.view_point", county)
-    return render(request, "network/desk.html", {"points": selectors.points_served_by(user)})
+    points = list(selectors.points_served_by(user))
+    return render(
+        request,
+        "network/desk.html",
+        {"points": points, "queue": desk_queue(user, points, timezone.now())},
+    )
 
 
 @login_required
@@ -277,9 +284,13 @@ def point_villagers(request: HttpRequest, point_id: int) -> HttpResponse:
     point = access_point(user, point_id)
     require(user, "network.register_villager", point)
     form = VillagerForm(request.POST or None)
+    duplicates: list[Resident] = []
     if request.method == "POST" and form.is_valid():
         try:
             resident = services.register_villager(point, actor=user, **form.cleaned_data)
+        except services.DuplicateVillagers as error:
+            duplicates = error.duplicates
+            _apply_error(form, error)
         except DomainError as error:
             _apply_error(form, error)
         else:
@@ -287,5 +298,7 @@ def point_villagers(request: HttpRequest, point_id: int) -> HttpResponse:
             return redirect("network:point-villagers", point.pk)
     residents = point.residents.select_related("person").order_by("person__display_name")
     return render(
-        request, "network/villagers.html", {"point": point, "form": form, "residents": residents}
+        request,
+        "network/villagers.html",
+        {"point": point, "form": form, "residents": residents, "duplicates": duplicates},
     )

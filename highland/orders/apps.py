@@ -89,6 +89,14 @@ class OrdersConfig(AppConfig):
         register_open_work_check(openwork.pickups_waiting)
         register_open_work_check(openwork.open_group_buys)
 
+        from highland.network.desk import register_desk_queue_source
+        from highland.orders import deskwork
+
+        register_desk_queue_source("orders.cash_to_collect", deskwork.cash_to_collect)
+        register_desk_queue_source("orders.parcels_waiting", deskwork.parcels_waiting)
+        register_desk_queue_source("orders.pickups_due_today", deskwork.pickups_due_today)
+        register_desk_queue_source("orders.group_buy_deadlines", deskwork.group_buy_deadlines)
+
         from highland.orders.linesources import SkuLineSource, register_line_source
 
         register_line_source(SkuLineSource())

@@ -44,10 +44,10 @@ class CheckoutForm(forms.Form):
 
 
 class AssistedOrderForm(forms.Form):
-    villager = forms.ModelChoiceField(label=_("Villager"), queryset=User.objects.none())
-    sku_code = forms.CharField(label=_("Product code"), max_length=40)
-    quantity = forms.IntegerField(
-        label=_("Quantity (units, or grams by weight)"), min_value=1, max_value=MAX_QUANTITY
+    """Placing a villager's basket: the basket itself is in the agent's session."""
+
+    villager = forms.ModelChoiceField(
+        label=_("Villager"), queryset=User.objects.none(), widget=forms.HiddenInput
     )
     pickup_point = forms.ModelChoiceField(
         label=_("Pickup point"), queryset=ServicePoint.objects.none()
@@ -60,6 +60,27 @@ class AssistedOrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["villager"].queryset = villagers  # type: ignore[attr-defined]
         self.fields["pickup_point"].queryset = points  # type: ignore[attr-defined]
+
+
+class PickerQueryForm(forms.Form):
+    """What the product picker searches: characters, pinyin or initials, and a category."""
+
+    q = forms.CharField(label=_("Search products"), max_length=100, required=False)
+    category = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput)
+
+
+class BasketLineForm(forms.Form):
+    """One "add" or "remove" of the product picker; the quantity is read in its unit."""
+
+    villager = forms.ModelChoiceField(queryset=User.objects.none())
+    sku = forms.IntegerField(min_value=1, max_value=MAX_OBJECT_ID)
+    quantity = forms.CharField(label=_("Quantity"), max_length=20, required=False)
+    unit = forms.CharField(max_length=10, required=False)
+
+    def __init__(self, *args: Any, villagers: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["villager"].queryset = villagers  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):

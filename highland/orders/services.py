@@ -27,6 +27,7 @@ from highland.core.phones import normalise_mobile
 from highland.ledger import accounts
 from highland.ledger.services import post_entry
 from highland.network import services as network_services
+from highland.network.hours import cash_held_until
 from highland.network.models import Service, ServicePoint, Tier
 from highland.network.selectors import may_act_for
 from highland.orders import paying, postings, pricing, texts
@@ -122,10 +123,26 @@ def require_may_act_for(actor: User, person: User) -> None:
 
 def hold_for(county: County, payment_method: str) -> dt.timedelta:
     """How long a checkout's stock waits for its money: a bank transfer takes a bank day
-    or two (set per county), the other methods are paid at once or at the point."""
+    or two (set per county), an online payment is made at once. (Cash at a point waits
+    for the point's opening hours: see `hold_until`.)"""
     if payment_method == PaymentMethod.BANK_TRANSFER:
         return dt.timedelta(hours=county.transfer_hold_hours)
     return dt.timedelta(minutes=RESERVATION_MINUTES)
+
+
+def hold_until(
+    county: County,
+    payment_method: str,
+    *,
+    pickup_point: ServicePoint | None,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """Until when a checkout's stock waits for its money. Cash at a point waits until the
+    point closes on its next opening day (or the county's hours: `network.hours`)."""
+    now = now or timezone.now()
+    if payment_method == PaymentMethod.CASH_AT_POINT and pickup_point is not None:
+        return cash_held_until(pickup_point, now)
+    return now + hold_for(county, payment_method)
 
 
 def quote_shipping(county: County, *, zone: str, storage_class: str, weight_g: int) -> int:
@@ -395,8 +412,8 @@ def _place_order(
     # Every amount is known before the first row is written: the payment is inserted
     # once with its total, and nothing written here needs a second statement.
     parcels = _parcels(county, priced, _zone(county, delivery))
-    reserved_until = price_rule.reserved_until or (
-        timezone.now() + hold_for(county, payment_method)
+    reserved_until = price_rule.reserved_until or hold_until(
+        county, payment_method, pickup_point=delivery.pickup_point
     )
 
     payment = Payment.objects.create(

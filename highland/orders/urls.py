@@ -13,6 +13,7 @@ urlpatterns = [
     path("aftersales/waiting/", views.seller_aftersale_list, name="seller-aftersales"),
     path("statements/", views.my_statements, name="my-statements"),
     path("assisted/", views.assisted_order, name="assisted"),
+    path("assisted/basket/", views.assisted_basket, name="assisted-basket"),
     path("payments/<int:payment_id>/", views.payment_page, name="payment"),
     path("payments/<int:payment_id>/pay-online/", views.pay_online, name="pay-online"),
     path("payments/<int:payment_id>/returned/", views.payment_returned, name="payment-returned"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("<int:order_id>/aftersales/create/", views.aftersale_create, name="aftersale-create"),
     path("group-buys/", views.group_buy_list, name="group-buy-list"),
     path("group-buys/create/", views.group_buy_create, name="group-buy-create"),
+    path("group-buys/products/", views.group_buy_products, name="group-buy-products"),
     path("group-buys/<int:group_buy_id>/", views.group_buy_detail, name="group-buy-detail"),
     path("group-buys/<int:group_buy_id>/edit/", views.group_buy_edit, name="group-buy-edit"),
     path("group-buys/<int:group_buy_id>/join/", views.group_buy_join, name="group-buy-join"),
@@ -78,6 +80,7 @@ urlpatterns = [
     ),
     path("", views.order_list, name="order-list"),
     path("<int:order_id>/", views.order_detail, name="order-detail"),
+    path("<int:order_id>/receipt/", views.order_receipt, name="receipt"),
     *[
         path(
             f"<int:order_id>/{action}/",

@@ -16,6 +16,12 @@ class PaymentsConfig(AppConfig):
         register_invariant("payments.refunds_due_match", refunds_due_match)
         refunds.register_kinds()
 
+        from highland.network.desk import register_desk_queue_source
+        from highland.payments import deskwork
+
+        register_desk_queue_source("payments.refunds_to_hand_back", deskwork.refunds_to_hand_back)
+        register_desk_queue_source("payments.cash_to_count", deskwork.cash_to_count)
+
         events.subscribe(
             refunds.REFUND_REQUESTED, "payments.send_gateway_refund", refunds.send_gateway_refund
         )

@@ -23,6 +23,8 @@ def test_admin_opens_a_county_through_the_service(demo, client_as):
             "transfer_bank": "农业银行红原支行",
             "transfer_account_number": "6228 4800 1234 5678",
             "transfer_hold_hours": "72",
+            "cash_hold_rule": "hours",
+            "cash_hold_hours": "12",
         },
     )
 
@@ -37,6 +39,11 @@ def test_admin_opens_a_county_through_the_service(demo, client_as):
         AuditRecord.objects.filter(action="core.county.transfer_account_set", county=county).count()
         == 1
     )
+    assert (county.cash_hold_rule, county.cash_hold_hours) == ("hours", 12)
+    assert AuditRecord.objects.get(action="core.county.cash_hold_set", county=county).changes == {
+        "cash_hold_rule": {"from": "point_closing", "to": "hours"},
+        "cash_hold_hours": {"from": 24, "to": 12},
+    }
 
 
 @pytest.mark.parametrize(

@@ -484,25 +484,26 @@ def test_a_huge_amount_of_cash_is_a_form_error(demo, typed, message):
     assert point.cash_reconciliations.count() == 0
 
 
-def test_a_huge_quantity_on_the_assisted_order_page_is_a_form_error(demo):
-    agent = demo.user("village_agent")
+def test_a_huge_quantity_on_the_assisted_order_page_adds_nothing(demo):
+    agent = api_client(demo.user("village_agent"))
     before = orders_state()
 
-    response = api_client(agent).post(
-        "/orders/assisted/",
+    response = agent.post(
+        "/orders/assisted/basket/",
         {
             "villager": demo.user("member").pk,
-            "sku_code": "LT-YJ-100",
+            "sku": Sku.objects.get(code="LT-YJ-100").pk,
             "quantity": str(10**18),
-            "pickup_point": demo.point("LT-S01-V01").pk,
-            "idempotency_key": "assisted-bounds-1",
         },
     )
 
-    assert response.status_code == 200
-    assert response.context["form"].errors["quantity"] == [
-        "Ensure this value is less than or equal to 1000000."
+    assert response.status_code == 302
+    page = agent.get(response["Location"])
+    name = Sku.objects.get(code="LT-YJ-100").product.name
+    assert [str(message) for message in page.context["messages"]] == [
+        f"{name}: Enter at most 1000000."
     ]
+    assert page.context["summary"].lines == []
     assert orders_state() == before
 
 

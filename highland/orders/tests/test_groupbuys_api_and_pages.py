@@ -317,8 +317,8 @@ def page_terms(shop, **changes: Any) -> dict[str, Any]:
         "points": [shop.demo.point("LT-S01-V01").pk, shop.demo.point("LT-S01-V02").pk],
         **formset(
             [
-                {"sku_code": "lt-cd-20k", "group_price": "119.00", "min_quantity": ""},
-                {"sku_code": "LT-BW-2L", "group_price": "", "min_quantity": "2"},
+                {"sku": shop.sku("LT-CD-20K").pk, "group_price": "119.00", "min_quantity": ""},
+                {"sku": shop.sku("LT-BW-2L").pk, "group_price": "", "min_quantity": "2"},
             ]
         ),
     }
@@ -378,15 +378,18 @@ def test_a_cutoff_in_the_past_is_a_field_error_on_the_page(shop, client_as):
     assert state() == before
 
 
-def test_an_unknown_product_code_is_marked_on_its_row(shop, client_as):
+def test_an_unknown_product_is_marked_on_its_row(shop, client_as, other_county_catalogue):
     before = state()
 
     response = client_as(shop.demo.user("agent")).post(
         "/orders/group-buys/create/",
-        page_terms(shop, **formset([{"sku_code": "NOPE", "group_price": "", "min_quantity": ""}])),
+        page_terms(
+            shop,
+            **formset([{"sku": other_county_catalogue.pk, "group_price": "", "min_quantity": ""}]),
+        ),
     )
 
-    assert response.context["items"].forms[0].errors == {"sku_code": ["No product has this code."]}
+    assert response.context["items"].forms[0].errors == {"__all__": ["Unknown product variant."]}
     assert state() == before
 
 
@@ -509,7 +512,7 @@ def test_the_organiser_moves_the_cutoff_of_an_open_window_on_its_page(shop, clie
         **formset(
             [
                 {
-                    "sku_code": item.sku.code,
+                    "sku": item.sku_id,
                     "group_price": f"{item.group_price_fen / 100:.2f}"
                     if item.group_price_fen
                     else "",

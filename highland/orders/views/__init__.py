@@ -17,6 +17,7 @@ from highland.orders.views.aftersales import (
     aftersale_photo,
     escalated_aftersale_list,
 )
+from highland.orders.views.assisted import assisted_basket, assisted_order
 from highland.orders.views.checkout import (
     cart_add,
     cart_page,
@@ -27,6 +28,7 @@ from highland.orders.views.checkout import (
     payment_page,
     payment_returned,
 )
+from highland.orders.views.groupbuy_products import group_buy_products
 from highland.orders.views.groupbuys import (
     DATETIME_INPUT,
     GROUP_BUY_ACTIONS,
@@ -48,11 +50,11 @@ from highland.orders.views.groupbuys import (
 )
 from highland.orders.views.orders import (
     ORDER_ACTIONS,
-    assisted_order,
     order_action,
     order_detail,
     order_list,
 )
+from highland.orders.views.receipts import order_receipt
 from highland.orders.views.seller import (
     my_statements,
     seller_aftersale_list,
@@ -82,6 +84,7 @@ __all__ = [
     "aftersale_create",
     "aftersale_detail",
     "aftersale_photo",
+    "assisted_basket",
     "assisted_order",
     "cart_add",
     "cart_page",
@@ -98,12 +101,14 @@ __all__ = [
     "group_buy_list",
     "group_buy_pick_lists",
     "group_buy_pickup",
+    "group_buy_products",
     "group_buy_purchases",
     "group_buy_receive",
     "my_statements",
     "order_action",
     "order_detail",
     "order_list",
+    "order_receipt",
     "pay_online",
     "payment_page",
     "payment_returned",

@@ -29,7 +29,7 @@ from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import YuanField
 from highland.core.permissions import allowed, require, roles_of
-from highland.core.schemas import MAX_QUANTITY
+from highland.core.schemas import MAX_OBJECT_ID, MAX_QUANTITY
 from highland.network.models import ServicePoint, Tier
 from highland.network.selectors import villagers_served_by
 from highland.orders import groupbuys, services
@@ -43,7 +43,8 @@ from highland.orders.models import (
     GroupBuyOrder,
     GroupBuyStatus,
 )
-from highland.orders.views.shared import _person
+from highland.orders.views.groupbuy_products import NEW, picks_of, set_picks
+from highland.orders.views.shared import _organised_stations, _person
 
 # --- group buys --------------------------------------------------------------------------------
 
@@ -92,33 +93,37 @@ class GroupBuyForm(forms.Form):
 
 
 class GroupBuyItemForm(forms.Form):
-    sku_code = forms.CharField(label=gettext_lazy("Product code"), max_length=40, required=False)
+    # Chosen with the product picker (`group_buy_products`), never typed.
+    sku = forms.IntegerField(
+        min_value=1, max_value=MAX_OBJECT_ID, required=False, widget=forms.HiddenInput
+    )
     group_price = YuanField(label=gettext_lazy("Group price (yuan)"), required=False)
     min_quantity = forms.IntegerField(
         label=gettext_lazy("Minimum total"), min_value=1, max_value=MAX_QUANTITY, required=False
     )
 
 
-GroupBuyItemFormSet = forms.formset_factory(GroupBuyItemForm, extra=4, max_num=groupbuys.MAX_ITEMS)
+GroupBuyItemFormSet = forms.formset_factory(GroupBuyItemForm, extra=0, max_num=groupbuys.MAX_ITEMS)
 
 
 def _group_buy_terms(
     county: County, form: GroupBuyForm, items: Any
 ) -> groupbuys.GroupBuyTerms | None:
-    """The terms from valid forms, or None after marking unknown product codes."""
+    """The terms from valid forms, or None after marking products that are unknown."""
     data = form.cleaned_data
     terms: list[groupbuys.ItemTerms] = []
+    chosen = [row.cleaned_data.get("sku") for row in items if row.cleaned_data.get("sku")]
+    known = set(Sku.objects.filter(county=county, pk__in=chosen).values_list("pk", flat=True))
     for row in items:
-        code = (row.cleaned_data.get("sku_code") or "").strip().upper()
-        if not code:
+        sku_id = row.cleaned_data.get("sku")
+        if not sku_id:
             continue
-        sku = Sku.objects.filter(county=county, code=code).first()
-        if sku is None:
-            row.add_error("sku_code", _("No product has this code."))
+        if sku_id not in known:
+            row.add_error(None, _("Unknown product variant."))
             continue
         terms.append(
             groupbuys.ItemTerms(
-                sku.pk, row.cleaned_data.get("group_price"), row.cleaned_data.get("min_quantity")
+                sku_id, row.cleaned_data.get("group_price"), row.cleaned_data.get("min_quantity")
             )
         )
     if any(row.errors for row in items):
@@ -144,13 +149,6 @@ def _errors_on_form(form: forms.Form, error: DomainError) -> None:
             form.add_error(field if field in form.fields else None, message)
     if not error.errors:
         form.add_error(None, error.message)
-
-
-def _organised_stations(user: User, county: County) -> list[ServicePoint]:
-    stations = ServicePoint.objects.filter(
-        county=county, tier=Tier.TOWNSHIP_STATION, active=True
-    ).order_by("code")
-    return [station for station in stations if allowed(user, "orders.organise_group_buy", station)]
 
 
 @login_required
@@ -194,7 +192,11 @@ def group_buy_create(request: HttpRequest) -> HttpResponse:
             "pay_on_pickup": True,
         },
     )
-    items = GroupBuyItemFormSet(request.POST or None, prefix="items")
+    items = GroupBuyItemFormSet(
+        request.POST or None,
+        prefix="items",
+        initial=[{"sku": sku_id} for sku_id in picks_of(request.session, NEW)],
+    )
     if request.method == "POST" and form.is_valid() and items.is_valid():
         terms = _group_buy_terms(county, form, items)
         if terms is not None:
@@ -207,9 +209,29 @@ def group_buy_create(request: HttpRequest) -> HttpResponse:
                     raise
                 _errors_on_form(form, error)
             else:
+                set_picks(request.session, NEW, [])
                 messages.success(request, _("The group buy is drafted; open it when ready."))
                 return redirect("orders:group-buy-detail", group_buy.pk)
-    return render(request, "orders/groupbuys/form.html", {"form": form, "items": items})
+    _name_rows(county, items)
+    return render(
+        request,
+        "orders/groupbuys/form.html",
+        {"form": form, "items": items, "picker_target": NEW},
+    )
+
+
+def _name_rows(county: County, items: Any) -> None:
+    """Let each product row show what it sells, in the reader's language."""
+    ids = []
+    for row in items:
+        raw = row["sku"].value()
+        if raw and str(raw).isascii() and str(raw).isdigit() and len(str(raw)) <= 18:
+            ids.append(int(raw))
+    skus = Sku.objects.filter(county=county, pk__in=ids).select_related("product").in_bulk()
+    for row in items:
+        raw = row["sku"].value()
+        sku = skus.get(int(raw)) if raw and str(raw).isdigit() and len(str(raw)) <= 18 else None
+        row.sku_object = sku
 
 
 @login_required
@@ -241,11 +263,16 @@ def group_buy_edit(request: HttpRequest, group_buy_id: int) -> HttpResponse:
         prefix="items",
         initial=[
             {
-                "sku_code": item.sku.code,
+                "sku": item.sku_id,
                 "group_price": item.group_price_fen,
                 "min_quantity": item.min_quantity,
             }
-            for item in group_buy.items.select_related("sku")
+            for item in group_buy.items.all()
+        ]
+        + [
+            {"sku": sku_id}
+            for sku_id in picks_of(request.session, str(group_buy.pk))
+            if sku_id not in {item.sku_id for item in group_buy.items.all()}
         ],
     )
     if request.method == "POST" and form.is_valid() and items.is_valid():
@@ -268,12 +295,14 @@ def group_buy_edit(request: HttpRequest, group_buy_id: int) -> HttpResponse:
                     raise
                 _errors_on_form(form, error)
             else:
+                set_picks(request.session, str(group_buy.pk), [])
                 messages.success(request, _("The group buy is saved."))
                 return redirect("orders:group-buy-detail", group_buy.pk)
+    _name_rows(group_buy.county, items)
     return render(
         request,
         "orders/groupbuys/form.html",
-        {"form": form, "items": items, "group_buy": group_buy},
+        {"form": form, "items": items, "group_buy": group_buy, "picker_target": group_buy.pk},
     )
 
 

@@ -1,45 +1,36 @@
-"""Order lists, an order's page and its actions, and ordering for a villager at a desk."""
+"""Order lists, an order's page and its actions."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from highland.catalog.models import Sku
 from highland.core.access import home_county
-from highland.core.errors import DomainError, ValidationFailed
+from highland.core.errors import ValidationFailed
 from highland.core.http import (
     domain_errors_as_pages,
     posted_next,
     run_action_and_redirect,
 )
-from highland.core.idempotency import IdempotentRequest
-from highland.core.permissions import allowed, require
+from highland.core.permissions import allowed
 from highland.core.schemas import MAX_GRAMS
-from highland.network.selectors import villagers_served_by
 from highland.orders import aftersales, fulfilment, services
 from highland.orders.access import access_order
 from highland.orders.forms import (
-    AssistedOrderForm,
     PickupForm,
     ReasonForm,
     ShipForm,
 )
 from highland.orders.models import (
     ORDER_MACHINE,
-    Delivery,
     OrderStatus,
 )
 from highland.orders.selectors import orders_visible_to
-from highland.orders.views.shared import _form_error, _person, pickup_points
-from highland.payments.models import PaymentMethod
+from highland.orders.views.shared import _person
 
 # --- orders ----------------------------------------------------------------------------------
 
@@ -144,51 +135,3 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
 
 
 ORDER_ACTIONS = ("cancel", "pack", "ship", "deliver", "complete", "pickup")
-
-
-# --- assisted ordering at a station desk ------------------------------------------------------
-
-
-@login_required
-@domain_errors_as_pages
-def assisted_order(request: HttpRequest) -> HttpResponse:
-    """An agent orders for a villager who has no smartphone; cash is paid at the point."""
-    user = _person(request)
-    county = home_county(user)
-    require(user, "orders.place_for_villager", county)
-    villagers = villagers_served_by(user, county)
-    points = pickup_points(county).filter(agents=user) or pickup_points(county)
-    form = AssistedOrderForm(
-        request.POST or None,
-        villagers=villagers,
-        points=points,
-        initial={"idempotency_key": secrets.token_urlsafe(16)},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        sku = Sku.objects.filter(county=county, code=data["sku_code"].strip().upper()).first()
-        if sku is None:
-            form.add_error("sku_code", _("No product has this code."))
-        else:
-            delivery = services.DeliveryDetails(
-                method=Delivery.PICKUP,
-                recipient_name=str(data["villager"]),
-                phone=data["villager"].phone,
-                pickup_point=data["pickup_point"],
-            )
-            try:
-                with transaction.atomic():
-                    result = services.place_order(
-                        county,
-                        [services.CheckoutLine(sku.pk, data["quantity"])],
-                        buyer=data["villager"],
-                        actor=user,
-                        delivery=delivery,
-                        payment_method=PaymentMethod.CASH_AT_POINT,
-                        idempotent_request=IdempotentRequest.of_form(data),
-                    )
-            except DomainError as error:
-                _form_error(form, error)
-            else:
-                return redirect("orders:payment", result.payment.pk)
-    return render(request, "orders/assisted.html", {"form": form})

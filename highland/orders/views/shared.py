@@ -10,6 +10,7 @@ from highland.catalog.models import Seller
 from highland.core.errors import DomainError
 from highland.core.models import County, User
 from highland.core.pagecache import PERSONAL_PAGES_SESSION_KEY
+from highland.core.permissions import allowed
 from highland.network.models import Service, ServicePoint, Tier
 from highland.orders import cart as carts
 from highland.orders import services
@@ -91,3 +92,10 @@ def checkout_summary(quote: services.CheckoutQuote) -> dict[str, Any]:
         "allowance_fen": quote.allowance_fen,
         "total_fen": quote.total_fen,
     }
+
+
+def _organised_stations(user: User, county: County) -> list[ServicePoint]:
+    stations = ServicePoint.objects.filter(
+        county=county, tier=Tier.TOWNSHIP_STATION, active=True
+    ).order_by("code")
+    return [station for station in stations if allowed(user, "orders.organise_group_buy", station)]
