@@ -69,7 +69,7 @@ def test_network_pages_need_login(demo, client_as, url):
 
 @pytest.mark.parametrize(
     ("url", "budget"),
-    [("/network/points/", 10), ("/network/map/", 8), ("/network/desk/", 12), ("/", 8)],
+    [("/network/points/", 10), ("/network/map/", 8), ("/network/desk/", 15), ("/", 8)],
 )
 def test_page_query_budgets(demo, client_as, django_assert_max_num_queries, url, budget):
     client = client_as(demo.user("village_agent"))
