@@ -8,6 +8,10 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
+        from highland.catalog.selectors import seller_account_names
+        from highland.ledger.accounts import PARTY_NAMES
+
+        PARTY_NAMES.register("catalog.sellers", seller_account_names)
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.models import Role
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from highland.core.admin import ReadOnlyAdmin
 from highland.ledger.models import Account, Entry, Posting
@@ -37,9 +38,14 @@ class PostingInline(admin.TabularInline):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "occurred_at", "kind", "description", "county", "created_by")
+    list_display = ("id", "occurred_at", "kind", "memo_text", "county", "created_by")
     list_filter = ("county", "kind")
     search_fields = ("kind", "description", "reference_id", "idempotency_key")
     date_hierarchy = "occurred_at"
     inlines = [PostingInline]
     list_select_related = ("county", "created_by")
+
+    @admin.display(description=_("memo"))
+    def memo_text(self, entry: Entry) -> str:
+        """The memo in the reader's language."""
+        return entry.memo

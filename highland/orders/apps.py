@@ -8,6 +8,11 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from highland.orders import postings as memo_source
+        from highland.ledger.memos import MEMOS
+
+        for code, memo in memo_source.MEMOS.items():
+            MEMOS.register(code, memo)
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.models import County, Role, User
         from highland.core.permissions import allowed

@@ -571,7 +571,8 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
-            description=f"Catch weight of order {order.number}",
+            memo_code=postings.MEMO_CATCH_WEIGHT,
+            memo_params={"order": order.number},
             lines=postings.catch_weight_lines(
                 seller_id=order.seller_id,
                 adjustment_fen=adjustment,

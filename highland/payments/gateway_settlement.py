@@ -41,6 +41,7 @@ from highland.payments.models import (
     SettledItemKind,
     SettlementDiscrepancy,
 )
+from highland.payments import postings
 from highland.payments.postings import gateway_settlement_lines
 from highland.payments.services import gateway_client
 
@@ -231,7 +232,8 @@ def _record_share(
         post_entry(
             county,
             kind="payments.gateway.settled",
-            description=f"Gateway settlement {batch.batch_id} of {batch.settle_date} into the bank",
+            memo_code=postings.MEMO_GATEWAY_SETTLEMENT,
+            memo_params={"batch": batch.batch_id, "date": batch.settle_date.isoformat()},
             lines=lines,
             actor=actor,
             reference=settlement,

@@ -10,6 +10,9 @@ register = template.Library()
 
 
 @register.filter
-def account_name(code: str) -> str:
-    """What an account is, in the reader's language (`accounts.describe`)."""
+def account_name(code: str, names: dict[str, str] | None = None) -> str:
+    """What an account is, in the reader's language: from `names` (`accounts.describe_all`,
+    which knows the parties' names) when given, else `accounts.describe`."""
+    if names and code in names:
+        return names[code]
     return accounts.describe(code)
