@@ -56,7 +56,7 @@ def _param_text(memo: Memo, name: str, value: Any) -> str:
     if isinstance(value, dict) and value.keys() <= TRILINGUAL_KEYS:
         return str(value.get(active_suffix()) or value.get("zh") or "")
     if name in memo.choices:
-        return str(dict(memo.choices).get(value, value))
+        return str(dict(memo.choices[name]).get(value, value))
     return str(value)
 
 
