@@ -8,6 +8,12 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.catalog import auditlabels as catalog_audit
+
+        audit.register_actions(catalog_audit.ACTIONS)
+        for object_type, link in catalog_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
         from highland.catalog.selectors import seller_account_names
         from highland.ledger.accounts import PARTY_NAMES
 

@@ -8,6 +8,12 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.orders import auditlabels as orders_audit
+
+        audit.register_actions(orders_audit.ACTIONS)
+        for object_type, link in orders_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
         from highland.orders import postings as memo_source
         from highland.ledger.memos import MEMOS
 

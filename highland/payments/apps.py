@@ -8,6 +8,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.payments import auditlabels as payments_audit
+
+        audit.register_actions(payments_audit.ACTIONS)
+        for object_type, link in payments_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
         from highland.payments import postings as memo_source
         from highland.ledger.accounts import PARTY_NAMES
         from highland.ledger.memos import MEMOS
