@@ -44,8 +44,12 @@ class OrderLineInline(admin.TabularInline):
     can_delete = False
     readonly_fields = (
         "sku",
-        "product_name",
-        "sku_label",
+        "product_name_zh",
+        "product_name_bo",
+        "product_name_en",
+        "sku_label_zh",
+        "sku_label_bo",
+        "sku_label_en",
         "selling_unit",
         "quantity",
         "unit_price_fen",

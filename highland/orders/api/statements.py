@@ -78,7 +78,7 @@ def seller_statement(
     statement = settlement.statement_for(_user(request), seller_id, start=start, end=end)
     seller = statement.pop("seller")
     assert isinstance(seller, Seller)
-    return {"seller_id": seller.pk, "seller_name": seller.name_zh, **statement}
+    return {"seller_id": seller.pk, "seller_name": seller.name, **statement}
 
 
 # --- payouts -----------------------------------------------------------------------------------

@@ -102,8 +102,8 @@ def _consolidate(group_buy: GroupBuy, orders: list[Order]) -> list[ConsolidatedP
             ConsolidatedPurchaseLine(
                 purchase=purchase,
                 sku_id=sku_id,
-                product_name=lines[0].product_name,
-                sku_label=lines[0].sku_label,
+                product_name=lines[0].product_name_zh,
+                sku_label=lines[0].sku_label_zh,
                 quantity=sum(line.quantity for line in lines),
                 amount_fen=sum(line.line_fen for line in lines),
             )
