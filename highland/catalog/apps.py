@@ -8,8 +8,8 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from highland.core import audit
         from highland.catalog import auditlabels as catalog_audit
+        from highland.core import audit
 
         audit.register_actions(catalog_audit.ACTIONS)
         for object_type, link in catalog_audit.LINKS.items():

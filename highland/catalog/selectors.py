@@ -176,7 +176,9 @@ def seller_account_names(county: County, codes: Collection[str]) -> dict[str, st
     wanted = {seller_id for seller_id in ids.values() if seller_id is not None}
     if not wanted:
         return {}
-    sellers = {seller.pk: seller.name for seller in Seller.objects.filter(county=county, pk__in=wanted)}
+    sellers = {
+        seller.pk: seller.name for seller in Seller.objects.filter(county=county, pk__in=wanted)
+    }
     return {
         code: sellers[seller_id]
         for code, seller_id in ids.items()

@@ -2,9 +2,9 @@
 
 Codes follow Beancount (`Assets:Cash:Point:LT-S01`). Fixed accounts are constants;
 accounts that belong to a party (a seller's payable, a point's cash) are made by the
-functions below. `describe(code)` names an account for people, in the active language; `describe_all`
-names many at once, with the party's own name (a seller, a service point) from the
-apps that own them, registered in `PARTY_NAMES`.
+functions below. `describe(code)` names an account for people, in the active language;
+`describe_all` names many at once, with the party's own name (a seller, a service point)
+from the apps that own them, registered in `PARTY_NAMES`.
 Money apps build their entry lines from these in their `postings.py`.
 """
 

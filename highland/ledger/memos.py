@@ -68,9 +68,7 @@ def check(code: str, params: Mapping[str, Any]) -> None:
         return
     memo = MEMOS.get(code)
     if set(params) != set(memo.params):
-        raise ValueError(
-            f"memo {code!r} takes {sorted(memo.params)}, not {sorted(params)}"
-        )
+        raise ValueError(f"memo {code!r} takes {sorted(memo.params)}, not {sorted(params)}")
 
 
 def render(code: str, params: Mapping[str, Any]) -> str:

@@ -74,7 +74,9 @@ def townships(county: County) -> list[tuple[str, str]]:
     )
     names: dict[str, str] = {}
     for zh, bo, en in rows:
-        label = localized(SimpleNamespace(township_zh=zh, township_bo=bo, township_en=en), "township")
+        label = localized(
+            SimpleNamespace(township_zh=zh, township_bo=bo, township_en=en), "township"
+        )
         names.setdefault(zh, label)
     return sorted(names.items(), key=lambda pair: pair[1])
 

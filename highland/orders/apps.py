@@ -14,8 +14,8 @@ class OrdersConfig(AppConfig):
         audit.register_actions(orders_audit.ACTIONS)
         for object_type, link in orders_audit.LINKS.items():
             audit.OBJECT_LINKS.register(object_type, link)
-        from highland.orders import postings as memo_source
         from highland.ledger.memos import MEMOS
+        from highland.orders import postings as memo_source
 
         for code, memo in memo_source.MEMOS.items():
             MEMOS.register(code, memo)

@@ -22,8 +22,8 @@ from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, Role, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
-from highland.ledger.selectors import balance
 from highland.ledger.memos import trilingual
+from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.orders import postings
 from highland.orders.models import (

@@ -14,9 +14,9 @@ class PaymentsConfig(AppConfig):
         audit.register_actions(payments_audit.ACTIONS)
         for object_type, link in payments_audit.LINKS.items():
             audit.OBJECT_LINKS.register(object_type, link)
-        from highland.payments import postings as memo_source
         from highland.ledger.accounts import PARTY_NAMES
         from highland.ledger.memos import MEMOS
+        from highland.payments import postings as memo_source
         from highland.payments.selectors import point_account_names
 
         PARTY_NAMES.register("payments.points", point_account_names)

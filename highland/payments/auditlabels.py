@@ -29,5 +29,4 @@ def payment_url(object_id: str) -> str:
     return reverse("orders:payment", args=[int(object_id)])
 
 
-
 LINKS = {"payments.payment": payment_url}

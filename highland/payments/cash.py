@@ -16,8 +16,8 @@ from highland.ledger.memos import trilingual
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
-from highland.payments.models import CashReconciliation
 from highland.payments import postings
+from highland.payments.models import CashReconciliation
 from highland.payments.postings import (
     cash_handover_lines,
     cash_overage_lines,

@@ -30,6 +30,7 @@ from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.models import Posting
 from highland.ledger.services import post_entry
+from highland.payments import postings
 from highland.payments.gateway import GatewayError, SettledItem, SettlementBatch
 from highland.payments.models import (
     DiscrepancyKind,
@@ -41,7 +42,6 @@ from highland.payments.models import (
     SettledItemKind,
     SettlementDiscrepancy,
 )
-from highland.payments import postings
 from highland.payments.postings import gateway_settlement_lines
 from highland.payments.services import gateway_client
 

@@ -51,7 +51,5 @@ def point_account_names(county: County, codes: Collection[str]) -> dict[str, str
         for point in ServicePoint.objects.filter(county=county, code__in=wanted)
     }
     return {
-        code: names[point]
-        for code, point in points.items()
-        if point is not None and point in names
+        code: names[point] for code, point in points.items() if point is not None and point in names
     }

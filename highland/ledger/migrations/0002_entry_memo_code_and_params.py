@@ -19,21 +19,20 @@ def memos_from_descriptions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0001_ledger_accounts_entries_postings'),
+        ("ledger", "0001_ledger_accounts_entries_postings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='entry',
-            name='memo_code',
-            field=models.CharField(blank=True, max_length=80, verbose_name='memo code'),
+            model_name="entry",
+            name="memo_code",
+            field=models.CharField(blank=True, max_length=80, verbose_name="memo code"),
         ),
         migrations.AddField(
-            model_name='entry',
-            name='memo_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='memo parameters'),
+            model_name="entry",
+            name="memo_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="memo parameters"),
         ),
         migrations.RunPython(memos_from_descriptions, migrations.RunPython.noop, elidable=True),
     ]

@@ -17,7 +17,9 @@ LINES = [("Assets:Bank", 500), ("Liabilities:BuyerClearing", -500)]
 
 def sample_params(memo: memos.Memo) -> dict[str, object]:
     return {
-        name: NAME if name in ("seller", "point") else next(iter(dict(memo.choices[name])))
+        name: NAME
+        if name in ("seller", "point")
+        else next(iter(dict(memo.choices[name])))
         if name in memo.choices
         else f"<{name}>"
         for name in memo.params
@@ -47,7 +49,9 @@ def test_a_trilingual_parameter_is_shown_in_the_readers_language(language, expec
 
 def test_a_missing_translation_of_a_name_falls_back_to_chinese():
     with translation.override("bo"):
-        text = memos.render("payments.cash.shortage", {"point": {"zh": "奔戈乡", "bo": "", "en": ""}})
+        text = memos.render(
+            "payments.cash.shortage", {"point": {"zh": "奔戈乡", "bo": "", "en": ""}}
+        )
 
     assert text == "Cash short at 奔戈乡"
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from highland.ledger.models import Entry
 from highland.payments.cash import reconcile_cash
 
+
 @pytest.fixture
 def shortage(demo, cash_sale):
     point = demo.point("LT-S01-V01")
@@ -62,6 +63,8 @@ def test_the_api_gives_the_memo_in_the_readers_language(demo, client_as, shortag
 
     body = client.get("/api/v1/ledger/entries", HTTP_ACCEPT_LANGUAGE="bo").json()
 
-    shortage_entry = next(item for item in body["items"] if item["memo_code"] == "payments.cash.shortage")
+    shortage_entry = next(
+        item for item in body["items"] if item["memo_code"] == "payments.cash.shortage"
+    )
     assert shortage.name_bo in shortage_entry["memo"]
     assert shortage.name_bo in shortage_entry["postings"][1]["account_name"]
