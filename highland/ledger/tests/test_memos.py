@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
 from highland.core.errors import ValidationFailed
@@ -119,3 +123,38 @@ def test_an_unknown_code_or_wrong_parameters_are_refused(demo, code, params):
 
     assert refusal.value.code == "bad_memo"
     assert not Entry.objects.exists()
+
+
+def test_the_data_migration_keeps_old_text_as_legacy_memos_and_can_run_again(demo):
+    migration = importlib.import_module(
+        "highland.ledger.migrations.0002_entry_memo_code_and_params"
+    )
+    entry = post_entry(
+        demo.county,
+        kind="orders.test.posted",
+        description="Order LT-1 paid",
+        lines=LINES,
+        actor=None,
+    )
+    coded = post_entry(
+        demo.county,
+        kind="payments.cash.shortage",
+        memo_code="payments.cash.shortage",
+        memo_params={"point": NAME},
+        lines=LINES,
+        actor=None,
+    )
+    # As an entry posted before memos had codes: its text only.
+    Entry._base_manager.filter(pk=entry.pk).update(memo_code="", memo_params={})
+
+    # The migration's own models: historical ones, with plain managers.
+    state = MigrationExecutor(connection).loader.project_state(
+        ("ledger", "0002_entry_memo_code_and_params")
+    )
+    migration.memos_from_descriptions(state.apps, None)
+    migration.memos_from_descriptions(state.apps, None)
+
+    entry.refresh_from_db()
+    coded.refresh_from_db()
+    assert (entry.memo_code, entry.memo_params) == ("legacy", {"text": "Order LT-1 paid"})
+    assert (coded.memo_code, coded.memo_params) == ("payments.cash.shortage", {"point": NAME})
