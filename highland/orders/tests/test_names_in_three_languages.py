@@ -107,3 +107,21 @@ def test_the_data_migration_fills_tibetan_and_english_and_can_run_again(order_fa
     assert (unchanged.product_name_bo, unchanged.sku_label_en) == (TEA["bo"][0], TEA["en"][1])
     assert (renamed.product_name_bo, renamed.product_name_en) == ("旧藏茶", "旧藏茶")
     assert renamed.sku_label_bo == TEA["bo"][1]
+
+
+def test_a_group_purchase_keeps_the_names_in_three_languages(shop):
+    from highland.orders import groupbuys
+    from highland.orders.models import ConsolidatedPurchaseLine
+    from highland.orders.tests.test_groupbuys import MINUTE, join, open_window
+
+    group_buy = open_window(shop, [("LT-BW-2L", None, None)])
+    join(shop, group_buy, shop.demo.user("member"), "LT-S01-V01", [("LT-BW-2L", 2)])
+
+    assert groupbuys.close_due_group_buys(now=group_buy.closes_at + MINUTE) == 1
+
+    line = ConsolidatedPurchaseLine.objects.get(sku__code="LT-BW-2L")
+    assert (line.product_name_zh, line.sku_label_zh) == ("保温壶", "2 升")
+    assert (line.product_name_bo, line.sku_label_bo) == ("དྲོད་འཛིན་ཇ་དམ།", "ལི་ཊར་ 2")
+    assert (line.product_name_en, line.sku_label_en) == ("Vacuum flask", "2 litres")
+    with translation.override("bo"):
+        assert str(line) == "དྲོད་འཛིན་ཇ་དམ། ལི་ཊར་ 2 × 2"
