@@ -9,14 +9,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.admin import ReadOnlyAdmin
+from highland.ledger import accounts
 from highland.ledger.models import Account, Entry, Posting
 
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
-    list_display = ("code", "kind", "name", "county", "created_at")
+    list_display = ("code", "readable_name", "kind", "county", "created_at")
     list_filter = ("county", "kind")
     search_fields = ("code", "name")
+
+    @admin.display(description=_("what it is"))
+    def readable_name(self, account: Account) -> str:
+        """What the account is, in the reader's language."""
+        return accounts.describe(account.code)
 
 
 class PostingInline(admin.TabularInline):
