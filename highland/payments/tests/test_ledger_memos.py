@@ -68,3 +68,11 @@ def test_the_api_gives_the_memo_in_the_readers_language(demo, client_as, shortag
     )
     assert shortage.name_bo in shortage_entry["memo"]
     assert shortage.name_bo in shortage_entry["postings"][1]["account_name"]
+
+
+def test_an_entry_names_and_links_what_it_is_about(demo, client_as, cash_sale):
+    client = client_as(demo.user("official"))
+
+    page = client.get(reverse("ledger:overview"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f'<a href="/orders/payments/{cash_sale.pk}/">Payment #{cash_sale.pk}</a>' in page
