@@ -8,6 +8,16 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
+        from highland.catalog import auditlabels as catalog_audit
+        from highland.core import audit
+
+        audit.register_actions(catalog_audit.ACTIONS)
+        for object_type, link in catalog_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
+        from highland.catalog.selectors import seller_account_names
+        from highland.ledger.accounts import PARTY_NAMES
+
+        PARTY_NAMES.register("catalog.sellers", seller_account_names)
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.models import County, Role, User
         from highland.core.workplaces import Workplace, workplace_sources

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
@@ -9,6 +11,7 @@ from highland.core.access import COUNTY_PARAMETER as COUNTY_PARAMETER
 from highland.core.access import site_county
 from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import is_centre_operator, roles_of
+from highland.ledger.accounts import seller_of
 from highland.network.models import ServicePoint
 
 from .models import (
@@ -149,3 +152,22 @@ def has_consent(product: Product) -> bool:
     return ListingConsent.objects.filter(
         Q(product=product) | Q(product__isnull=True), seller=product.seller, revoked_at__isnull=True
     ).exists()
+
+
+def seller_account_names(county: County, codes: Collection[str]) -> dict[str, str]:
+    """The seller of each seller-payable account code, by name in the reader's language.
+
+    Registered in the ledger's `PARTY_NAMES`; one query.
+    """
+    ids = {code: seller_of(code) for code in codes}
+    wanted = {seller_id for seller_id in ids.values() if seller_id is not None}
+    if not wanted:
+        return {}
+    sellers = {
+        seller.pk: seller.name for seller in Seller.objects.filter(county=county, pk__in=wanted)
+    }
+    return {
+        code: sellers[seller_id]
+        for code, seller_id in ids.items()
+        if seller_id is not None and seller_id in sellers
+    }

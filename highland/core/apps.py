@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Counties, people and audit")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.core import auditlabels as core_audit
+
+        audit.register_actions(core_audit.ACTIONS)
         from highland.core import events, pagecache
 
         events.subscribe(pagecache.SHOP_CHANGED, "core.pagecache.drop", pagecache.drop_cached_pages)

@@ -1,14 +1,37 @@
-"""The one way to write an audit record."""
+"""The one way to write an audit record, and the registries that make it readable.
+
+Each app registers a translated label for every action it records (`register_actions`,
+from its `AppConfig.ready()`) and, for the objects that have a page, how to link to it
+(`OBJECT_LINKS`, by `app_label.model`). `highland.core.auditdisplay` uses both.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.functional import Promise
 
+from highland.core.hooks import Hook
 from highland.core.models import AuditRecord, County, User
+
+# "<app>.<object>.<verb>" -> what happened, for people (a lazy translation).
+ACTION_LABELS: Hook[str | Promise] = Hook("audit action labels")
+# "<app_label>.<model>" -> the URL of an object's page from its id.
+OBJECT_LINKS: Hook[Callable[[str], str]] = Hook("audit object links")
+
+
+def register_actions(labels: Mapping[str, str | Promise]) -> None:
+    """Register the readable label of each audit action an app records."""
+    for action, label in labels.items():
+        ACTION_LABELS.register(action, label)
+
+
+def action_label(action: str) -> str:
+    """What the action was, in the active language; the code itself if none is registered."""
+    return str(ACTION_LABELS.get(action)) if action in ACTION_LABELS else action
 
 
 def _county_of(obj: models.Model) -> County | None:

@@ -7,8 +7,10 @@ from highland.core.models import User
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action starts with"), required=False, max_length=80)
-    actor = forms.CharField(label=_("Done by (username)"), required=False, max_length=150)
+    """Filters of the audit page, each a choice among what the county's records hold."""
+
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=())
+    actor = forms.ChoiceField(label=_("Done by"), required=False, choices=())
     object_type = forms.ChoiceField(label=_("Object type"), required=False, choices=())
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -17,9 +19,21 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        actions: list[tuple[str, str]],
+        actors: list[tuple[str, str]],
+        object_types: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["object_type"].choices = [("", _("Any")), *[(t, t) for t in object_types]]  # type: ignore[attr-defined]
+        for name, choices in (
+            ("action", actions),
+            ("actor", actors),
+            ("object_type", object_types),
+        ):
+            self.fields[name].choices = [("", _("Any")), *choices]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

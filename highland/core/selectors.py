@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from highland.core.audit import action_label
+from highland.core.auditdisplay import object_type_label
 from highland.core.models import ApiToken, AuditRecord, County, Membership, Organisation, User
 from highland.core.permissions import manageable_roles
 
@@ -24,7 +26,7 @@ def county_audit(county: County, filters: AuditFilters | None = None) -> QuerySe
     filters = filters or AuditFilters()
     records = AuditRecord.objects.filter(county=county).select_related("actor", "on_behalf_of")
     if filters.action:
-        records = records.filter(action__startswith=filters.action)
+        records = records.filter(action=filters.action)
     if filters.actor:
         records = records.filter(actor__username=filters.actor)
     if filters.object_type:
@@ -36,13 +38,34 @@ def county_audit(county: County, filters: AuditFilters | None = None) -> QuerySe
     return records.order_by("-created_at", "-id")
 
 
-def audit_object_types(county: County) -> list[str]:
-    return list(
+def audit_object_types(county: County) -> list[tuple[str, str]]:
+    """The object types of the county's records with their names, in the reader's language."""
+    types = (
         AuditRecord.objects.filter(county=county)
         .values_list("object_type", flat=True)
         .distinct()
         .order_by("object_type")
     )
+    return sorted(((code, object_type_label(code)) for code in types), key=lambda pair: pair[1])
+
+
+def audit_actions(county: County) -> list[tuple[str, str]]:
+    """The actions recorded in the county with their labels, in the reader's language."""
+    actions = (
+        AuditRecord.objects.filter(county=county)
+        .values_list("action", flat=True)
+        .distinct()
+        .order_by("action")
+    )
+    return sorted(((code, action_label(code)) for code in actions), key=lambda pair: pair[1])
+
+
+def audit_actors(county: County) -> list[tuple[str, str]]:
+    """The people who did something in the county, by username, with their names."""
+    people = User.objects.filter(
+        Exists(AuditRecord.objects.filter(county=county, actor=OuterRef("pk")))
+    ).order_by("display_name", "username")
+    return [(person.username, str(person)) for person in people]
 
 
 def county_tokens(county: County) -> QuerySet[ApiToken]:

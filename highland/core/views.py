@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
-from highland.core import access, selectors, services, throttling
+from highland.core import access, auditdisplay, selectors, services, throttling
 from highland.core.access import home_county
 from highland.core.errors import DomainError
 from highland.core.forms import AuditFilterForm, IssueTokenForm
@@ -32,7 +32,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = home_county(user)
     require(user, "core.view_audit", county)
-    form = AuditFilterForm(request.GET or None, object_types=selectors.audit_object_types(county))
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=selectors.audit_actions(county),
+        actors=selectors.audit_actors(county),
+        object_types=selectors.audit_object_types(county),
+    )
     filters = selectors.AuditFilters()
     if form.is_valid():
         filters = selectors.AuditFilters(**{k: v for k, v in form.cleaned_data.items() if v})
@@ -40,7 +45,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "core/audit_list.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "records": auditdisplay.readable(page),
+            "query": query.urlencode(),
+        },
     )
 
 

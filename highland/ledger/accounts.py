@@ -2,14 +2,26 @@
 
 Codes follow Beancount (`Assets:Cash:Point:LT-S01`). Fixed accounts are constants;
 accounts that belong to a party (a seller's payable, a point's cash) are made by the
-functions below. `describe(code)` names an account for people, in the active language.
+functions below. `describe(code)` names an account for people, in the active language;
+`describe_all` names many at once, with the party's own name (a seller, a service point)
+from the apps that own them, registered in `PARTY_NAMES`.
 Money apps build their entry lines from these in their `postings.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from highland.core.hooks import Hook
+from highland.core.models import County
+
+# Given a county and account codes, the name of each code's party in the active language
+# (the codes it knows; others are left out). Apps that own the parties register here.
+PartyNames = Callable[[County, Collection[str]], dict[str, str]]
+PARTY_NAMES: Hook[PartyNames] = Hook("ledger account party names")
 
 # Where money sits.
 BANK = "Assets:Bank"  # the service centre's bank account
@@ -60,15 +72,39 @@ _FIXED_NAMES = {
 }
 
 
-def describe(code: str) -> str:
-    """What the account is, for people, in the active language; the code if unknown."""
+def point_of(code: str) -> str | None:
+    """The service point code of a point's cash account, None for any other account."""
+    if not code.startswith(CASH_AT_POINT_PREFIX):
+        return None
+    return code.removeprefix(CASH_AT_POINT_PREFIX) or None
+
+
+def describe(code: str, party: str = "") -> str:
+    """What the account is, for people, in the active language; the code if unknown.
+
+    `party` is the name of the account's seller or point in the reader's language, when
+    the caller knows it (see `describe_all`).
+    """
     if code in _FIXED_NAMES:
         return str(_FIXED_NAMES[code])
     seller_id = seller_of(code)
     if seller_id is not None:
+        if party:
+            return _("Owed to seller %(seller)s") % {"seller": party}
         return _("Owed to seller #%(seller)d") % {"seller": seller_id}
-    if code.startswith(CASH_AT_POINT_PREFIX):
-        return _("Cash held at point %(point)s") % {
-            "point": code.removeprefix(CASH_AT_POINT_PREFIX)
-        }
+    point = point_of(code)
+    if point is not None:
+        return _("Cash held at point %(point)s") % {"point": party or point}
     return code
+
+
+def describe_all(county: County, codes: Collection[str]) -> dict[str, str]:
+    """Each account's name for people, with its party's name, in the active language.
+
+    One query per kind of party, whatever the number of codes.
+    """
+    parties: dict[str, str] = {}
+    wanted = set(codes)
+    for names in PARTY_NAMES.values():
+        parties.update(names(county, wanted))
+    return {code: describe(code, parties.get(code, "")) for code in wanted}

@@ -13,7 +13,7 @@ from highland.core.access import home_county
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.core.schemas import ERROR_RESPONSES, PageQuery
-from highland.ledger import selectors
+from highland.ledger import accounts, selectors
 from highland.ledger.invariants import verify_ledger
 from highland.ledger.models import ACCOUNT_CODE_MAX_LENGTH, Entry
 
@@ -22,6 +22,7 @@ router = Router(tags=["ledger"])
 
 class BalanceOut(Schema):
     code: str
+    name: str = Field(..., description="What the account is, in the reader's language")
     balance_fen: int
 
 
@@ -33,6 +34,7 @@ class BalanceQuery(Schema):
 
 class PostingOut(Schema):
     account: str
+    account_name: str = Field(..., description="What the account is, in the reader's language")
     amount_fen: int
 
 
@@ -40,7 +42,10 @@ class EntryOut(Schema):
     id: int
     occurred_at: dt.datetime
     kind: str
-    description: str
+    memo: str = Field(..., description="What the entry is for, in the reader's language")
+    memo_code: str
+    memo_params: dict[str, Any]
+    description: str = Field(..., description="The memo in the site's default language")
     reference_type: str
     reference_id: str
     created_by_id: int | None
@@ -72,17 +77,24 @@ def _ledger_county(request: HttpRequest) -> County:
     return county
 
 
-def entry_out(entry: Entry) -> dict[str, Any]:
+def entry_out(entry: Entry, names: dict[str, str]) -> dict[str, Any]:
     return {
         "id": entry.pk,
         "occurred_at": entry.occurred_at,
         "kind": entry.kind,
+        "memo": entry.memo,
+        "memo_code": entry.memo_code,
+        "memo_params": entry.memo_params,
         "description": entry.description,
         "reference_type": entry.reference_type,
         "reference_id": entry.reference_id,
         "created_by_id": entry.created_by_id,
         "postings": [
-            {"account": posting.account.code, "amount_fen": posting.amount_fen}
+            {
+                "account": posting.account.code,
+                "account_name": names.get(posting.account.code, posting.account.code),
+                "amount_fen": posting.amount_fen,
+            }
             for posting in entry.postings.all()
         ],
     }
@@ -91,9 +103,11 @@ def entry_out(entry: Entry) -> dict[str, Any]:
 @router.get("/balances", response={200: list[BalanceOut], **ERROR_RESPONSES})
 def list_balances(request: HttpRequest, filters: Query[BalanceQuery]) -> list[dict[str, Any]]:
     county = _ledger_county(request)
+    balances = selectors.balances(county, filters.prefix)
+    names = accounts.describe_all(county, balances)
     return [
-        {"code": code, "balance_fen": amount}
-        for code, amount in selectors.balances(county, filters.prefix).items()
+        {"code": code, "name": names[code], "balance_fen": amount}
+        for code, amount in balances.items()
     ]
 
 
@@ -101,12 +115,15 @@ def list_balances(request: HttpRequest, filters: Query[BalanceQuery]) -> list[di
 def list_entries(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     county = _ledger_county(request)
     entries = selectors.county_entries(county)
-    items = entries[page.offset : page.offset + page.limit]
+    items = list(entries[page.offset : page.offset + page.limit])
+    names = accounts.describe_all(
+        county, {posting.account.code for entry in items for posting in entry.postings.all()}
+    )
     return {
         "count": entries.count(),
         "limit": page.limit,
         "offset": page.offset,
-        "items": [entry_out(entry) for entry in items],
+        "items": [entry_out(entry, names) for entry in items],
     }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County
+from highland.ledger.memos import render
 
 
 class AccountKind(models.TextChoices):
@@ -160,6 +161,10 @@ class Entry(AppendOnlyModel):
     )
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    # What the entry is for: a memo code with its parameters, rendered in the reader's
+    # language (`highland.ledger.memos`); `description` keeps it in the default language.
+    memo_code = models.CharField(_("memo code"), max_length=80, blank=True)
+    memo_params = models.JSONField(_("memo parameters"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     reference_type = models.CharField(_("reference type"), max_length=80, blank=True)
     reference_id = models.CharField(_("reference id"), max_length=64, blank=True)
@@ -195,6 +200,13 @@ class Entry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind}"
+
+    @property
+    def memo(self) -> str:
+        """What the entry is for, in the reader's language."""
+        if not self.memo_code:
+            return self.description
+        return render(self.memo_code, self.memo_params)
 
 
 class Posting(AppendOnlyModel):

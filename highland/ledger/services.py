@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from highland.core.errors import Conflict, ValidationFailed
 from highland.core.models import County, User
 from highland.core.money import format_fen
+from highland.ledger import memos
 from highland.ledger.models import Account, Entry, Posting, account_kind, reference_of
 
 Line = tuple[str, int]
@@ -63,6 +65,22 @@ def _checked_lines(lines: Sequence[Line]) -> list[Line]:
             code="unbalanced",
         )
     return checked
+
+
+def _checked_memo(
+    code: str, params: Mapping[str, Any] | None, description: str
+) -> tuple[str, dict[str, Any]]:
+    """The memo code and parameters to store; a bare description becomes a legacy memo."""
+    if not code:
+        return memos.LEGACY, {"text": description.strip()}
+    try:
+        memos.check(code, params or {})
+    except (KeyError, ValueError) as error:
+        raise ValidationFailed(
+            _("The memo “%(code)s” is not known or its parameters are wrong.") % {"code": code},
+            code="bad_memo",
+        ) from error
+    return code, dict(params or {})
 
 
 def _check_reference(county: County, reference: models.Model | None) -> tuple[str, str]:
@@ -131,9 +149,11 @@ def post_entry(
     county: County,
     *,
     kind: str,
-    description: str,
     lines: Sequence[Line],
     actor: User | None,
+    memo_code: str = "",
+    memo_params: Mapping[str, Any] | None = None,
+    description: str = "",
     reference: models.Model | None = None,
     idempotency_key: str | None = None,
     occurred_at: dt.datetime | None = None,
@@ -144,12 +164,16 @@ def post_entry(
     opened on first use. With an `idempotency_key` already used in the county, returns
     that entry when kind, reference and lines are the same, and refuses otherwise. Writes
     no audit record: the calling service audits its business action.
+
+    The memo is a code registered in `ledger.memos.MEMOS` with exactly its parameters; a
+    bare `description` (older callers) is kept as the memo code 'legacy'.
     """
     if len(kind) > KIND_MAX_LENGTH or not ENTRY_KIND.fullmatch(kind):
         raise ValidationFailed(
             _("The entry kind “%(kind)s” is not of the form app.object.verb.") % {"kind": kind},
             code="bad_kind",
         )
+    memo_code, memo_params = _checked_memo(memo_code, memo_params, description)
     checked = _checked_lines(lines)
     reference_key = _check_reference(county, reference)
     if idempotency_key is not None:
@@ -173,7 +197,9 @@ def post_entry(
         county=county,
         occurred_at=occurred_at,
         kind=kind,
-        description=description.strip(),
+        memo_code=memo_code,
+        memo_params=memo_params,
+        description=memos.render_default(memo_code, memo_params),
         reference_type=reference_key[0],
         reference_id=reference_key[1],
         idempotency_key=idempotency_key,
@@ -201,7 +227,6 @@ def post_reversal(
     entry: Entry,
     *,
     actor: User | None,
-    description: str = "",
     idempotency_key: str | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> Entry:
@@ -233,7 +258,8 @@ def post_reversal(
     return post_entry(
         entry.county,
         kind=REVERSAL_KIND,
-        description=description or _("Reversal of entry #%(entry)d") % {"entry": entry.pk},
+        memo_code=memos.REVERSAL,
+        memo_params={"entry": entry.pk},
         lines=lines,
         actor=actor,
         reference=entry,

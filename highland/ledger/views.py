@@ -11,7 +11,7 @@ from highland.core.access import home_county
 from highland.core.http import domain_errors_as_pages
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.ledger import selectors
+from highland.ledger import accounts, selectors
 from highland.ledger.access import access_account
 from highland.ledger.models import AccountKind
 
@@ -35,10 +35,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.county_entries(county), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    codes = {row.code for row in rows}
     return render(
         request,
         "ledger/overview.html",
         {
+            "names": accounts.describe_all(county, codes),
             "rows": [(row, kind_labels[row.kind]) for row in rows],
             "debit_total": sum(row.debit_fen for row in rows),
             "credit_total": sum(row.credit_fen for row in rows),
@@ -59,6 +61,7 @@ def account_statement(request: HttpRequest, code: str) -> HttpResponse:
         "ledger/account_statement.html",
         {
             "account": account,
+            "account_label": accounts.describe_all(account.county, [account.code])[account.code],
             "balance": selectors.balance(account.county, account.code),
             "page": page,
         },

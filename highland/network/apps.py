@@ -8,6 +8,12 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Service network")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.network import auditlabels as network_audit
+
+        audit.register_actions(network_audit.ACTIONS)
+        for object_type, link in network_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
         from highland.core.menu import MenuEntry, menu_entries
         from highland.core.models import County, Role, User
         from highland.core.permissions import allowed

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Q, QuerySet
 
+from highland.core.i18n import localized
 from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import roles_of
 from highland.core.phones import normalise_mobile
@@ -60,13 +62,24 @@ def county_points(county: County, filters: PointFilters | None = None) -> QueryS
 
 
 def townships(county: County) -> list[tuple[str, str]]:
-    """(Chinese name, English name) of every township that has a point."""
-    return list(
+    """(Chinese name, name in the reader's language) of every township that has a point.
+
+    The Chinese name is the filter's value; the label falls back to it when the township
+    has no name in the reader's language.
+    """
+    rows = (
         ServicePoint.objects.filter(county=county)
-        .values_list("township_zh", "township_en")
+        .values_list("township_zh", "township_bo", "township_en")
         .distinct()
         .order_by("township_zh")
     )
+    names: dict[str, str] = {}
+    for zh, bo, en in rows:
+        label = localized(
+            SimpleNamespace(township_zh=zh, township_bo=bo, township_en=en), "township"
+        )
+        names.setdefault(zh, label)
+    return sorted(names.items(), key=lambda pair: pair[1])
 
 
 def points_served_by(agent: User) -> QuerySet[ServicePoint]:

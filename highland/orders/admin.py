@@ -44,8 +44,12 @@ class OrderLineInline(admin.TabularInline):
     can_delete = False
     readonly_fields = (
         "sku",
-        "product_name",
-        "sku_label",
+        "product_name_zh",
+        "product_name_bo",
+        "product_name_en",
+        "sku_label_zh",
+        "sku_label_bo",
+        "sku_label_en",
         "selling_unit",
         "quantity",
         "unit_price_fen",
@@ -178,7 +182,17 @@ class ConsolidatedPurchaseLineInline(admin.TabularInline):
     model = ConsolidatedPurchaseLine
     extra = 0
     can_delete = False
-    readonly_fields = ("sku", "product_name", "sku_label", "quantity", "amount_fen")
+    readonly_fields = (
+        "sku",
+        "product_name_zh",
+        "product_name_bo",
+        "product_name_en",
+        "sku_label_zh",
+        "sku_label_bo",
+        "sku_label_en",
+        "quantity",
+        "amount_fen",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -8,6 +8,17 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.orders import auditlabels as orders_audit
+
+        audit.register_actions(orders_audit.ACTIONS)
+        for object_type, link in orders_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
+        from highland.ledger.memos import MEMOS
+        from highland.orders import postings as memo_source
+
+        for code, memo in memo_source.MEMOS.items():
+            MEMOS.register(code, memo)
         from highland.core.menu import MenuEntry, everyone, menu_entries
         from highland.core.models import County, Role, User
         from highland.core.permissions import allowed

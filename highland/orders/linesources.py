@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from highland.catalog import services as catalog_services
 from highland.catalog.models import SellingUnit, Sku
 from highland.core.errors import NotFound, ValidationFailed
+from highland.core.i18n import active_suffix
 from highland.core.models import County
 from highland.orders import pricing
 
@@ -76,7 +77,7 @@ class PricedLine:
     source: str
     item_id: int
     seller_id: int
-    product_name: str
+    product_name: str  # in Chinese; with `label`, what the order line keeps in three languages
     label: str
     selling_unit: str
     quantity: int
@@ -88,10 +89,18 @@ class PricedLine:
     storage_class: str
     # The commission rate in force at checkout; commission follows it (ADR 0006).
     commission_bp: int
+    # The name and label in Tibetan and English, by "bo" and "en"; empty when unknown.
+    product_names: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def commission_fen(self) -> int:
         return pricing.commission_fen(self.line_fen, self.commission_bp)
+
+    @property
+    def shown_name(self) -> str:
+        """The product's name in the reader's language, Chinese when it has none."""
+        return self.product_names.get(active_suffix()) or self.product_name
 
 
 class LineSource(Protocol):
@@ -180,7 +189,7 @@ class SkuLineSource:
         product = sku.product
         if not sku.active or product.status != "active":
             raise ValidationFailed(
-                _("%(product)s is no longer for sale.") % {"product": product.name_zh},
+                _("%(product)s is no longer for sale.") % {"product": product.name},
                 field="sku_id",
                 code="not_for_sale",
             )
@@ -217,6 +226,8 @@ class SkuLineSource:
             weight_g=line.quantity if by_weight else (sku.unit_weight_g or 0) * line.quantity,
             storage_class=product.storage_class,
             commission_bp=int(override if override is not None else product.category.commission_bp),
+            product_names={"bo": product.name_bo, "en": product.name_en},
+            labels={"bo": sku.label_bo, "en": sku.label_en},
         )
 
     def reserve(self, line: PricedLine) -> bool:

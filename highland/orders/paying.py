@@ -98,7 +98,8 @@ def allocate_paid_orders(payment: Payment, actor: User | None) -> int:
         post_entry(
             payment.county,
             kind="orders.payment.allocated",
-            description=f"Orders of payment {payment.out_trade_no} paid",
+            memo_code=postings.MEMO_PAYMENT_ALLOCATED,
+            memo_params={"payment": payment.out_trade_no},
             lines=postings.merged(lines_to_post),
             actor=actor,
             reference=payment,

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy as _
+
 from highland.ledger import accounts
+from highland.ledger.memos import Memo
 
 Line = tuple[str, int]
 
@@ -90,3 +93,23 @@ def full_refund_sources(
             (accounts.BUYER_CLEARING, unsettled_allowance_fen),
         ]
     )
+
+
+# --- memos: what each entry of orders is for, rendered in the reader's language ---------
+
+MEMO_PAYMENT_ALLOCATED = "orders.payment.allocated"
+MEMO_CATCH_WEIGHT = "orders.order.catch_weight"
+MEMO_PAYOUT_PAID = "orders.payout.paid"
+MEMO_PAYOUT_RETURNED = "orders.payout.returned"
+
+MEMOS = {
+    MEMO_PAYMENT_ALLOCATED: Memo(_("Orders of payment %(payment)s paid"), ("payment",)),
+    MEMO_CATCH_WEIGHT: Memo(_("Catch weight of order %(order)s"), ("order",)),
+    MEMO_PAYOUT_PAID: Memo(
+        _("Payout %(payout)s to %(seller)s, orders paid out: %(count)s"),
+        ("payout", "seller", "count"),
+    ),
+    MEMO_PAYOUT_RETURNED: Memo(
+        _("Payout %(payout)s to %(seller)s returned by the bank"), ("payout", "seller")
+    ),
+}

@@ -289,8 +289,12 @@ def _parcels(county: County, priced: Sequence[PricedLine], zone: str) -> list[_S
         order_lines = [
             OrderLine(
                 sku_id=line.item_id,
-                product_name=line.product_name,
-                sku_label=line.label,
+                product_name_zh=line.product_name,
+                product_name_bo=line.product_names.get("bo", ""),
+                product_name_en=line.product_names.get("en", ""),
+                sku_label_zh=line.label,
+                sku_label_bo=line.labels.get("bo", ""),
+                sku_label_en=line.labels.get("en", ""),
                 selling_unit=line.selling_unit,
                 quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen,
@@ -476,7 +480,7 @@ def _place_order(
     for line in sorted(priced, key=lambda item: (item.source, item.item_id)):
         if not line_source(line.source).reserve(line):
             raise ValidationFailed(
-                _("Not enough %(product)s left.") % {"product": line.product_name},
+                _("Not enough %(product)s left.") % {"product": line.shown_name},
                 field="quantity",
                 code="out_of_stock",
             )
@@ -652,7 +656,8 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         post_entry(
             order.county,
             kind="orders.catch_weight.settled",
-            description=f"Catch weight of order {order.number}",
+            memo_code=postings.MEMO_CATCH_WEIGHT,
+            memo_params={"order": order.number},
             lines=postings.catch_weight_lines(
                 seller_id=order.seller_id,
                 adjustment_fen=adjustment,

@@ -23,6 +23,7 @@ from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, Role, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
+from highland.ledger.memos import trilingual
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.orders import postings
@@ -288,7 +289,12 @@ def _pay(
     post_entry(
         county,
         kind="orders.settlement.paid",
-        description=f"Payout {payout.pk} to seller S{seller_id} for {len(orders)} orders",
+        memo_code=postings.MEMO_PAYOUT_PAID,
+        memo_params={
+            "payout": payout.pk,
+            "seller": trilingual(Seller.objects.get(pk=seller_id)),
+            "count": len(orders),
+        },
         lines=postings.payout_lines(seller_id=seller_id, amount_fen=amount),
         actor=actor,
         reference=payout,
@@ -324,7 +330,8 @@ def return_payout(payout: Payout, *, actor: User, reason: str) -> Payout:
     post_entry(
         payout.county,
         kind="orders.settlement.returned",
-        description=f"Payout {payout.pk} to seller S{payout.seller_id} returned by the bank",
+        memo_code=postings.MEMO_PAYOUT_RETURNED,
+        memo_params={"payout": payout.pk, "seller": trilingual(payout.seller)},
         lines=postings.payout_returned_lines(
             seller_id=payout.seller_id, amount_fen=payout.amount_fen
         ),

@@ -8,6 +8,21 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from highland.core import audit
+        from highland.payments import auditlabels as payments_audit
+
+        audit.register_actions(payments_audit.ACTIONS)
+        for object_type, link in payments_audit.LINKS.items():
+            audit.OBJECT_LINKS.register(object_type, link)
+        from highland.ledger.accounts import PARTY_NAMES
+        from highland.ledger.memos import MEMOS
+        from highland.payments import postings as memo_source
+        from highland.payments.selectors import point_account_names
+
+        PARTY_NAMES.register("payments.points", point_account_names)
+
+        for code, memo in memo_source.MEMOS.items():
+            MEMOS.register(code, memo)
         from highland.core import events
         from highland.ledger.invariants import register_invariant
         from highland.payments import refunds, services

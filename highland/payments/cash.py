@@ -14,9 +14,11 @@ from highland.core.errors import ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.permissions import require
+from highland.ledger.memos import trilingual
 from highland.ledger.selectors import balance
 from highland.ledger.services import post_entry
 from highland.network.models import ServicePoint
+from highland.payments import postings
 from highland.payments.models import CashReconciliation
 from highland.payments.postings import (
     cash_handover_lines,
@@ -71,11 +73,13 @@ def reconcile_cash(
         raise ValidationFailed(
             _("This point's cash was already counted today."), code="already_counted"
         ) from error
+    point_name = trilingual(point)
     if difference < 0:
         post_entry(
             point.county,
             kind="payments.cash.shortage",
-            description=f"Cash short at {point.code}",
+            memo_code=postings.MEMO_CASH_SHORTAGE,
+            memo_params={"point": point_name},
             lines=cash_shortage_lines(point_code=point.code, shortage_fen=-difference),
             actor=actor,
             reference=record,
@@ -84,7 +88,8 @@ def reconcile_cash(
         post_entry(
             point.county,
             kind="payments.cash.overage",
-            description=f"Cash over at {point.code}",
+            memo_code=postings.MEMO_CASH_OVERAGE,
+            memo_params={"point": point_name},
             lines=cash_overage_lines(point_code=point.code, overage_fen=difference),
             actor=actor,
             reference=record,
@@ -93,7 +98,8 @@ def reconcile_cash(
         post_entry(
             point.county,
             kind="payments.cash.handed_over",
-            description=f"Cash from {point.code} paid into the bank",
+            memo_code=postings.MEMO_CASH_HANDED_OVER,
+            memo_params={"point": point_name},
             lines=cash_handover_lines(point_code=point.code, amount_fen=handed_over_fen),
             actor=actor,
             reference=record,

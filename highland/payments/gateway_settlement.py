@@ -30,6 +30,7 @@ from highland.core.permissions import require
 from highland.ledger import accounts
 from highland.ledger.models import Posting
 from highland.ledger.services import post_entry
+from highland.payments import postings
 from highland.payments.gateway import GatewayError, SettledItem, SettlementBatch
 from highland.payments.models import (
     DiscrepancyKind,
@@ -231,7 +232,8 @@ def _record_share(
         post_entry(
             county,
             kind="payments.gateway.settled",
-            description=f"Gateway settlement {batch.batch_id} of {batch.settle_date} into the bank",
+            memo_code=postings.MEMO_GATEWAY_SETTLEMENT,
+            memo_params={"batch": batch.batch_id, "date": batch.settle_date.isoformat()},
             lines=lines,
             actor=actor,
             reference=settlement,

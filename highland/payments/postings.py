@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from highland.ledger import accounts
+from highland.ledger.memos import Memo
+from highland.payments.models import PaymentMethod
 
 Line = tuple[str, int]
 
@@ -83,3 +87,32 @@ def gateway_settlement_lines(*, gross_fen: int, fee_fen: int, refund_fen: int) -
         (accounts.GATEWAY, -(gross_fen - refund_fen)),
     ]
     return [(code, amount) for code, amount in lines if amount]
+
+
+# --- memos: what each entry of payments is for, rendered in the reader's language -------
+
+MEMO_RECEIVED = "payments.payment.received"
+MEMO_REFUND_REQUESTED = "payments.refund.requested"
+MEMO_REFUND_PAID = "payments.refund.paid"
+MEMO_CASH_SHORTAGE = "payments.cash.shortage"
+MEMO_CASH_OVERAGE = "payments.cash.overage"
+MEMO_CASH_HANDED_OVER = "payments.cash.handed_over"
+MEMO_GATEWAY_SETTLEMENT = "payments.gateway_settlement.imported"
+
+MEMOS = {
+    MEMO_RECEIVED: Memo(
+        _("Payment %(payment)s received (%(method)s)"),
+        ("payment", "method"),
+        {"method": PaymentMethod.choices},
+    ),
+    MEMO_REFUND_REQUESTED: Memo(
+        _("Refund %(refund)s of payment %(payment)s: %(reason)s"), ("refund", "payment", "reason")
+    ),
+    MEMO_REFUND_PAID: Memo(_("Refund %(refund)s paid back"), ("refund",)),
+    MEMO_CASH_SHORTAGE: Memo(_("Cash short at %(point)s"), ("point",)),
+    MEMO_CASH_OVERAGE: Memo(_("Cash over at %(point)s"), ("point",)),
+    MEMO_CASH_HANDED_OVER: Memo(_("Cash from %(point)s paid into the bank"), ("point",)),
+    MEMO_GATEWAY_SETTLEMENT: Memo(
+        _("Gateway settlement %(batch)s of %(date)s into the bank"), ("batch", "date")
+    ),
+}

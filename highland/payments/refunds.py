@@ -104,7 +104,12 @@ def request_refund(
     post_entry(
         payment.county,
         kind="payments.refund.requested",
-        description=f"Refund {refund.out_refund_no} of payment {payment.out_trade_no}: {reason}",
+        memo_code=postings.MEMO_REFUND_REQUESTED,
+        memo_params={
+            "refund": refund.out_refund_no,
+            "payment": payment.out_trade_no,
+            "reason": reason,
+        },
         lines=lines,
         actor=actor,
         reference=refund,
@@ -145,7 +150,8 @@ def _mark_paid(
     post_entry(
         refund.county,
         kind="payments.refund.paid",
-        description=f"Refund {refund.out_refund_no} paid back",
+        memo_code=postings.MEMO_REFUND_PAID,
+        memo_params={"refund": refund.out_refund_no},
         lines=postings.refund_paid(money_account, refund.amount_fen),
         actor=actor,
         reference=refund,

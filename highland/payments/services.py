@@ -110,7 +110,8 @@ def _receive(
     post_entry(
         payment.county,
         kind="payments.payment.received",
-        description=f"Payment {payment.out_trade_no} received ({payment.get_method_display()})",
+        memo_code=postings.MEMO_RECEIVED,
+        memo_params={"payment": payment.out_trade_no, "method": payment.method},
         lines=postings.received(money_account(payment), payment.amount_fen),
         actor=actor,
         reference=payment,

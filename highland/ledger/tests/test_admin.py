@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from highland.ledger.models import Account
+from highland.ledger.services import post_entry
 from highland.ledger.tests.helpers import ledger_state, post_sale_day
 
 
@@ -56,3 +57,21 @@ def test_admin_cannot_change_an_entry(demo, client_as):
 
     assert response.status_code == 403
     assert ledger_state() == before
+
+
+def test_admin_shows_memos_and_account_names_in_the_readers_language(demo, client_as):
+    post_entry(
+        demo.county,
+        kind="payments.cash.shortage",
+        memo_code="payments.cash.shortage",
+        memo_params={"point": {"zh": "奔戈乡站", "bo": "དཔོན་སྒར་ཤང་།", "en": "Benge"}},
+        lines=[("Expenses:CashShortage", 500), ("Assets:Cash:Point:LT-S01", -500)],
+        actor=None,
+    )
+    client = client_as(demo.user("admin"))
+
+    entries = client.get("/admin/ledger/entry/", HTTP_ACCEPT_LANGUAGE="bo").content.decode()
+    listing = client.get("/admin/ledger/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "དཔོན་སྒར་ཤང་།" in entries
+    assert "Cash short at points" in listing

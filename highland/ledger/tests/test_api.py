@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from highland.core import services as core_services
-from highland.ledger import invariants
+from highland.ledger import accounts, invariants
 from highland.ledger.tests.helpers import (
     SALE_DAY_BALANCES,
     ledger_invariants_only,
@@ -50,10 +50,12 @@ def test_balances_are_the_countys(demo, client_as, username):
     post_sale_day(demo.county, None)
 
     response = client_as(demo.user(username)).get("/api/v1/ledger/balances")
+    names = {"Assets:Cash:Point:LT-S01": "Cash held at point Benge E-commerce Service Station"}
 
     assert response.status_code == 200
     assert response.json() == [
-        {"code": code, "balance_fen": amount} for code, amount in SALE_DAY_BALANCES.items()
+        {"code": code, "name": names.get(code, accounts.describe(code)), "balance_fen": amount}
+        for code, amount in SALE_DAY_BALANCES.items()
     ]
 
 
@@ -63,8 +65,8 @@ def test_balances_by_prefix(demo, client_as):
     response = client_as(demo.user("official")).get("/api/v1/ledger/balances", {"prefix": "Income"})
 
     assert response.json() == [
-        {"code": "Income:Commission", "balance_fen": -2_200},
-        {"code": "Income:Shipping", "balance_fen": -1_655},
+        {"code": "Income:Commission", "name": "Commission income", "balance_fen": -2_200},
+        {"code": "Income:Shipping", "name": "Shipping income", "balance_fen": -1_655},
     ]
 
 
@@ -93,28 +95,58 @@ def test_entries_come_newest_first_with_their_postings(demo, client_as):
             "id": entries[4].pk,
             "occurred_at": "2025-05-03T16:01:00Z",
             "kind": "payments.payout.sent",
+            "memo": "Payout to seller S12",
+            "memo_code": "legacy",
+            "memo_params": {"text": "Payout to seller S12"},
             "description": "Payout to seller S12",
             "reference_type": "",
             "reference_id": "",
             "created_by_id": demo.user("operator").pk,
             "postings": [
-                {"account": "Liabilities:SellerPayable:S12", "amount_fen": 22_000},
-                {"account": "Assets:Bank", "amount_fen": -22_000},
+                {
+                    "account": "Liabilities:SellerPayable:S12",
+                    "account_name": "Owed to seller #12",
+                    "amount_fen": 22_000,
+                },
+                {
+                    "account": "Assets:Bank",
+                    "account_name": "Service centre bank account",
+                    "amount_fen": -22_000,
+                },
             ],
         },
         {
             "id": entries[3].pk,
             "occurred_at": "2025-05-03T06:00:00Z",
             "kind": "orders.order.completed",
+            "memo": "Order LT-0001 completed",
+            "memo_code": "legacy",
+            "memo_params": {"text": "Order LT-0001 completed"},
             "description": "Order LT-0001 completed",
             "reference_type": "",
             "reference_id": "",
             "created_by_id": demo.user("operator").pk,
             "postings": [
-                {"account": "Liabilities:BuyerClearing", "amount_fen": 25_850},
-                {"account": "Liabilities:SellerPayable:S12", "amount_fen": -22_000},
-                {"account": "Income:Commission", "amount_fen": -2_200},
-                {"account": "Income:Shipping", "amount_fen": -1_650},
+                {
+                    "account": "Liabilities:BuyerClearing",
+                    "account_name": "Buyers' money received, not yet allocated",
+                    "amount_fen": 25_850,
+                },
+                {
+                    "account": "Liabilities:SellerPayable:S12",
+                    "account_name": "Owed to seller #12",
+                    "amount_fen": -22_000,
+                },
+                {
+                    "account": "Income:Commission",
+                    "account_name": "Commission income",
+                    "amount_fen": -2_200,
+                },
+                {
+                    "account": "Income:Shipping",
+                    "account_name": "Shipping income",
+                    "amount_fen": -1_650,
+                },
             ],
         },
     ]
@@ -141,8 +173,9 @@ def test_entries_query_budget(demo, client_as, django_assert_num_queries):
     many_entries(demo.county, 60)
     client = client_as(demo.user("operator"))
 
-    # Session, person, county, roles; then the count, the entries and their postings.
-    with django_assert_num_queries(7):
+    # Session, person, county, roles; then the count, the entries and their postings, and
+    # the sellers the accounts name (no point cash among them).
+    with django_assert_num_queries(8):
         response = client.get("/api/v1/ledger/entries", {"limit": 50})
 
     assert len(response.json()["items"]) == 50

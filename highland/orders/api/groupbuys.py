@@ -201,8 +201,8 @@ def group_buy_out(group_buy: GroupBuy) -> dict[str, Any]:
             "id": item.pk,
             "sku_id": item.sku_id,
             "sku_code": item.sku.code,
-            "product_name": item.sku.product.name_zh,
-            "sku_label": item.sku.label_zh,
+            "product_name": item.sku.product.name,
+            "sku_label": item.sku.label,
             "group_price_fen": item.group_price_fen,
             "unit_price_fen": item.unit_price_fen(),
             "min_quantity": item.min_quantity,
@@ -220,7 +220,7 @@ def purchase_out(purchase: ConsolidatedPurchase) -> dict[str, Any]:
         for name in PurchaseOut.model_fields
         if name not in ("seller_name", "lines")
     }
-    data["seller_name"] = purchase.seller.name_zh
+    data["seller_name"] = purchase.seller.name
     data["lines"] = [
         {name: getattr(line, name) for name in PurchaseLineOut.model_fields}
         for line in purchase.lines.all()

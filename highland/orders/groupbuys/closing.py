@@ -102,8 +102,12 @@ def _consolidate(group_buy: GroupBuy, orders: list[Order]) -> list[ConsolidatedP
             ConsolidatedPurchaseLine(
                 purchase=purchase,
                 sku_id=sku_id,
-                product_name=lines[0].product_name,
-                sku_label=lines[0].sku_label,
+                product_name_zh=lines[0].product_name_zh,
+                product_name_bo=lines[0].product_name_bo,
+                product_name_en=lines[0].product_name_en,
+                sku_label_zh=lines[0].sku_label_zh,
+                sku_label_bo=lines[0].sku_label_bo,
+                sku_label_en=lines[0].sku_label_en,
                 quantity=sum(line.quantity for line in lines),
                 amount_fen=sum(line.line_fen for line in lines),
             )

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from highland.catalog.models import SellingUnit
+from highland.core.i18n import localized
 from highland.core.models import County, User
 from highland.core.statemachine import StateMachine
 from highland.network.models import ServicePoint
@@ -210,9 +211,14 @@ class Order(models.Model):
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
-    # What the buyer saw, kept even if the product is renamed later.
-    product_name = models.CharField(max_length=200)
-    sku_label = models.CharField(max_length=200)
+    # What the buyer saw, in the three working languages, kept even if the product is
+    # renamed later; `product_name` and `sku_label` read them in the reader's language.
+    product_name_zh = models.CharField(_("product (Chinese)"), max_length=200)
+    product_name_bo = models.CharField(_("product (Tibetan)"), max_length=200, blank=True)
+    product_name_en = models.CharField(_("product (English)"), max_length=200, blank=True)
+    sku_label_zh = models.CharField(_("variant (Chinese)"), max_length=200)
+    sku_label_bo = models.CharField(_("variant (Tibetan)"), max_length=200, blank=True)
+    sku_label_en = models.CharField(_("variant (English)"), max_length=200, blank=True)
     selling_unit = models.CharField(max_length=10, choices=SellingUnit.choices)
     # Units, or grams for a SKU sold by weight.
     quantity = models.PositiveBigIntegerField()
@@ -237,6 +243,16 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_name} {self.sku_label} × {self.quantity}"
+
+    @property
+    def product_name(self) -> str:
+        """The product's name at checkout, in the reader's language."""
+        return localized(self, "product_name")
+
+    @property
+    def sku_label(self) -> str:
+        """The variant's label at checkout, in the reader's language."""
+        return localized(self, "sku_label")
 
 
 class ShippingZone(models.TextChoices):

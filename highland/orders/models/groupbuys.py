@@ -215,8 +215,13 @@ class ConsolidatedPurchaseLine(models.Model):
         ConsolidatedPurchase, on_delete=models.CASCADE, related_name="lines"
     )
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
-    product_name = models.CharField(max_length=200)
-    sku_label = models.CharField(max_length=200)
+    # The names the villagers' order lines kept, in the three working languages.
+    product_name_zh = models.CharField(_("product (Chinese)"), max_length=200)
+    product_name_bo = models.CharField(_("product (Tibetan)"), max_length=200, blank=True)
+    product_name_en = models.CharField(_("product (English)"), max_length=200, blank=True)
+    sku_label_zh = models.CharField(_("variant (Chinese)"), max_length=200)
+    sku_label_bo = models.CharField(_("variant (Tibetan)"), max_length=200, blank=True)
+    sku_label_en = models.CharField(_("variant (English)"), max_length=200, blank=True)
     quantity = models.PositiveBigIntegerField()
     # The villagers' line amounts added up: the SKU's price may have changed mid-window.
     amount_fen = models.BigIntegerField()
@@ -235,3 +240,13 @@ class ConsolidatedPurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_name} {self.sku_label} × {self.quantity}"
+
+    @property
+    def product_name(self) -> str:
+        """The product's name, in the reader's language."""
+        return localized(self, "product_name")
+
+    @property
+    def sku_label(self) -> str:
+        """The variant's label, in the reader's language."""
+        return localized(self, "sku_label")

@@ -124,6 +124,6 @@ def test_a_refused_checkout_leaves_the_cart_intact(shop, buyer_with_a_cart):
     response = buyer_with_a_cart.post("/orders/checkout/", fresh_form(buyer_with_a_cart))
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"__all__": ["Not enough 牦牛肉干 left."]}
+    assert response.context["form"].errors == {"__all__": ["Not enough Yak jerky left."]}
     assert (Order.objects.count(), Payment.objects.count()) == (0, 0)
     assert cart_of(shop) == [("LT-YJ-100", 1), ("LT-ZC-500", 2)]

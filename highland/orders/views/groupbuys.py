@@ -384,7 +384,7 @@ class GroupBuyJoinForm(forms.Form):
         self.fields["point"].queryset = points  # type: ignore[attr-defined]
         for item in items:
             self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
-                label=f"{item.sku.product.name_zh} {item.sku.label_zh}",
+                label=f"{item.sku.product.name} {item.sku.label}",
                 min_value=0,
                 max_value=MAX_QUANTITY,
                 required=False,

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0009_payout_returned_by_the_bank"),
+        ("orders", "0011_purchase_line_names_in_three_languages"),
     ]
 
     operations = [

@@ -1,0 +1,133 @@
+"""The audit trail as an official reads it: actions and object types translated, objects
+linked to their pages, changes as "field: from → to"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.urls import NoReverseMatch
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from highland.core.audit import OBJECT_LINKS, action_label
+from highland.core.models import AuditRecord
+from highland.core.money import format_fen
+
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an audit record's data: a field that changed, or a fact recorded."""
+
+    field: str
+    label: str
+    old: str | None  # None for a fact, which has only a value
+    new: str
+
+
+@dataclass(frozen=True)
+class ReadableRecord:
+    record: AuditRecord
+    action_label: str
+    object_type_label: str
+    object_url: str
+    changes: list[Change]
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    """The model's verbose name in the active language; the code if the model is gone."""
+    model = _model(object_type)
+    return capfirst(str(model._meta.verbose_name)) if model is not None else object_type
+
+
+def object_url(object_type: str, object_id: str) -> str:
+    """The object's page, when its app registered one; empty otherwise."""
+    if object_type not in OBJECT_LINKS:
+        return ""
+    try:
+        return OBJECT_LINKS.get(object_type)(object_id)
+    except (NoReverseMatch, ValueError):
+        return ""
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def value_text(value: Any, field: models.Field[Any, Any] | None = None, name: str = "") -> str:
+    """A stored value as people read it: choice labels, yuan for fen, yes/no, — for none."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(value_text(item) for item in value) or EMPTY
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {value_text(item)}" for key, item in value.items()) or EMPTY
+    if field is not None and field.choices:
+        labels = {str(key): label for key, label in field.flatchoices}
+        if str(value) in labels:
+            return str(labels[str(value)])
+    if name.endswith("_fen") and isinstance(value, int):
+        return format_fen(value)
+    if field is not None and field.is_relation:
+        return f"#{value}"
+    return str(value)
+
+
+def _label(field: models.Field[Any, Any] | None, name: str) -> str:
+    return capfirst(str(field.verbose_name)) if field is not None else name
+
+
+def changes_of(record: AuditRecord) -> list[Change]:
+    """The record's data, each field with its verbose name: from → to, or its value."""
+    model = _model(record.object_type)
+    data = record.changes if isinstance(record.changes, dict) else {"data": record.changes}
+    lines = []
+    for name, value in data.items():
+        field = _field(model, name)
+        if isinstance(value, dict) and set(value) == {"from", "to"}:
+            lines.append(
+                Change(
+                    name,
+                    _label(field, name),
+                    value_text(value["from"], field, name),
+                    value_text(value["to"], field, name),
+                )
+            )
+        else:
+            lines.append(Change(name, _label(field, name), None, value_text(value, field, name)))
+    return lines
+
+
+def readable(records: Iterable[AuditRecord]) -> list[ReadableRecord]:
+    """Each record with its action, object type, link and changes for people."""
+    return [
+        ReadableRecord(
+            record=record,
+            action_label=action_label(record.action),
+            object_type_label=object_type_label(record.object_type),
+            object_url=object_url(record.object_type, record.object_id),
+            changes=changes_of(record),
+        )
+        for record in records
+    ]
