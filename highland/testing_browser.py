@@ -290,6 +290,14 @@ _OVERFLOWS = """() => {
       + (el.classList.length ? '.' + [...el.classList].join('.') : '');
   if (document.documentElement.scrollWidth > width) {
     found.push(`page: ${document.documentElement.scrollWidth} > ${width}`);
+    // Name the innermost elements that reach past the right edge.
+    const wide = [...document.body.querySelectorAll('*')].filter((el) =>
+        el.checkVisibility() && el.getBoundingClientRect().right > width + 1
+        && ![...el.children].some((child) => child.getBoundingClientRect().right > width + 1));
+    for (const el of wide.slice(0, 3)) {
+      found.push(`${name(el)} "${(el.innerText || '').slice(0, 30)}" ends at `
+          + `${Math.round(el.getBoundingClientRect().right)}`);
+    }
   }
   for (const el of document.querySelectorAll(
       'body, main, table, pre, img, svg, .table-wrap, form, dl, .card')) {
