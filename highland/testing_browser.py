@@ -108,13 +108,16 @@ def _production_like_server(
     from pytest_django.live_server_helper import LiveServer
 
     static_root = tmp_path_factory.mktemp("static")
-    with django_db_blocker.unblock(), override_settings(
-        STATIC_ROOT=static_root, WHITENOISE_USE_FINDERS=False, WHITENOISE_AUTOREFRESH=False
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            STATIC_ROOT=static_root, WHITENOISE_USE_FINDERS=False, WHITENOISE_AUTOREFRESH=False
+        ),
     ):
         _collect_compressed_static(static_root)
         server = LiveServer("localhost", start=False)
         # No test static handler in front: the request reaches whitenoise and the middleware.
-        server.thread.static_handler = lambda application: application
+        server.thread.static_handler = lambda application: application  # type: ignore[assignment]
         server.start()
     yield server
     server.stop()
@@ -214,7 +217,9 @@ class PageLoad:
         return sum(self.transfers.values())
 
     def describe(self, base: str = "") -> str:
-        parts = ", ".join(f"{url.removeprefix(base)}={size}" for url, size in self.transfers.items())
+        parts = ", ".join(
+            f"{url.removeprefix(base)}={size}" for url, size in self.transfers.items()
+        )
         return f"{self.url.removeprefix(base)}: {self.transferred} bytes ({parts})"
 
 
@@ -385,7 +390,9 @@ def foreign_words(texts: list[str], language: str) -> list[str]:
     return sorted(set(found))
 
 
-def assert_in_language(page: Any, language: str, *, allowed: Callable[[str], bool] | None = None) -> None:
+def assert_in_language(
+    page: Any, language: str, *, allowed: Callable[[str], bool] | None = None
+) -> None:
     """Every visible UI string (text, labels, placeholders, titles) is in `language`."""
     assert page.evaluate("() => document.documentElement.lang") == language, page.url
     texts = page.evaluate(_VISIBLE_TEXT)

@@ -59,7 +59,7 @@ def test_no_two_labels_overlap_nor_cover_a_marker_in_any_view(demo, language):
 
 def test_zooming_in_labels_more_villages_and_the_closest_view_labels_them_all(demo):
     points = _active_points(demo)
-    position, _views_ = _views(points)
+    position = project_points(points)
     villages_of = {
         station.pk: [p for p in points if p.parent_id == station.pk]
         for station in points
