@@ -33,7 +33,7 @@ class PointFilterForm(forms.Form):
 
     def __init__(self, *args: Any, townships: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["township"].choices = [("", _("Any")), *[(zh, zh) for zh, _en in townships]]  # type: ignore[attr-defined]
+        self.fields["township"].choices = [("", _("Any")), *townships]  # type: ignore[attr-defined]
 
 
 class PointDetailsForm(forms.Form):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from highland.core.i18n import active_suffix
 from highland.core.models import County, Membership, Role, User
 from highland.core.permissions import roles_of
 from highland.network.models import ServicePoint
@@ -59,13 +60,18 @@ def county_points(county: County, filters: PointFilters | None = None) -> QueryS
 
 
 def townships(county: County) -> list[tuple[str, str]]:
-    """(Chinese name, English name) of every township that has a point."""
-    return list(
+    """(Chinese name, name in the reader's language) of every township that has a point."""
+    suffix = active_suffix()
+    names: dict[str, str] = {}
+    rows = (
         ServicePoint.objects.filter(county=county)
-        .values_list("township_zh", "township_en")
+        .values_list("township_zh", f"township_{suffix}")
         .distinct()
         .order_by("township_zh")
     )
+    for chinese, readers in rows:
+        names[chinese] = names.get(chinese) or readers or chinese
+    return list(names.items())
 
 
 def points_served_by(agent: User) -> QuerySet[ServicePoint]:

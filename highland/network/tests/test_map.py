@@ -147,3 +147,14 @@ def test_map_legend_is_in_the_readers_language(demo, client_as):
     assert tibetan is not None
     assert "Township station" not in tibetan.group(0)
     assert re.search("[\u0f00-\u0fff]", tibetan.group(0))
+
+
+def test_the_township_filter_names_townships_in_the_readers_language(demo, client_as):
+    client = client_as(demo.user("agent"))
+
+    html = client.get("/network/points/", HTTP_ACCEPT_LANGUAGE="bo").content.decode()
+
+    assert '<option value="奔戈乡">དཔོན་སྒར་ཤང་</option>' in html
+    filtered = client.get("/network/points/", {"township": "奔戈乡"}).content.decode()
+    assert f'href="/network/points/{demo.point("LT-S01").pk}/"' in filtered
+    assert f'href="/network/points/{demo.point("LT-S03").pk}/"' not in filtered
