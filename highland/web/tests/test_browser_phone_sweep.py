@@ -4,7 +4,8 @@ Each page must fit the screen (no horizontal overflow of the page or of any tabl
 weigh at most 50 KB transferred on a cold first load. Pages whose every string is already
 translated must also show nothing in another language; those still waiting for
 translations are listed in LANGUAGE_PENDING, to be emptied as the catalogues fill.
-All problems of a sweep are reported together. Weights go to var/page-weight.json.
+All problems of a sweep are reported together. Weights go to var/page-weight.json,
+screenshots to var/screenshots/phone-*.png.
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ def test_every_main_page_fits_a_phone_and_is_light(
     order = OrderFactory(demo).paid()
     problems: list[str] = []
     weights: dict[str, int] = {}
+    screenshots = Path(settings.VAR_DIR) / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
     for username, pages in PAGES.items():
         page = open_phone(chromium, phone_site, language=language, username=username)
         try:
@@ -139,6 +142,8 @@ def test_every_main_page_fits_a_phone_and_is_light(
                 if load.status != 200:
                     problems.append(f"{who} {path}: status {load.status}")
                     continue
+                shot = f"phone-{language}-{who}-{name.replace(' ', '-')}.png"
+                page.screenshot(path=str(screenshots / shot), full_page=True)
                 try:
                     assert_fits(page)
                 except AssertionError as failure:
