@@ -178,7 +178,12 @@ def place_labels(
 ) -> list[Label]:
     """Labels that overlap no marker and no other label, inside the view; see the module doc."""
     zoom = view.zoom
-    bounds = view.box
+    # A margin inside the edge: a glyph may be a little wider than estimated.
+    margin = 6 / zoom
+    whole = view.box
+    bounds = Box(
+        whole.x + margin, whole.y + margin, whole.width - 2 * margin, whole.height - 2 * margin
+    )
     markers = {
         point.pk: Box(x - radius / zoom, y - radius / zoom, 2 * radius / zoom, 2 * radius / zoom)
         for point in points

@@ -5,7 +5,7 @@ weigh at most 50 KB transferred on a cold first load. Pages whose every string i
 translated must also show nothing in another language; those still waiting for
 translations are listed in LANGUAGE_PENDING, to be emptied as the catalogues fill.
 All problems of a sweep are reported together. Weights go to var/page-weight.json,
-screenshots to var/screenshots/phone-*.png.
+the first screen of each to var/screenshots/phone-*.png.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def test_every_main_page_fits_a_phone_and_is_light(
                     problems.append(f"{who} {path}: status {load.status}")
                     continue
                 shot = f"phone-{language}-{who}-{name.replace(' ', '-')}.png"
-                page.screenshot(path=str(screenshots / shot), full_page=True)
+                page.screenshot(path=str(screenshots / shot), scale="css")
                 try:
                     assert_fits(page)
                 except AssertionError as failure:
