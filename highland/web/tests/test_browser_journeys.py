@@ -82,3 +82,29 @@ def test_an_official_reads_the_ledger_and_the_audit(
         expect(page.locator("main tbody tr").first).to_be_visible()
     finally:
         page.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("language", "required"), [(ZH, "此项为必填项。"), (BO, "རེ་ཁག་འདི་ངེས་པར་དུ་འབྲི་དགོས།")]
+)
+def test_an_empty_form_is_refused_by_the_server_in_the_pages_language(
+    language: str, required: str, phone_site: Any, chromium: Any, demo: Demo
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_phone(chromium, phone_site, language=language)
+    try:
+        visit(page, f"{phone_site.url}/accounts/login/")
+        # The browser does not stop the post with its own bubble: the server answers.
+        with page.expect_response(
+            lambda response: (
+                response.request.method == "POST" and "/accounts/login/" in response.url
+            )
+        ):
+            page.locator("main form [type=submit]").click()
+        expect(page.locator("main .errorlist").first).to_have_text(required)
+        assert_fits(page)
+        assert_in_language(page, language)
+    finally:
+        page.context.close()

@@ -76,3 +76,14 @@ def test_a_missing_browser_fails_under_ci(monkeypatch):
     monkeypatch.setattr(harness, "IN_CI", False)
     with pytest.raises(pytest.skip.Exception, match="not installed"):
         need_browser()
+
+
+def test_an_empty_login_shows_the_servers_message_on_each_field(db):
+    from django.test import Client
+
+    response = Client(HTTP_ACCEPT_LANGUAGE="bo").post("/accounts/login/", {})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<ul class="errorlist"') == 2
+    assert html.count("རེ་ཁག་འདི་ངེས་པར་དུ་འབྲི་དགོས།") == 2
