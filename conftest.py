@@ -15,6 +15,9 @@ from highland.core.models import County, Membership, Organisation, OrganisationT
 from highland.network.models import ServicePoint, Tier
 from highland.testing import CHENGDU_ADDRESS, OrderFactory, make_other_county_sku
 
+# The real-browser harness: fixtures `phone_site` and `chromium` (highland/testing_browser.py).
+pytest_plugins = ["highland.testing_browser"]
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -34,7 +34,7 @@ from highland.network.forms import (
     VillagerForm,
 )
 from highland.network.models import PARENT_TIER, Resident, ServicePoint, Tier
-from highland.network.svgmap import render_county_map
+from highland.network.svgmap import MAP_LEGEND, ZOOMS, View, project_points, render_county_map
 
 
 def _person(request: HttpRequest) -> User:
@@ -139,10 +139,35 @@ def county_map(request: HttpRequest) -> HttpResponse:
     require(user, "network.view_point", county)
     points = list(selectors.county_points(county))
     title = _("Service network of %(county)s") % {"county": county.name}
-    svg = render_county_map(points, title=title)
     if request.GET.get("format") == "svg":
+        svg = render_county_map(points, title=title)
         return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    return render(request, "network/map.html", {"svg": svg, "title": title, "points": points})
+    view = View.from_query(request.GET.get("zoom"), request.GET.get("x"), request.GET.get("y"))
+    position = project_points(points)
+    townships = [
+        (point.township or point.name, view.around(*position[point.pk], zoom=ZOOMS[-1]))
+        for point in points
+        if point.tier == Tier.TOWNSHIP_STATION
+    ]
+    context = {
+        "svg": render_county_map(points, title=title, view=view, legend=False),
+        "title": title,
+        "points": points,
+        "view": view,
+        "zoom_in": view.query(zoom=view.zoom * 2) if view.zoom < ZOOMS[-1] else None,
+        "zoom_out": view.query(zoom=view.zoom // 2) if view.zoom > 1 else None,
+        "moves": [
+            (_("North"), view.query(dy=-0.5)),
+            (_("West"), view.query(dx=-0.5)),
+            (_("East"), view.query(dx=0.5)),
+            (_("South"), view.query(dy=0.5)),
+        ]
+        if view.zoom > 1
+        else [],
+        "townships": townships,
+        "legend": MAP_LEGEND,
+    }
+    return render(request, "network/map.html", context)
 
 
 @login_required

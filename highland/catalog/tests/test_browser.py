@@ -18,7 +18,8 @@ from django.conf import settings
 
 from conftest import need_server
 from highland.catalog.models import Product
-from highland.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_RESOURCES, WAIT_MS
+from highland.testing_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from highland.web.tests.test_browser import PAGE_RESOURCES
 
 pytestmark = [pytest.mark.urls("highland.catalog.tests.urls"), pytest.mark.browser]
 

@@ -21,25 +21,12 @@ from django.conf import settings
 
 from conftest import Demo, need_server
 from highland.network.models import ServicePoint
+from highland.testing_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # The machine has no internet: nothing may phone home.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAP_PATH = "/network/map/"
 # Generous bound for a staff page; storefront pages aim at 50 KB.
 MAP_PAGE_BUDGET = 100_000
 PAGE_RESOURCES = {"document", "stylesheet", "script", "image", "font", "media"}
-# Generous waits: CI machines are slower than a laptop, and nothing here sleeps.
-WAIT_MS = 15_000
 TIBETAN = re.compile("[\u0f00-\u0fff]")
 
 

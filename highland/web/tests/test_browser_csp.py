@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import Demo, need_server
-from highland.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from highland.testing_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 ANONYMOUS_PAGES = ["/", "/shop/", "/accounts/login/", "/admin/login/", "/api/v1/docs"]
 AGENT_PAGES = ["/network/points/", "/network/map/", "/orders/cart/"]
