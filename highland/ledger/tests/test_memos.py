@@ -57,7 +57,7 @@ def test_a_missing_translation_of_a_name_falls_back_to_chinese():
             "payments.cash.shortage", {"point": {"zh": "奔戈乡", "bo": "", "en": ""}}
         )
 
-    assert text == "Cash short at 奔戈乡"
+    assert text == "奔戈乡 ནས་དངུལ་དངོས་ཆད་པ།"
 
 
 def test_a_choices_parameter_shows_its_label():
@@ -84,10 +84,12 @@ def test_post_entry_stores_code_params_and_the_default_rendering(demo):
 
     entry = Entry.objects.get(pk=entry.pk)
     assert (entry.memo_code, entry.memo_params) == ("payments.cash.shortage", {"point": NAME})
-    # The default language is Chinese; the catalogue may not translate the sentence yet.
-    assert NAME["zh"] in entry.description
+    # The stored description is in the default language (Chinese); the memo follows the reader.
+    assert entry.description == f"{NAME['zh']} 现金短款"
     with translation.override("bo"):
-        assert entry.memo == f"Cash short at {NAME['bo']}"
+        assert entry.memo == f"{NAME['bo']} ནས་དངུལ་དངོས་ཆད་པ།"
+    with translation.override("en"):
+        assert entry.memo == f"Cash short at {NAME['en']}"
 
 
 def test_a_bare_description_is_kept_as_a_legacy_memo(demo):
