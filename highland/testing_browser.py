@@ -12,6 +12,7 @@ Registered as a pytest plugin by the root `conftest.py`. It gives:
   language cookie set and, for a username, the session of that demo user.
 - `visit(page, url)`: a cold first load (the HTTP cache is off), waiting until every request
   the page started has finished; returns the `PageLoad` with the bytes transferred.
+- `submit(page, control)`: the same for the page a click on a form's button leads to.
 - `assert_fits(page)`, `assert_light(load)`, `assert_in_language(page, language)`.
 """
 
@@ -269,6 +270,20 @@ def visit(page: Any, url: str) -> PageLoad:
     network = _Network.of(page)
     network.reset()
     response = page.goto(url, wait_until="load")
+    return _settled_load(page, network, response, url)
+
+
+def submit(page: Any, control: Any) -> PageLoad:
+    """Click `control` (a locator of a form's button or a link) and load what it leads to
+    cold, as `visit` does: the posted form's answer, after any redirects."""
+    network = _Network.of(page)
+    network.reset()
+    with page.expect_navigation(wait_until="load") as navigation:
+        control.click()
+    return _settled_load(page, network, navigation.value, page.url)
+
+
+def _settled_load(page: Any, network: _Network, response: Any, url: str) -> PageLoad:
     deadline = time.monotonic() + WAIT_MS / 1000
     while not network.settled():
         if time.monotonic() > deadline:

@@ -10,8 +10,12 @@ adds. A view that needs another policy sets the header itself and is left alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 
@@ -22,12 +26,25 @@ def policy_header(directives: dict[str, list[str]]) -> str:
     )
 
 
+@cache
+def site_header() -> str:
+    """The header of `settings.CONTENT_SECURITY_POLICY`, built once (again if it changes)."""
+    return policy_header(settings.CONTENT_SECURITY_POLICY)
+
+
+@receiver(setting_changed)
+def _policy_changed(*, setting: str, **kwargs: Any) -> None:
+    # A test that points the payment gateway elsewhere changes the policy's form-action,
+    # also for a live server whose middleware was built before.
+    if setting == "CONTENT_SECURITY_POLICY":
+        site_header.cache_clear()
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.header = policy_header(settings.CONTENT_SECURITY_POLICY)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.header)
+        response.headers.setdefault("Content-Security-Policy", site_header())
         return response

@@ -3,16 +3,25 @@
 Each step asserts that the page fits the screen (no horizontal overflow of the page or
 of any table), that its cold first load transferred at most 50 KB, and that it shows no
 UI string in another language (pages still waiting for translations warn instead: see
-LANGUAGE_PENDING in test_browser_phone_sweep.py). The other journeys of the issue
-(visitor, agent, seller) join this module as their features land.
+LANGUAGE_PENDING in test_browser_phone_sweep.py). A step is a page opened by its address
+(`visit`) or reached by a click on a form's button (`submit`), weighed cold either way.
+
+The journeys: a visitor registers, checks out and pays online through the payment
+sandbox; an agent registers a villager, finds a product by its pinyin initials, places a
+cash order and prints the receipt; a seller packs by weight and the agent sees the refund
+to hand back; an official reads the ledger and the audit.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from conftest import Demo
 from highland.testing import OrderFactory
@@ -23,6 +32,7 @@ from highland.testing_browser import (
     assert_in_language,
     assert_light,
     open_phone,
+    submit,
     visit,
 )
 from highland.web.tests.test_browser_phone_sweep import LANGUAGE_PENDING
@@ -31,7 +41,7 @@ pytestmark = pytest.mark.browser
 
 
 def _check_step(page: Any, load: Any, language: str, step: str) -> None:
-    assert load.status == 200, f"{step}: status {load.status}"
+    assert load.status == 200, f"{step}: status {load.status} at {page.url}"
     assert_fits(page)
     assert_light(load)
     try:
@@ -106,5 +116,146 @@ def test_an_empty_form_is_refused_by_the_server_in_the_pages_language(
         expect(page.locator("main .errorlist").first).to_have_text(required)
         assert_fits(page)
         assert_in_language(page, language)
+    finally:
+        page.context.close()
+
+
+# --- a visitor registers, checks out and pays online -----------------------------------------
+
+VISITOR_PHONE = "13912340001"
+
+
+@pytest.fixture
+def payment_sandbox(phone_site: Any) -> Iterator[Any]:
+    """The payment gateway's sandbox, and the live server set up to charge through it: its
+    notifications come back to the live server, and pages may post on to its cashier."""
+    from django.conf import settings
+
+    from conftest import need_server
+    from highland.payments.sandbox import SandboxGateway
+    from highland.payments.tests.conftest import GATEWAY_MERCHANTS, GATEWAY_TEST_DELAYS
+
+    sandbox = SandboxGateway("127.0.0.1", 0, GATEWAY_MERCHANTS, retry_delays=GATEWAY_TEST_DELAYS)
+    try:
+        sandbox.start()
+    except OSError as error:
+        need_server(False, f"cannot listen on 127.0.0.1 for the gateway sandbox: {error}")
+    policy = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "form-action": ["'self'", sandbox.url],
+    }
+    try:
+        with override_settings(
+            PAYMENT_GATEWAY_URL=sandbox.url,
+            PAYMENT_GATEWAY_MERCHANT="demo",
+            PAYMENT_GATEWAY_SECRET=GATEWAY_MERCHANTS["demo"],
+            PUBLIC_BASE_URL=phone_site.url,
+            CONTENT_SECURITY_POLICY=policy,
+        ):
+            yield sandbox
+    finally:
+        sandbox.stop()
+
+
+def _text_message_code(caplog: pytest.LogCaptureFixture, phone: str) -> str:
+    """The six-digit code of the last text message to `phone`, as the log backend sent it."""
+    sent = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "highland.messaging.backends" and phone in record.getMessage()
+    ]
+    assert sent, f"no text message to {phone}"
+    found = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", sent[-1].split(":", 1)[1])
+    assert found is not None, sent[-1]
+    return found[0]
+
+
+def _wait_until(page: Any, condition: Any, what: str) -> None:
+    for _attempt in range(100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", [ZH, BO])
+def test_a_visitor_registers_checks_out_and_pays_online(
+    language: str,
+    phone_site: Any,
+    chromium: Any,
+    demo: Demo,
+    payment_sandbox: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from playwright.sync_api import expect
+
+    from highland.catalog.models import Sku
+    from highland.orders.models import Order
+    from highland.payments.models import Payment, PaymentStatus
+
+    caplog.set_level(logging.INFO, logger="highland.messaging.backends")
+    sku = Sku.objects.select_related("product").get(code="LT-ZC-500")
+    product_path = f"/shop/products/{sku.product_id}/"
+    page = open_phone(chromium, phone_site, language=language)
+    try:
+        # The home page, then the product (a brick of Tibetan tea) from the shop.
+        _check_step(page, visit(page, f"{phone_site.url}/"), language, "home")
+        _check_step(page, visit(page, f"{phone_site.url}{product_path}"), language, "product")
+
+        # Into the cart; the header's cart link counts it and leads to the cart.
+        add = page.locator(f"form:has(input[name=sku_id][value='{sku.pk}']) button[type=submit]")
+        _check_step(page, submit(page, add), language, "added to cart")
+        cart_link = page.locator("header a.cart-link")
+        expect(cart_link).to_contain_text("1")
+        _check_step(page, submit(page, cart_link), language, "cart")
+
+        # Checking out asks for an account first, and says why.
+        checkout = page.locator("main a[href$='/orders/checkout/']").first
+        _check_step(page, submit(page, checkout), language, "checkout asks to log in")
+        register = page.locator("main a[href^='/accounts/register/']")
+        _check_step(page, submit(page, register), language, "register")
+
+        # A code by text message, then the code, a name and a password.
+        code_form = page.locator("main form:has(input[name=step][value=code])")
+        code_form.locator("input[name=phone]").fill(VISITOR_PHONE)
+        _check_step(page, submit(page, code_form.locator("button")), language, "code sent")
+        register_form = page.locator("main form:has(input[name=step][value=register])")
+        register_form.locator("input[name=phone]").fill(VISITOR_PHONE)
+        register_form.locator("input[name=code]").fill(_text_message_code(caplog, VISITOR_PHONE))
+        register_form.locator("input[name=display_name]").fill("卓嘎")
+        register_form.locator("input[name=password]").fill("yak-butter-tea-42")
+        _check_step(page, submit(page, register_form.locator("button")), language, "checkout")
+        assert page.url == f"{phone_site.url}/orders/checkout/"
+
+        # Pickup at the village point, paid online; the summary first, then the order.
+        page.locator("input[name=delivery][value=pickup]").check()
+        page.fill("#id_recipient_name", "卓嘎")
+        page.select_option("#id_pickup_point", str(demo.point("LT-S01-V01").pk))
+        page.locator("input[name=payment_method][value=gateway]").check()
+        review = page.locator("main button[name=step][value=review]")
+        _check_step(page, submit(page, review), language, "review")
+        expect(page.locator("#checkout-total")).to_have_text("¥48.00")
+        place = page.locator("main button[name=step][value=place]")
+        _check_step(page, submit(page, place), language, "payment")
+        order = Order.objects.get(buyer__username=VISITOR_PHONE)
+        payment = order.payment
+
+        # Online through the sandbox's cashier, and back to the order.
+        pay_online = page.locator(f"main form[action$='/payments/{payment.pk}/pay-online/'] button")
+        submit(page, pay_online)
+        assert page.url.startswith(payment_sandbox.url), page.url
+        _check_step(page, submit(page, page.locator("button", has_text="Pay")), language, "order")
+        assert page.url == f"{phone_site.url}/orders/{order.pk}/"
+        expect(page.locator("ul.messages li")).to_have_count(1)
+
+        # Once the gateway's notification is in, the order page says it is paid.
+        _wait_until(
+            page,
+            lambda: Payment.objects.get(pk=payment.pk).status == PaymentStatus.PAID,
+            "the payment is confirmed",
+        )
+        _check_step(page, visit(page, page.url), language, "order")
+        expect(page.locator("main")).to_contain_text(str(PaymentStatus.PAID.label))
     finally:
         page.context.close()
