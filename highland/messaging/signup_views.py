@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from highland.core.access import site_county
 from highland.core.errors import DomainError
+from highland.core.signin import guest_session_key, hand_over_guest_session
 from highland.core.throttling import client_address
 from highland.messaging import signup
 from highland.messaging.forms import PhoneForm, RegisterForm, ResetForm
@@ -93,7 +94,10 @@ def register(request: HttpRequest) -> HttpResponse:
             status = error.status_code
         else:
             request.session.pop("signup_phone", None)
+            guest_session = guest_session_key(request)
             login(request, person, backend=LOGIN_BACKEND)
+            # What the visitor put in the cart before registering stays there.
+            hand_over_guest_session(guest_session, person)
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect(_next(request))
     return _code_step(request, CodePurpose.REGISTER, "messaging/register.html", form, status)

@@ -8,6 +8,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from highland.core.signin import guest_handovers
+        from highland.orders.cart import hand_over_guest_cart
+
+        guest_handovers.register("orders.cart", hand_over_guest_cart)
         from highland.core import audit
         from highland.orders import auditlabels as orders_audit
 

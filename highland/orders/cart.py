@@ -111,6 +111,11 @@ def merge_guest_cart(county: County, *, session_key: str, user: User) -> Cart:
     return user_cart
 
 
+def hand_over_guest_cart(county: County, guest_session: str, person: User) -> None:
+    """`core.signin`'s handover: the cart of the guest session joins the person's."""
+    merge_guest_cart(county, session_key=guest_session, user=person)
+
+
 def checkout_lines(cart: Cart) -> list[CheckoutLine]:
     return [
         CheckoutLine(sku_id=line.sku_id, quantity=line.quantity)

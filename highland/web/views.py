@@ -15,8 +15,8 @@ from highland.catalog import views as catalog_views
 from highland.catalog.selectors import storefront_county
 from highland.core.models import County, Role, User
 from highland.core.permissions import roles_of
+from highland.core.signin import guest_session_key, hand_over_guest_session
 from highland.network.models import ServicePoint, Tier
-from highland.orders.cart import merge_guest_cart
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,11 +56,10 @@ class LoginView(auth_views.LoginView):
     as a guest."""
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        guest_session = self.request.session.session_key or ""
+        guest_session = guest_session_key(self.request)
         response = super().form_valid(form)
         person = form.get_user()
-        if guest_session and isinstance(person, User) and person.county is not None:
-            merge_guest_cart(person.county, session_key=guest_session, user=person)
+        hand_over_guest_session(guest_session, person)
         language = getattr(person, "preferred_language", "")
         if language:
             response.set_cookie(

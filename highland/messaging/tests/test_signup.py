@@ -65,6 +65,34 @@ def test_register_by_page_creates_a_logged_in_buyer(demo: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_registering_keeps_what_the_visitor_put_in_the_cart(demo: Any) -> None:
+    from highland.catalog.models import Sku
+    from highland.orders.models import Cart, CartLine
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    tea = Sku.objects.get(code="LT-ZC-500")
+    assert client.post("/orders/cart/add/", {"sku_id": tea.pk, "quantity": 2}).status_code == 302
+    client.post("/accounts/register/", {"step": "code", "phone": PHONE})
+
+    client.post(
+        "/accounts/register/",
+        {
+            "step": "register",
+            "phone": PHONE,
+            "code": _code_sent_to(PHONE),
+            "display_name": "Dawa",
+            "password": PASSWORD,
+        },
+    )
+
+    cart = Cart.objects.get(owner__username=PHONE)
+    assert list(CartLine.objects.filter(cart=cart).values_list("sku_id", "quantity")) == [
+        (tea.pk, 2)
+    ]
+    assert not Cart.objects.filter(owner=None).exists()
+
+
+@pytest.mark.django_db
 def test_register_by_api(demo: Any) -> None:
     client = Client()
     assert _api(client, "register/code", {"phone": PHONE}).json() == {"expires_in_seconds": 600}
