@@ -342,3 +342,69 @@ def test_an_agent_registers_a_villager_orders_by_pinyin_initials_and_prints_the_
         assert order.lines.get().quantity == 500
     finally:
         page.context.close()
+
+
+# --- a seller packs by weight; the agent hands the difference back in cash --------------------
+
+
+def _villager_paid_in_cash_for_matsutake(demo: Demo, name: str) -> Any:
+    """A villager of 扎嘎村 who ordered a kilo of fresh matsutake for pickup at her point
+    and paid the agent there in cash; the order, waiting to be packed."""
+    from highland.core.models import Membership, Role, User
+    from highland.network.models import Resident
+    from highland.orders.models import Order
+    from highland.orders.services import DeliveryDetails, collect_cash
+
+    point = demo.point("LT-S01-V01")
+    villager = User.objects.create_user(
+        "villager-journey", county=demo.county, password=None, display_name=name
+    )
+    Membership.objects.create(county=demo.county, user=villager, role=Role.BUYER)
+    Resident.objects.create(
+        county=demo.county, person=villager, point=point, registered_by=demo.user("village_agent")
+    )
+    result = OrderFactory(demo).place(
+        [("LT-SR-W", 1000)],
+        buyer=villager,
+        delivery=DeliveryDetails(method="pickup", recipient_name=name, pickup_point=point),
+        method="cash_at_point",
+    )
+    collect_cash(result.payment, agent=demo.user("village_agent"), point=point)
+    return Order.objects.get(pk=result.orders[0].pk)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", [ZH, BO])
+def test_a_seller_packs_by_weight_and_the_agent_sees_the_refund_to_hand_back(
+    language: str, phone_site: Any, chromium: Any, demo: Demo
+) -> None:
+    from playwright.sync_api import expect
+
+    from highland.core.money import format_fen
+    from highland.orders.models import OrderStatus
+    from highland.payments.models import Refund
+
+    order = _villager_paid_in_cash_for_matsutake(demo, VILLAGER_NAMES[language])
+    line = order.lines.get()
+    page = open_phone(chromium, phone_site, language=language, username="seller")
+    try:
+        # The seller weighs the kilo ordered: 960 g go into the parcel (within 5 %).
+        _check_step(page, visit(page, f"{phone_site.url}/orders/to-pack/"), language, "to pack")
+        page.fill(f"#grams_{line.pk}", "960")
+        packed = page.locator(f"main form[action$='/orders/{order.pk}/pack/'] button")
+        _check_step(page, submit(page, packed), language, "packed")
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PACKED, page.inner_text("main")[:600]
+    finally:
+        page.context.close()
+
+    # What the 40 g not packed cost goes back to the villager, in cash, by the agent.
+    refund = Refund.objects.get(payment=order.payment)
+    assert refund.amount_fen > 0
+    page = open_phone(chromium, phone_site, language=language, username="village_agent")
+    try:
+        _check_step(page, visit(page, f"{phone_site.url}/network/desk/"), language, "desk")
+        expect(page.locator("main .desk-queue")).to_contain_text(format_fen(refund.amount_fen))
+        expect(page.locator("main .desk-queue")).to_contain_text(VILLAGER_NAMES[language])
+    finally:
+        page.context.close()
