@@ -96,7 +96,7 @@ def test_an_official_reads_the_ledger_and_the_audit(
         expect(page.locator("nav.menu a[href='/audit/']")).to_be_visible()
         load = visit(page, f"{phone_site.url}/audit/")
         _check_step(page, load, language, "audit")
-        expect(page.locator("main tbody tr").first).to_be_visible()
+        expect(page.locator("main .audit-record").first).to_be_visible()
     finally:
         page.context.close()
 
