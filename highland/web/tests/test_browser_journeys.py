@@ -319,7 +319,9 @@ def test_an_agent_registers_a_villager_orders_by_pinyin_initials_and_prints_the_
         # The product by its pinyin initials; the results come in place.
         page.fill("#picker-q", "xsr")
         page.locator("main form.picker-search button").click()
-        sku_form = page.locator(f"#picker-results form:has(input[name=sku][value='{matsutake.pk}'])")
+        sku_form = page.locator(
+            f"#picker-results form:has(input[name=sku][value='{matsutake.pk}'])"
+        )
         expect(sku_form).to_have_count(1)
         assert_fits(page)
         assert_in_language(page, language, allowed=_jin_on_the_scales)

@@ -99,3 +99,24 @@ def test_a_view_that_sets_its_own_policy_keeps_it(rf):
     response = ContentSecurityPolicyMiddleware(view)(rf.get("/"))
 
     assert response["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_built_middleware_follows_a_changed_policy(rf, settings):
+    """A test that points the gateway elsewhere changes form-action, also for a live server
+    whose middleware was built before."""
+    from django.http import HttpResponse
+
+    from highland.web.security import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse("x"))
+    middleware(rf.get("/"))
+    settings.CONTENT_SECURITY_POLICY = {
+        "default-src": ["'self'"],
+        "form-action": ["'self'", "http://127.0.0.1:9"],
+    }
+
+    response = middleware(rf.get("/"))
+
+    assert response["Content-Security-Policy"] == (
+        "default-src 'self'; form-action 'self' http://127.0.0.1:9"
+    )
