@@ -10,4 +10,5 @@ ACTIONS = {
     "messaging.text.rate_limited": _("Text message refused: too many to this number"),
     "messaging.text.sent": _("Text message sent"),
     "messaging.text.failed": _("Text message failed"),
+    "messaging.text.delivered": _("Text message delivered"),
 }
