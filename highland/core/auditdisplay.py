@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from highland.core.audit import OBJECT_LINKS, action_label
 from highland.core.models import AuditRecord
@@ -29,6 +30,8 @@ class Change:
     label: str
     old: str | None  # None for a fact, which has only a value
     new: str
+    # True when the values are data as stored (names, codes), not words of the interface.
+    is_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any
     return field if isinstance(field, models.Field) else None
 
 
+def is_data(value: Any, field: models.Field[Any, Any] | None = None, name: str = "") -> bool:
+    """Whether `value_text` shows the value as stored rather than in the reader's words."""
+    if value is None or value == "" or isinstance(value, bool):
+        return False
+    if field is not None and field.choices:
+        return str(value) not in {str(key) for key, _label in field.flatchoices}
+    return not (name.endswith("_fen") and isinstance(value, int))
+
+
 def value_text(value: Any, field: models.Field[Any, Any] | None = None, name: str = "") -> str:
     """A stored value as people read it: choice labels, yuan for fen, yes/no, — for none."""
     if value is None or value == "":
@@ -94,15 +106,49 @@ def value_text(value: Any, field: models.Field[Any, Any] | None = None, name: st
     return str(value)
 
 
+# Facts that services record beside model fields, named for people.
+FACT_LABELS = {
+    "late": gettext_lazy("Paid after the hold ran out"),
+    "reason": gettext_lazy("Reason"),
+    "delta": gettext_lazy("Change in stock"),
+    "orders": gettext_lazy("Orders"),
+    "data": gettext_lazy("Details"),
+    "note": gettext_lazy("Note"),
+    "amount_fen": gettext_lazy("Amount"),
+}
+# A record whose data has "from" and "to" at the top level is a change of the object's status
+# (or of its place in the network, for a moved point).
+MOVED_FIELDS = ("status", "parent")
+
+
 def _label(field: models.Field[Any, Any] | None, name: str) -> str:
-    return capfirst(str(field.verbose_name)) if field is not None else name
+    if field is not None:
+        related = field.related_model if field.is_relation else None
+        if related is not None and str(field.verbose_name) == field.name.replace("_", " "):
+            # A foreign key left with Django's untranslated default name: say what it points to.
+            return capfirst(str(related._meta.verbose_name))  # type: ignore[union-attr]
+        return capfirst(str(field.verbose_name))
+    return str(FACT_LABELS.get(name, name))
 
 
 def changes_of(record: AuditRecord) -> list[Change]:
     """The record's data, each field with its verbose name: from → to, or its value."""
     model = _model(record.object_type)
-    data = record.changes if isinstance(record.changes, dict) else {"data": record.changes}
+    data = dict(record.changes) if isinstance(record.changes, dict) else {"data": record.changes}
     lines = []
+    if "from" in data and "to" in data:
+        moved = next((_field(model, name) for name in MOVED_FIELDS if _field(model, name)), None)
+        name = moved.name if moved is not None else "status"
+        old, new = data.pop("from"), data.pop("to")
+        lines.append(
+            Change(
+                name,
+                _label(moved, name) if moved is not None else _("Status"),
+                value_text(old, moved, name),
+                value_text(new, moved, name),
+                is_data(old, moved, name) or is_data(new, moved, name),
+            )
+        )
     for name, value in data.items():
         field = _field(model, name)
         if isinstance(value, dict) and set(value) == {"from", "to"}:
@@ -112,10 +158,19 @@ def changes_of(record: AuditRecord) -> list[Change]:
                     _label(field, name),
                     value_text(value["from"], field, name),
                     value_text(value["to"], field, name),
+                    is_data(value["from"], field, name) or is_data(value["to"], field, name),
                 )
             )
         else:
-            lines.append(Change(name, _label(field, name), None, value_text(value, field, name)))
+            lines.append(
+                Change(
+                    name,
+                    _label(field, name),
+                    None,
+                    value_text(value, field, name),
+                    is_data(value, field, name),
+                )
+            )
     return lines
 
 

@@ -10,6 +10,7 @@ ACTIONS = {
     "core.county.created": _("County created"),
     "core.county.updated": _("County details changed"),
     "core.county.transfer_account_set": _("Bank transfer account set"),
+    "core.county.cash_hold_set": _("Cash hold at points set"),
     "core.membership.added": _("Role given"),
     "core.membership.ended": _("Role ended"),
     "core.organisation.created": _("Organisation created"),

@@ -10,7 +10,13 @@ class AuditFilterForm(forms.Form):
     """Filters of the audit page, each a choice among what the county's records hold."""
 
     action = forms.ChoiceField(label=_("Action"), required=False, choices=())
-    actor = forms.ChoiceField(label=_("Done by"), required=False, choices=())
+    # People's names are data, in whatever script they were written.
+    actor = forms.ChoiceField(
+        label=_("Done by"),
+        required=False,
+        choices=(),
+        widget=forms.Select(attrs={"translate": "no"}),
+    )
     object_type = forms.ChoiceField(label=_("Object type"), required=False, choices=())
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

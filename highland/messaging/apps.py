@@ -9,12 +9,13 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Text messages")
 
     def ready(self) -> None:
-        from highland.core import events
+        from highland.core import audit, events
         from highland.core.menu import MenuEntry, menu_entries
-        from highland.messaging import services
+        from highland.messaging import auditlabels, services
         from highland.messaging.kinds import CODE, MessageKind, register_kind
         from highland.messaging.selectors import may_see_messages
 
+        audit.register_actions(auditlabels.ACTIONS)
         events.subscribe(services.TEXT_QUEUED, "messaging.send_text", services.send_text_message)
         register_kind(
             MessageKind(

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from highland.network.models import Connectivity, ServicePoint, Tier
 
@@ -304,11 +304,11 @@ def render_county_map(
 # The legend's rows: CSS class of the swatch and its words. The page shows them as HTML
 # (readable at any zoom); a downloaded SVG carries them inside.
 MAP_LEGEND = [
-    ("centre", _lazy("County centre")),
-    ("station", _lazy("Township station")),
-    ("village", _lazy("Village point")),
-    ("unstable", _lazy("Dashed: unstable signal")),
-    ("no-signal", _lazy("Hollow: no signal")),
+    ("centre", gettext_lazy("County centre")),
+    ("station", gettext_lazy("Township station")),
+    ("village", gettext_lazy("Village point")),
+    ("unstable", gettext_lazy("Dashed: unstable signal")),
+    ("no-signal", gettext_lazy("Hollow: no signal")),
 ]
 
 

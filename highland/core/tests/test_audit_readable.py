@@ -12,6 +12,7 @@ from django.utils import translation
 
 from highland.core import audit, auditdisplay
 from highland.core.models import AuditRecord
+from highland.messaging.models import TextMessageStatus
 from highland.network import services as network_services
 from highland.orders.models import AfterSaleStatus, OrderStatus
 from highland.payments.models import PaymentStatus
@@ -23,6 +24,7 @@ STATUS_FAMILIES = {
     "orders.order.": OrderStatus,
     "orders.aftersale.": AfterSaleStatus,
     "payments.payment.": PaymentStatus,
+    "messaging.text.": TextMessageStatus,
 }
 
 
@@ -155,8 +157,8 @@ def test_facts_show_their_value_and_fen_as_yuan(demo):
     [item] = auditdisplay.readable([record])
 
     assert [(change.label, change.old, change.new) for change in item.changes] == [
-        ("amount_fen", None, "¥123.45"),
-        ("reason", None, "Broken"),
+        ("Amount", None, "¥123.45"),
+        ("Reason", None, "Broken"),
         ("done", None, "yes"),
         ("gone", None, "—"),
     ]

@@ -284,7 +284,7 @@ def test_a_reversal_posts_the_opposite_lines_and_keeps_both(demo):
     reversal = post_reversal(entry, actor=demo.user("operator"))
 
     assert reversal.kind == "ledger.entry.reversed"
-    assert reversal.description == f"Reversal of entry #{entry.pk}"
+    assert reversal.description == f"冲销第 {entry.pk} 号分录"  # stored in the default language
     assert (reversal.reference_type, reversal.reference_id) == ("ledger.entry", str(entry.pk))
     assert [
         (p.account.code, p.amount_fen) for p in reversal.postings.select_related("account")

@@ -128,7 +128,7 @@ def test_a_wrong_code_counts_and_five_wrong_end_the_code(demo: Any) -> None:
     last = _api(client, "register", {**body, "code": code})
 
     assert [a.json()["code"] for a in answers] == ["wrong_code"] * 5
-    assert answers[0].json()["detail"] == "The code is wrong."
+    assert answers[0].json()["detail"] == "验证码错误。"  # the default language
     assert last.status_code == 422
     assert last.json()["code"] == "too_many_tries"
     assert PhoneCode.objects.get(phone=PHONE).tries == 5
