@@ -12,36 +12,33 @@ import json
 import logging
 import re
 import secrets
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from highland.core.sandboxes import (
+    LOOPBACK_HOSTS,
+    ApiError,
+    LocalHttpSandbox,
+    Response,
+    china_now,
+    error_response,
+    html_page,
+    json_object,
+    json_response,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW_SECONDS = 300
-MAX_BODY_BYTES = 64 * 1024
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60)
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 _REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f"
 )
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 # The sandbox keeps its own signature code rather than importing the client's: a real
@@ -89,19 +86,11 @@ class Message:
         }
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json; charset=utf-8"
-
-
-def json_response(status: int, data: Mapping[str, object]) -> Response:
-    return Response(status, json.dumps(data, ensure_ascii=False).encode())
-
-
-class SmsSandbox:
+class SmsSandbox(LocalHttpSandbox):
     """The sandbox: an HTTP server on loopback plus threads sending delivery reports."""
+
+    server_version = "HighlandSmsSandbox/1"
+    logger = logger
 
     def __init__(
         self,
@@ -114,80 +103,20 @@ class SmsSandbox:
         report_timeout: float = 5.0,
         allow_external: bool = False,
     ) -> None:
-        if not allow_external and host not in LOOPBACK_HOSTS:
-            raise ValueError(
-                f"the sandbox listens on loopback only, not on {host!r}; "
-                "pass allow_external=True (--allow-external from a shell) to listen elsewhere"
-            )
-        self.host, self.port = host, port
+        super().__init__(
+            host,
+            port,
+            retry_delays=retry_delays,
+            callback_timeout=report_timeout,
+            allow_external=allow_external,
+        )
         self.accounts = dict(accounts or {})
-        self.retry_delays = tuple(retry_delays)
         self.report_delay = report_delay
-        self.report_timeout = report_timeout
-        self.allow_external = allow_external
-        self._lock = threading.Lock()
         self._messages: dict[tuple[str, str], Message] = {}
-        self._threads: set[threading.Thread] = set()
-        self._stopping = threading.Event()
-        self._httpd: _HttpServer | None = None
-        self._serve_thread: threading.Thread | None = None
-        # Reports never go through a proxy from the environment, nor follow a redirect.
-        self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _RefuseRedirects()
-        )
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> SmsSandbox:
-        if self._httpd is not None:
-            raise RuntimeError("the sandbox is already running")
-        httpd = _HttpServer((self.host, self.port), _Handler)
-        httpd.sandbox = self
-        self._httpd = httpd
-        self.port = httpd.server_address[1]
-        self._stopping.clear()
-        self._serve_thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._serve_thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._serve_thread is not None:
-            self._serve_thread.join(timeout=5)
-            self._serve_thread = None
-        self.wait_for_reports(timeout=self.report_timeout + 1)
-
-    def __enter__(self) -> SmsSandbox:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox is not running: call start() first")
-        return f"http://{self.host}:{self.port}"
 
     def wait_for_reports(self, timeout: float) -> bool:
         """Wait until no report is being sent or retried; False on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                threads = list(self._threads)
-            if not threads:
-                return True
-            for thread in threads:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                thread.join(timeout=remaining)
+        return self.wait_for_callbacks(timeout)
 
     # -- reading (tests and the demo) ----------------------------------------------------------
 
@@ -221,7 +150,11 @@ class SmsSandbox:
                 return json_response(200, {"messages": found})
             raise ApiError(404, "not_found", f"no such endpoint {parts.path}")
         except ApiError as error:
-            return json_response(error.status, {"code": error.code, "message": error.message})
+            return error_response(error)
+
+    def refuse_body(self, length: int) -> Response:
+        # This gateway's protocol answers 413 `invalid_body` for any bad length.
+        return json_response(413, {"code": "invalid_body", "message": "bad length"})
 
     def _authenticate(self, headers: Mapping[str, str], body: bytes) -> str:
         account = headers.get("X-Sms-Account") or ""
@@ -241,12 +174,7 @@ class SmsSandbox:
 
     def _send(self, headers: Mapping[str, str], body: bytes) -> Response:
         account = self._authenticate(headers, body)
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ApiError(400, "invalid_json", f"the body is not JSON: {error}") from error
-        if not isinstance(data, dict):
-            raise ApiError(400, "invalid_json", "the body is not a JSON object")
+        data = json_object(body)
         reference = data.get("client_reference")
         if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
             raise ApiError(400, "invalid_params", "client_reference: 1-64 of A-Z a-z 0-9 _ -")
@@ -274,7 +202,7 @@ class SmsSandbox:
                 phone=phone,
                 text=text,
                 report_url=report_url,
-                received_at=datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds"),
+                received_at=china_now(),
             )
             self._messages[(account, reference)] = message
         logger.info("text message %s to %s: %s", message.message_id, phone, text)
@@ -300,29 +228,13 @@ class SmsSandbox:
     # -- delivery reports -------------------------------------------------------------------
 
     def _start_report(self, message: Message, *, delay: float) -> None:
-        thread = threading.Thread(
-            target=self._report, args=(message, delay), name="sms-sandbox-report", daemon=True
-        )
-        with self._lock:
-            self._threads.add(thread)
-        thread.start()
+        self.in_background(lambda: self._report(message, delay), name="sms-sandbox-report")
 
     def _report(self, message: Message, delay: float) -> None:
-        try:
-            if delay and self._stopping.wait(delay):
-                return
-            for number in range(1, len(self.retry_delays) + 2):
-                if number > 1 and self._stopping.wait(self.retry_delays[number - 2]):
-                    return
-                if self._attempt_report(message, number):
-                    with self._lock:
-                        message.report_status = "delivered"
-                    return
+        delivered = self.retry(lambda number: self._attempt_report(message, number), delay=delay)
+        if delivered is not None:  # None: stopped, and the report stays pending
             with self._lock:
-                message.report_status = "failed"
-        finally:
-            with self._lock:
-                self._threads.discard(threading.current_thread())
+                message.report_status = "delivered" if delivered else "failed"
 
     def _attempt_report(self, message: Message, number: int) -> bool:
         outcome = message.outcome
@@ -332,33 +244,24 @@ class SmsSandbox:
                 "client_reference": message.client_reference,
                 "status": outcome,
                 "error": "the phone is switched off" if outcome == "failed" else "",
-                "reported_at": datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds"),
+                "reported_at": china_now(),
             },
             ensure_ascii=False,
         ).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(  # noqa: S310  (http(s) checked when sent)
+        status, _answer, failure = self.post_json(
             message.report_url,
-            data=body,
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
+            body,
+            {
                 "X-Sms-Account": message.account,
                 "X-Sms-Timestamp": timestamp,
                 "X-Sms-Signature": signature(self.accounts[message.account], timestamp, body),
             },
-            method="POST",
         )
-        try:
-            with self._opener.open(request, timeout=self.report_timeout) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-            error.close()
-        except (urllib.error.URLError, OSError) as error:
-            status = 0
-            logger.info("report %s attempt %d failed: %s", message.message_id, number, error)
+        if status is None:
+            logger.info("report %s attempt %d failed: %s", message.message_id, number, failure)
         with self._lock:
-            message.report_attempts.append({"attempt": number, "status": status})
+            message.report_attempts.append({"attempt": number, "status": status or 0})
         return status == 200
 
 
@@ -368,55 +271,4 @@ def _inbox_page(messages: list[dict[str, object]]) -> Response:
         f"{html.escape(str(m['received_at']))}<br>{html.escape(str(m['text']))}</li>"
         for m in reversed(messages)
     )
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        "<title>SMS sandbox inbox</title></head><body><h1>SMS sandbox inbox</h1>"
-        f"<ul>{rows or '<li>No messages yet.</li>'}</ul></body></html>"
-    )
-    return Response(200, document.encode(), content_type="text/html; charset=utf-8")
-
-
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    sandbox: SmsSandbox
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
-    server_version = "HighlandSmsSandbox/1"
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def _answer(self, method: str) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
-            response = json_response(413, {"code": "invalid_body", "message": "bad length"})
-            self.close_connection = True
-        else:
-            body = self.rfile.read(length) if length > 0 else b""
-            headers = {key: value for key, value in self.headers.items()}
-            try:
-                response = self.server.sandbox.handle(method, self.path, headers, body)
-            except Exception:
-                logger.exception("sandbox failed on %s %s", method, self.path)
-                response = json_response(500, {"code": "internal_error", "message": "see log"})
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s %s", self.address_string(), format % args)
+    return html_page(200, "SMS sandbox inbox", f"<ul>{rows or '<li>No messages yet.</li>'}</ul>")

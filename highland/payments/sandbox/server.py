@@ -11,22 +11,25 @@ import json
 import logging
 import re
 import secrets
-import socket
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-from highland.payments.sandbox.settlement import CHINA_STANDARD_TIME, SettlementBook
-from highland.payments.sandbox.wire import (
+from highland.core.sandboxes import (
+    CHINA_STANDARD_TIME,
+    LOOPBACK_HOSTS,
     ApiError,
+    LocalHttpSandbox,
+    Response,
     china_now,
+    error_response,
+    html_page,
+    json_response,
+)
+from highland.payments.sandbox.settlement import SettlementBook
+from highland.payments.sandbox.wire import (
     http_url,
     iso_date,
     json_params,
@@ -44,8 +47,6 @@ MAX_CLOCK_SKEW_SECONDS = 300
 NONCE_WINDOW_SECONDS = 600
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 60, 60, 60)
 DEFAULT_FEE_RATE_BP = 60  # 0.6 % of each charge, as the big Chinese gateways charge
-MAX_BODY_BYTES = 64 * 1024
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
@@ -125,18 +126,6 @@ class Delivery:
         }
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json; charset=utf-8"
-    location: str | None = None
-
-
-def json_response(status: int, data: Mapping[str, object]) -> Response:
-    return Response(status, json.dumps(data, ensure_ascii=False).encode())
-
-
 ROUTES = [
     (re.compile(pattern), method, handler)
     for pattern, method, handler in [
@@ -155,8 +144,11 @@ ROUTES = [
 ]
 
 
-class SandboxGateway:
+class SandboxGateway(LocalHttpSandbox):
     """The sandbox: an HTTP server on loopback plus the threads delivering notifications."""
+
+    server_version = "HighlandGatewaySandbox/1"
+    logger = logger
 
     def __init__(
         self,
@@ -169,96 +161,28 @@ class SandboxGateway:
         allow_external: bool = False,
         fee_rate_bp: int = DEFAULT_FEE_RATE_BP,
     ) -> None:
-        if not allow_external and host not in LOOPBACK_HOSTS:
-            raise ValueError(
-                f"the sandbox listens on loopback only, not on {host!r}; "
-                "pass allow_external=True (--allow-external from a shell) to listen elsewhere"
-            )
-        if any(delay < 0 for delay in retry_delays):
-            raise ValueError("retry delays must not be negative")
-        self.host = host
-        self.port = port
+        super().__init__(
+            host,
+            port,
+            retry_delays=retry_delays,
+            callback_timeout=notify_timeout,
+            allow_external=allow_external,
+        )
         self.merchants = dict(merchants or {})
-        self.retry_delays = tuple(retry_delays)
-        self.notify_timeout = notify_timeout
-        self.allow_external = allow_external
-        self._lock = threading.Lock()
         self._charges: dict[tuple[str, str], Charge] = {}
         self._charges_by_gateway_no: dict[str, Charge] = {}
         self._refunds: dict[tuple[str, str], Refund] = {}
         self._nonces: dict[tuple[str, str], float] = {}
         self._deliveries: list[Delivery] = []
         self.settlements = SettlementBook(fee_rate_bp)
-        self._delivery_threads: set[threading.Thread] = set()
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._serve_thread: threading.Thread | None = None
-        # Notifications go to loopback or, if allowed, wherever notify_url says; never via a
-        # proxy from the environment and never after a redirect.
-        self._notify_opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _RefuseRedirects()
-        )
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> SandboxGateway:
-        """Bind and serve in a background thread; returns self."""
-        if self._httpd is not None:
-            raise RuntimeError("the sandbox is already running")
-        server_class = _HttpServer6 if ":" in self.host else _HttpServer
-        httpd = server_class((self.host, self.port), _Handler)
-        httpd.gateway = self
-        self._httpd = httpd
-        self.port = httpd.server_address[1]
-        self._stopping.clear()
-        self._serve_thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._serve_thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and retrying; waits (bounded) for threads in flight."""
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._serve_thread is not None:
-            self._serve_thread.join(timeout=5)
-            self._serve_thread = None
-        self.wait_for_deliveries(timeout=self.notify_timeout + 1)
-
-    def __enter__(self) -> SandboxGateway:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox is not running: call start() first")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     def wait_for_deliveries(self, timeout: float) -> bool:
         """Wait until no notification is being delivered or retried; False on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                threads = list(self._delivery_threads)
-            if not threads:
-                return True
-            for thread in threads:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                thread.join(timeout=remaining)
+        return self.wait_for_callbacks(timeout)
 
     # -- dispatch ---------------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, body: bytes) -> Response:
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         parts = urllib.parse.urlsplit(target)
         path = parts.path
         try:
@@ -273,7 +197,7 @@ class SandboxGateway:
                 return handler(args, parts.query, body)
             raise ApiError(404, "not_found", f"no such endpoint: {path}")
         except ApiError as error:
-            return json_response(error.status, {"code": error.code, "message": error.message})
+            return error_response(error)
 
     # -- merchant API -----------------------------------------------------------------------
 
@@ -455,7 +379,7 @@ class SandboxGateway:
         with self._lock:
             charge = self._charges_by_gateway_no.get(args[0])
             if charge is None:
-                return page(404, "Not found", "<p>No such charge.</p>")
+                return html_page(404, "Not found", "<p>No such charge.</p>")
             yuan, fen = divmod(charge.amount_fen, 100)
             content = (
                 f"<p>Merchant: {html.escape(charge.merchant_id)}</p>"
@@ -469,28 +393,28 @@ class SandboxGateway:
                     f'<form method="post" action="{base}/confirm"><button>Pay</button></form>'
                     f'<form method="post" action="{base}/cancel"><button>Cancel</button></form>'
                 )
-        return page(200, "Sandbox cashier", content)
+        return html_page(200, "Sandbox cashier", content)
 
     def _confirm(self, args: list[str], query: str, body: bytes) -> Response:
         with self._lock:
             charge = self._charges_by_gateway_no.get(args[0])
         if charge is None:
-            return page(404, "Not found", "<p>No such charge.</p>")
+            return html_page(404, "Not found", "<p>No such charge.</p>")
         try:
             self._mark_paid(charge)
         except ApiError as error:
-            return page(error.status, "Not paid", f"<p>{html.escape(error.message)}</p>")
+            return html_page(error.status, "Not paid", f"<p>{html.escape(error.message)}</p>")
         return redirect_back(charge)
 
     def _cancel(self, args: list[str], query: str, body: bytes) -> Response:
         with self._lock:
             charge = self._charges_by_gateway_no.get(args[0])
         if charge is None:
-            return page(404, "Not found", "<p>No such charge.</p>")
+            return html_page(404, "Not found", "<p>No such charge.</p>")
         with self._lock:
             if charge.status not in {"pending", "closed"}:
                 message = f"A {charge.status} charge cannot be cancelled."
-                return page(409, "Not cancelled", f"<p>{html.escape(message)}</p>")
+                return html_page(409, "Not cancelled", f"<p>{html.escape(message)}</p>")
             charge.status = "closed"
         return redirect_back(charge)
 
@@ -533,31 +457,16 @@ class SandboxGateway:
         return delivery
 
     def _start_delivery(self, delivery: Delivery) -> None:
-        thread = threading.Thread(
-            target=self._deliver, args=(delivery,), name="sandbox-notify", daemon=True
-        )
-        with self._lock:
-            self._delivery_threads.add(thread)
-        thread.start()
+        self.in_background(lambda: self._deliver(delivery), name="sandbox-notify")
 
     def _deliver(self, delivery: Delivery) -> None:
-        try:
-            for number in range(1, len(self.retry_delays) + 2):
-                if number > 1 and self._stopping.wait(self.retry_delays[number - 2]):
-                    return  # stopped: the notification stays pending
-                attempt = self._attempt(delivery, number)
-                with self._lock:
-                    delivery.attempts.append(attempt)
-                    if attempt.delivered:
-                        delivery.status = "delivered"
-                        return
+        delivered = self.retry(lambda number: self._attempt(delivery, number))
+        if delivered is False:
             with self._lock:
                 delivery.status = "failed"
-        finally:
-            with self._lock:
-                self._delivery_threads.discard(threading.current_thread())
+        # None: stopped, and the notification stays pending.
 
-    def _attempt(self, delivery: Delivery, number: int) -> Attempt:
+    def _attempt(self, delivery: Delivery, number: int) -> bool:
         secret = self.merchants[delivery.merchant_id]
         body: dict[str, object] = {
             **delivery.payload,
@@ -569,26 +478,27 @@ class SandboxGateway:
         at = china_now()
         try:
             self._check_notify_url(delivery.notify_url)  # again, right before sending
-            request = urllib.request.Request(  # noqa: S310  (http(s) checked at charge creation)
-                delivery.notify_url,
-                data=json.dumps(body, ensure_ascii=False).encode(),
-                headers={"Content-Type": "application/json; charset=utf-8"},
-                method="POST",
+        except ApiError as error:
+            status, answer, failure = None, b"", str(error)
+        else:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            status, answer, failure = self.post_json(delivery.notify_url, data)
+        if status is None:
+            logger.info("notification %s attempt %d failed: %s", body["notify_id"], number, failure)
+            attempt = Attempt(number, at, None, "", failure, delivered=False)
+        else:
+            logger.info(
+                "notification %s attempt %d: %d %r", body["notify_id"], number, status, answer[:40]
             )
-            with self._notify_opener.open(request, timeout=self.notify_timeout) as response:
-                status, answer = response.status, response.read(1024)
-        except urllib.error.HTTPError as error:
-            status, answer = error.code, error.read(1024)
-            error.close()
-        except (ApiError, urllib.error.URLError, OSError) as error:
-            logger.info("notification %s attempt %d failed: %s", body["notify_id"], number, error)
-            return Attempt(number, at, None, "", str(error), delivered=False)
-        delivered = status == 200 and answer == b"success"
-        logger.info(
-            "notification %s attempt %d: %d %r", body["notify_id"], number, status, answer[:40]
-        )
-        text_answer = answer.decode("utf-8", errors="replace")[:200]
-        return Attempt(number, at, status, text_answer, "", delivered)
+            text_answer = answer.decode("utf-8", errors="replace")[:200]
+            attempt = Attempt(
+                number, at, status, text_answer, "", status == 200 and answer == b"success"
+            )
+        with self._lock:
+            delivery.attempts.append(attempt)
+            if attempt.delivered:
+                delivery.status = "delivered"
+        return attempt.delivered
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -650,19 +560,7 @@ class SandboxGateway:
         return charge
 
 
-# -- parameters ---------------------------------------------------------------------------
-
-
 # -- pages --------------------------------------------------------------------------------
-
-
-def page(status: int, title: str, content: str) -> Response:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head>"
-        f"<body><h1>{html.escape(title)}</h1>{content}</body></html>"
-    )
-    return Response(status, document.encode(), content_type="text/html; charset=utf-8")
 
 
 def redirect_back(charge: Charge) -> Response:
@@ -671,60 +569,3 @@ def redirect_back(charge: Charge) -> Response:
     query.append(("out_trade_no", charge.out_trade_no))
     location = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
     return Response(303, b"", content_type="text/plain", location=location)
-
-
-# -- HTTP plumbing ------------------------------------------------------------------------
-
-
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    gateway: SandboxGateway
-
-
-class _HttpServer6(_HttpServer):
-    address_family = socket.AF_INET6
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
-    server_version = "HighlandGatewaySandbox/1"
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def _answer(self, method: str) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            response = json_response(400, {"code": "invalid_body", "message": "bad Content-Length"})
-            self.close_connection = True
-        elif length > MAX_BODY_BYTES:
-            response = json_response(413, {"code": "body_too_large", "message": "over 64 KiB"})
-            self.close_connection = True
-        else:
-            body = self.rfile.read(length) if length > 0 else b""
-            try:
-                response = self.server.gateway.handle(method, self.path, body)
-            except Exception:
-                logger.exception("sandbox failed on %s %s", method, self.path)
-                response = json_response(500, {"code": "internal_error", "message": "see log"})
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        if response.location is not None:
-            self.send_header("Location", response.location)
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s %s", self.address_string(), format % args)

@@ -10,9 +10,9 @@ the charge is refunded. Call every method with the gateway's lock held.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+from highland.core.sandboxes import CHINA_STANDARD_TIME
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The gateway sandbox's wire protocol: errors, signatures and reading parameters.
+"""The gateway sandbox's wire protocol: signatures and reading parameters.
 
 Standard library only, like the rest of the sandbox.
 """
@@ -7,25 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import urllib.parse
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 
-from highland.payments.sandbox.settlement import CHINA_STANDARD_TIME
+from highland.core.sandboxes import ApiError, json_object
 
 _REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-
-
-class ApiError(Exception):
-    """A refusal the gateway answers as JSON {code, message}."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 # The gateway keeps its own signature code rather than importing the client adapter's: a real
@@ -45,17 +34,9 @@ def signature(params: Mapping[str, object], secret: str) -> str:
     return digest.hexdigest()
 
 
-def china_now() -> str:
-    return datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds")
-
-
 def json_params(body: bytes) -> dict[str, object]:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiError(400, "invalid_json", f"the body is not JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "the body is not a JSON object")
+    data = json_object(body)
+    # Values are signed as written with str(), so only strings and integers are allowed.
     for key, value in data.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
             raise ApiError(400, "invalid_params", f"{key} must be a string or an integer")
