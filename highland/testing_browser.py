@@ -96,8 +96,8 @@ def _collect_compressed_static(static_root: Path) -> None:
     compressor = Compressor(quiet=True)
     for path in static_root.rglob("*"):
         if path.is_file() and compressor.should_compress(path.name):
-            for _written in compressor.compress(str(path)):
-                pass
+            # compress() is a generator that writes each twin as it is consumed.
+            list(compressor.compress(str(path)))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ own the sandboxes depend on core, not the other way round.
 
 from __future__ import annotations
 
+import abc
 import argparse
 import html
 import json
@@ -88,7 +89,7 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-class LocalHttpSandbox:
+class LocalHttpSandbox(abc.ABC):
     """An HTTP server in a background thread, plus the threads sending its callbacks.
 
     A subclass answers requests in `handle` and sends each callback from
@@ -136,8 +137,9 @@ class LocalHttpSandbox:
 
     # -- what a subclass answers ------------------------------------------------------------
 
+    @abc.abstractmethod
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
-        raise NotImplementedError
+        """The sandbox's answer to one request: each sandbox speaks its own protocol."""
 
     def refuse_body(self, length: int) -> Response:
         """The answer to a Content-Length that is not a number or is over MAX_BODY_BYTES."""
