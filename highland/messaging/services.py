@@ -56,6 +56,9 @@ def _within_rate_limit(phone: str, family: str, now: dt.datetime) -> bool:
     return recent.count() < limit
 
 
+MAX_DEDUPE_KEY = 120  # TextMessage.dedupe_key's max_length
+
+
 def queue_text_message(
     county: County,
     *,
@@ -76,6 +79,9 @@ def queue_text_message(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("queue_text_message() runs inside its cause's transaction")
+    if not 0 < len(dedupe_key) <= MAX_DEDUPE_KEY:
+        # Cut short, two causes could share a key and the second message would be lost.
+        raise ValueError(f"dedupe_key must be 1 to {MAX_DEDUPE_KEY} characters: {dedupe_key!r}")
     message_kind = kinds.message_kinds.get(kind)
     number = normalise_mobile(phone)
     if number is None:
@@ -103,7 +109,7 @@ def queue_text_message(
         body=body,
         segments=count_sms_segments(body),
         status=status,
-        dedupe_key=dedupe_key[:120],
+        dedupe_key=dedupe_key,
     )
     audit.record(
         actor if actor is not None and actor.is_authenticated else None,

@@ -75,6 +75,11 @@ def test_bad_number_and_unknown_kind_are_programming_errors(demo: Any) -> None:
         _queue(demo, phone="12345")
     with pytest.raises(KeyError):
         _queue(demo, kind="messaging.nothing")
+    # A cause key too long to store whole would be cut and could match another cause's.
+    with pytest.raises(ValueError, match="dedupe_key"):
+        _queue(demo, dedupe_key="x" * 121)
+    with pytest.raises(ValueError, match="dedupe_key"):
+        _queue(demo, dedupe_key="")
     assert not TextMessage.objects.exists()
 
 
