@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "highland.orders",
     "highland.payments",
     "highland.messaging",
+    "highland.coops",
     "highland.web",
 ]
 

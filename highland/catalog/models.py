@@ -311,6 +311,54 @@ class Sku(models.Model):
         return self.selling_unit == SellingUnit.WEIGHT
 
 
+class LotOrigin(models.TextChoices):
+    """Where a stock lot's goods came from. `origin_id` names the source row of the app
+    that owns it (a cooperative's produce lot or processing run): catalog sits below the
+    apps that make lots, so it keeps their id, not a foreign key."""
+
+    OPENING = "opening", _("Opening stock")
+    SELLER = "seller", _("Received from the seller")
+    COOP_LOT = "coop_lot", _("Cooperative produce lot")
+    PROCESSING_RUN = "processing_run", _("Processing run")
+
+
+class StockLot(models.Model):
+    """Goods of one SKU received together: the stock the marketplace can trace back.
+
+    `on_hand` counts what is physically there (units, or grams for a SKU sold by weight),
+    reserved or not. The SKU's `stock` stays the sellable total checkout reserves against
+    (ADR 0001); packing takes goods out of lots (ADR 0010). Invariant, per SKU:
+    sku.stock + reserved-but-unpacked = Σ lot.on_hand.
+    """
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="stock_lots")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="lots")
+    code = models.CharField(_("lot code"), max_length=40)
+    received_quantity = models.BigIntegerField(_("quantity received"))
+    on_hand = models.BigIntegerField(_("on hand"))
+    received_on = models.DateField(_("received on"))
+    best_before = models.DateField(_("best before"), null=True, blank=True)
+    origin = models.CharField(_("origin"), max_length=20, choices=LotOrigin.choices)
+    origin_id = models.BigIntegerField(_("origin record"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stock lot")
+        verbose_name_plural = _("stock lots")
+        ordering = ["sku_id", "best_before", "received_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "code"], name="stock_lot_code_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_lot_not_negative"),
+            models.CheckConstraint(
+                condition=Q(received_quantity__gte=0), name="stock_lot_received_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["sku", "on_hand"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 def photo_path(photo: ProductPhoto, filename: str) -> str:
     return f"catalog/photos/{photo.county_id}/{photo.product_id}/{filename}"
 

@@ -32,6 +32,11 @@ CASH_AT_POINT_PREFIX = "Assets:Cash:Point:"
 BUYER_CLEARING = "Liabilities:BuyerClearing"  # received, not yet allocated to orders
 REFUNDS_DUE = "Liabilities:RefundsDue"  # refunds decided, not yet paid back
 SELLER_PAYABLE_PREFIX = "Liabilities:SellerPayable:S"
+# What the platform owes a cooperative's member household (their settled shares and
+# surplus, until paid out), and advances paid to a member in cash, recovered from their
+# next settlement: the balance left on it is the member's debt carried forward.
+MEMBER_PAYABLE_PREFIX = "Liabilities:MemberPayable:M"
+MEMBER_ADVANCE_PREFIX = "Assets:MemberAdvance:M"
 
 # What the platform earns or loses.
 COMMISSION = "Income:Commission"
@@ -49,6 +54,25 @@ def cash_at_point(point_code: str) -> str:
 def seller_payable(seller_id: int) -> str:
     """What the platform owes one seller."""
     return f"{SELLER_PAYABLE_PREFIX}{seller_id}"
+
+
+def member_payable(member_id: int) -> str:
+    """What the platform owes one cooperative member household."""
+    return f"{MEMBER_PAYABLE_PREFIX}{member_id}"
+
+
+def member_advance(member_id: int) -> str:
+    """Advances paid to one member household, not yet recovered from a settlement."""
+    return f"{MEMBER_ADVANCE_PREFIX}{member_id}"
+
+
+def member_of(code: str) -> int | None:
+    """The member id of a member payable or advance account, None for any other account."""
+    for prefix in (MEMBER_PAYABLE_PREFIX, MEMBER_ADVANCE_PREFIX):
+        if code.startswith(prefix):
+            rest = code.removeprefix(prefix)
+            return int(rest) if rest.isdigit() else None
+    return None
 
 
 def seller_of(code: str) -> int | None:
@@ -92,6 +116,12 @@ def describe(code: str, party: str = "") -> str:
         if party:
             return _("Owed to seller %(seller)s") % {"seller": party}
         return _("Owed to seller #%(seller)d") % {"seller": seller_id}
+    member_id = member_of(code)
+    if member_id is not None:
+        who = party or f"#{member_id}"
+        if code.startswith(MEMBER_PAYABLE_PREFIX):
+            return _("Owed to member %(member)s") % {"member": who}
+        return _("Advances to member %(member)s, not yet recovered") % {"member": who}
     point = point_of(code)
     if point is not None:
         return _("Cash held at point %(point)s") % {"point": party or point}

@@ -38,6 +38,7 @@ from highland.orders.models.groupbuys import (
     GroupBuyStatus,
     ItemOutcome,
 )
+from highland.orders.models.lots import LineLotAllocation
 
 __all__ = [
     "ACTIVE_AFTERSALE_STATUSES",
@@ -64,6 +65,7 @@ __all__ = [
     "GroupBuyOrder",
     "GroupBuyStatus",
     "ItemOutcome",
+    "LineLotAllocation",
     "Order",
     "OrderLine",
     "OrderStatus",
