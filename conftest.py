@@ -204,3 +204,12 @@ def village_pickup(demo: Demo) -> Any:
     return DeliveryDetails(
         method="pickup", recipient_name="格桑", pickup_point=demo.point("LT-S01-V01")
     )
+
+
+@pytest.fixture
+def coop(demo: Demo) -> Any:
+    """The demo yak cooperative with rules, graded produce and three members, and a second
+    cooperative with its own manager (highland/coops/testing.py)."""
+    from highland.coops.testing import make_coop_setup
+
+    return make_coop_setup(demo.county)

@@ -18,6 +18,7 @@ ACTIONS = {
     "catalog.seller.registered": _("Seller registered"),
     "catalog.seller.updated": _("Seller details changed"),
     "catalog.sku.added": _("Product variant added"),
+    "catalog.stock_lot.received": _("Stock lot received"),
     "catalog.sku.updated": _("Product variant changed"),
     "catalog.sku.stock_set": _("Stock counted"),
     "catalog.sku.stock_adjusted": _("Stock adjusted"),

@@ -30,6 +30,7 @@ from highland.catalog.services.fields import (
     THUMBNAIL_MAX_WIDTH,
     THUMBNAIL_QUALITY,
 )
+from highland.catalog.services.lots import receive_stock_lot
 from highland.catalog.services.photos import (
     add_photo,
     make_thumbnail,
@@ -79,6 +80,7 @@ __all__ = [
     "create_category",
     "create_product",
     "make_thumbnail",
+    "receive_stock_lot",
     "register_seller",
     "release_stock",
     "remove_photo",
