@@ -284,6 +284,7 @@ def register_routers() -> None:
     api.add_router("/payments/", "highland.payments.api.router")
     api.add_router("/messages/", "highland.messaging.api.router")
     api.add_router("/auth/", "highland.messaging.api.auth_router")
+    api.add_router("/coops/", "highland.coops.api.router")
 
 
 register_routers()

@@ -38,6 +38,7 @@ urlpatterns = [
     path("payments/", include("highland.payments.urls")),
     path("ledger/", include("highland.ledger.urls")),
     path("messaging/", include("highland.messaging.urls")),
+    path("coops/", include("highland.coops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,1 @@
+"""Cooperative pages, one module per part."""
