@@ -71,3 +71,37 @@ def forget_failed_logins(username: str) -> int:
     from axes.utils import reset
 
     return reset(username=username)
+
+
+# --- Guessing at codes -----------------------------------------------------------------------
+# A lookup by a printed code without logging in (an intake's check code) is a guess like a
+# password is: each wrong code counts as a failed login of the pseudo-account
+# "<scope>@<address>", so the same axes limit and lockout time hold, per address. The
+# address's failed logins and wrong codes add up: an address guessing one is guessing.
+
+
+def _lookup_credentials(request: HttpRequest, scope: str) -> dict[str, str]:
+    return {"username": f"{scope}@{client_address(request) or '-'}"}
+
+
+def lookups_refused(request: HttpRequest, scope: str) -> bool:
+    """Whether this address has guessed wrong too often to be answered now."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    if not settings.AXES_ENABLED:
+        return False
+    return not AxesProxyHandler.is_allowed(request, _lookup_credentials(request, scope))
+
+
+def record_failed_lookup(request: HttpRequest, scope: str) -> None:
+    """Count one wrong code from this address."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.user_login_failed(
+        sender=record_failed_lookup,
+        credentials=_lookup_credentials(request, scope),
+        request=request,
+    )
+    # The caller answers "not found" (or "too many tries" next time) itself; axes'
+    # middleware would otherwise swap in the login lockout page.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
