@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from highland.coops.models import (
@@ -41,7 +41,7 @@ SHOWN_RUN_STATUSES = (SettlementStatus.APPROVED, SettlementStatus.PAID)
 INTAKES_PER_PAGE = 20
 # A check code as printed: letters and digits, maybe typed with spaces or dashes.
 CHECK_CODE_MAX = 12
-_CHECK_CODE = re.compile(r"[A-Za-z0-9]{4,%d}" % CHECK_CODE_MAX)
+_CHECK_CODE = re.compile(rf"[A-Za-z0-9]{{4,{CHECK_CODE_MAX}}}")
 _TYPED_SEPARATORS = re.compile(r"[\s\-‐–—]+")
 
 
@@ -201,9 +201,7 @@ def access_member(user: User, member_id: int) -> Member:
     """The member household if `user` may read its account; missing and not-yours give the
     same 404 so that ids reveal nothing."""
     member = (
-        Member.objects.select_related("cooperative", "point", "county")
-        .filter(pk=member_id)
-        .first()
+        Member.objects.select_related("cooperative", "point", "county").filter(pk=member_id).first()
     )
     if member is None or not allowed(user, "coops.view_member", member):
         raise NotFound(_("No such member household."))
@@ -279,9 +277,7 @@ def household_account(
         owed_fen=member_owed_fen(member),
         capital_fen=member_capital_fen(member),
         surplus_shares=list(
-            SurplusShare.objects.filter(
-                member=member, distribution__status=SurplusStatus.POSTED
-            )
+            SurplusShare.objects.filter(member=member, distribution__status=SurplusStatus.POSTED)
             .select_related("distribution")
             .order_by("-distribution__year")
         ),
@@ -293,9 +289,9 @@ __all__ = [
     "HouseholdAccount",
     "IntakeCheck",
     "LotLine",
-    "TooManyGuesses",
     "ShareLine",
     "StatementLine",
+    "TooManyGuesses",
     "access_member",
     "heads_a_household",
     "household_account",

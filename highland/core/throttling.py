@@ -88,7 +88,7 @@ def lookups_refused(request: HttpRequest, scope: str) -> bool:
     """Whether this address has guessed wrong too often to be answered now."""
     from axes.handlers.proxy import AxesProxyHandler
 
-    if not settings.AXES_ENABLED:
+    if not getattr(settings, "AXES_ENABLED", True):
         return False
     return not AxesProxyHandler.is_allowed(request, _lookup_credentials(request, scope))
 
