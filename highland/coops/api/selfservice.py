@@ -22,6 +22,15 @@ router = Router(tags=["cooperatives"])
 CHECK_RESPONSES: dict[int, type[ErrorOut]] = {**ERROR_RESPONSES, 429: ErrorOut}
 
 
+class CheckQuery(Schema):
+    county: str | None = Field(
+        None,
+        pattern=r"^\d{6}$",
+        description="Administrative code of the county, for callers not logged in when the "
+        "site serves several counties.",
+    )
+
+
 class LotOut(Schema):
     id: int
     code: str
@@ -277,18 +286,18 @@ def _user(request: HttpRequest) -> User:
     response={200: IntakeCheckOut, **CHECK_RESPONSES},
     summary="One intake by the check code on its receipt (no login)",
 )
-def check_code(request: HttpRequest, code: str, county: str | None = None) -> dict[str, Any]:
+def check_code(request: HttpRequest, code: str, place: Query[CheckQuery]) -> dict[str, Any]:
     """What was weighed, the lot and, once settled, the member's share line and whether it
     was paid: this intake only, under the household's short name (no ID number, phone or
     name). A wrong and a malformed code both answer 404 `not_found` the same way and count
     as a wrong guess; after too many from one address, 429 `throttled`, right codes
     included, until the login lockout time has passed. `county` is the county's code when
     the site serves several and the caller is not logged in."""
-    if county is not None:
-        place = County.objects.filter(code=county).first()
+    if place.county is not None:
+        county = County.objects.filter(code=place.county).first()
     else:
-        place = site_county(request)
-    return _check(selectors.look_up_check_code(request, place, code))
+        county = site_county(request)
+    return _check(selectors.look_up_check_code(request, county, code))
 
 
 @router.get(
