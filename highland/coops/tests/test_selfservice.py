@@ -461,3 +461,38 @@ def test_pages_render_in_chinese_and_tibetan(coop, herder, language):
         assert "斤" in found.content.decode()  # 12.3 kg and its jin for Chinese readers
     else:
         assert "斤" not in found.content.decode()
+
+
+def test_wrong_codes_and_failed_logins_share_one_budget_per_address(coop, herder, client_as):
+    # an address guessing codes is guessing: its logins are refused too, and the reverse
+    for number in range(LIMIT):
+        look_up(client_as(None), f"WRONG{number:03d}", address="10.9.3.1")
+
+    login = client_as(None).post(
+        "/accounts/login/",
+        {"username": "member", "password": "highland-demo"},
+        REMOTE_ADDR="10.9.3.1",
+    )
+
+    assert login.status_code == 429
+
+
+def test_the_account_page_costs_the_same_queries_for_many_intakes(coop, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gesang = coop.members[0]
+    client = client_as(gesang.head)
+    path = f"/coops/members/{gesang.pk}/account/"
+
+    def queries_for(intakes: int) -> int:
+        lot = make_lot(coop, f"LOT-{intakes}", status=LotStatus.STOCKED)
+        for number in range(intakes):
+            make_intake(coop, gesang, f"Q{intakes:02d}X{number:04d}", lot=lot, minutes=number)
+        settle(coop, lot, gesang, number=f"SR-{intakes}", pickup_code=f"PK{intakes}")
+        client.get(path)  # warm the session and the menu's caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    assert queries_for(2) == queries_for(15)
