@@ -35,6 +35,7 @@ from highland.orders.models import (
     Order,
     OrderStatus,
 )
+from highland.orders.lot_allocation import return_goods
 from highland.orders.paying import lock_order
 from highland.orders.services import seller_payable_account
 from highland.payments import refunds
@@ -395,10 +396,19 @@ def reject_aftersale(aftersale: AfterSale, *, actor: User, reason: str) -> After
 
 @transaction.atomic
 def receive_return(aftersale: AfterSale, *, actor: User) -> AfterSale:
-    """The returned parcel reached the seller: the buyer is refunded."""
+    """The returned parcel reached the seller: the buyer is refunded, and the goods go back
+    into the lots they were packed from and on sale (ADR 0010). A request names an
+    amount, not lines: the parcel comes back whole, so every allocation not yet returned
+    is; lines packed before lots existed are left as they were."""
     aftersale, order = _locked(aftersale)
     require(actor, "orders.receive_return", aftersale)
-    fields = transition(aftersale, AfterSaleStatus.RETURNED, actor=actor)
+    if aftersale.status != AfterSaleStatus.AWAITING_RETURN:
+        # Before any lot is touched; the state machine is the backstop.
+        AFTERSALE_MACHINE.move(aftersale, AfterSaleStatus.RETURNED)
+    returned = return_goods(order, legacy_into_new_lot=False)
+    fields = transition(
+        aftersale, AfterSaleStatus.RETURNED, actor=actor, data={"returned_to_lots": returned}
+    )
     fields += _refund(aftersale, order, actor=actor)
     aftersale.save(update_fields=sorted(set(fields)))
     return aftersale

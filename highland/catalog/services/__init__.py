@@ -30,7 +30,16 @@ from highland.catalog.services.fields import (
     THUMBNAIL_MAX_WIDTH,
     THUMBNAIL_QUALITY,
 )
-from highland.catalog.services.lots import receive_stock_lot
+from highland.catalog.services.lots import (
+    add_lot,
+    fefo_key,
+    lock_lots,
+    on_hand_of,
+    plan_fefo,
+    put_back_into_lots,
+    receive_stock_lot,
+    take_from_lots,
+)
 from highland.catalog.services.photos import (
     add_photo,
     make_thumbnail,
@@ -54,10 +63,19 @@ from highland.catalog.services.stock import (
     release_stock,
     reserve_stock,
     set_stock,
+    take_packed_extra,
     update_sku,
 )
 
 __all__ = [
+    "take_packed_extra",
+    "take_from_lots",
+    "put_back_into_lots",
+    "plan_fefo",
+    "on_hand_of",
+    "lock_lots",
+    "fefo_key",
+    "add_lot",
     "CATEGORY_FIELDS",
     "MAX_PHOTOS_PER_PRODUCT",
     "MAX_PHOTO_BYTES",
