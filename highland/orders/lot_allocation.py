@@ -162,3 +162,17 @@ def return_goods(order: Order, *, legacy_into_new_lot: bool) -> dict[str, int]:
             lot = add_lot(sku, packed_quantity(line), origin=LotOrigin.OPENING)
             shown[lot.code] = packed_quantity(line)
     return shown
+
+
+def attach_lot_choices(lines: Sequence[OrderLine]) -> None:
+    """Give each line `lot_choices`: its SKU's lots with goods, first expiry first, for
+    the packing form's optional choice (one query for all lines)."""
+    by_sku: dict[int, list[StockLot]] = defaultdict(list)
+    for lot in StockLot.objects.filter(
+        sku_id__in={line.sku_id for line in lines}, on_hand__gt=0
+    ).only("pk", "sku_id", "code", "on_hand", "best_before", "received_on"):
+        by_sku[lot.sku_id].append(lot)
+    for lots in by_sku.values():
+        lots.sort(key=catalog_services.fefo_key)
+    for line in lines:
+        line.lot_choices = by_sku.get(line.sku_id, [])  # type: ignore[attr-defined]
