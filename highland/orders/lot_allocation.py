@@ -51,6 +51,9 @@ def allocate_lines(
             code="unknown_line",
         )
     lots = lock_lots({line.sku_id for line in lines}, also=chosen.values())
+    # After the lots are locked (the lock order), before they are read: a shortfall of
+    # sellable stock is the clearer refusal.
+    _settle_weight_differences(lines)
     lot_by_id = {lot.pk: lot for sku_lots in lots.values() for lot in sku_lots}
     allocations: list[LineLotAllocation] = []
     shown: dict[str, dict[str, int]] = {}
@@ -77,7 +80,6 @@ def allocate_lines(
         ]
         shown[str(line.pk)] = {lot.code: quantity for lot, quantity in parts}
     LineLotAllocation.objects.bulk_create(allocations)
-    _settle_weight_differences(lines)
     return shown
 
 
