@@ -24,6 +24,7 @@ from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
+from highland.orders.lot_allocation import return_goods
 from highland.orders.models import (
     ACTIVE_AFTERSALE_STATUSES,
     AFTERSALE_MACHINE,
@@ -35,7 +36,6 @@ from highland.orders.models import (
     Order,
     OrderStatus,
 )
-from highland.orders.lot_allocation import return_goods
 from highland.orders.paying import lock_order
 from highland.orders.services import seller_payable_account
 from highland.payments import refunds

@@ -152,9 +152,9 @@ def return_goods(order: Order, *, legacy_into_new_lot: bool) -> dict[str, int]:
         for allocation in allocations
         if allocation.quantity > allocation.returned
     }
-    LineLotAllocation.objects.filter(
-        pk__in=[allocation.pk for allocation in allocations]
-    ).update(returned=F("quantity"))
+    LineLotAllocation.objects.filter(pk__in=[allocation.pk for allocation in allocations]).update(
+        returned=F("quantity")
+    )
     if legacy_into_new_lot:
         allocated_lines = {allocation.line_id for allocation in allocations}
         for line in lines:

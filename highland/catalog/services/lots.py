@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from highland.catalog.models import MAX_STOCK, LotOrigin, Sku, StockLot
 from highland.catalog.services.fields import _on_behalf_of, _printable, _stock_level
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
+
+RECEIVE_SCOPE = "catalog.receive_lot"
 
 
 def _lot_code(sku: Sku, received_on: dt.date) -> str:
@@ -27,7 +30,6 @@ def _lot_code(sku: Sku, received_on: dt.date) -> str:
     return f"{stem}-{taken + 1}"
 
 
-@transaction.atomic
 def receive_stock_lot(
     sku: Sku,
     quantity: int,
@@ -46,8 +48,45 @@ def receive_stock_lot(
     for callers that checked their own permission for the whole action (a cooperative's
     processing run receiving its outputs).
     """
+    lot, _created = receive_stock_lot_once(
+        sku,
+        quantity,
+        actor=actor,
+        origin=origin,
+        origin_id=origin_id,
+        received_on=received_on,
+        best_before=best_before,
+        code=code,
+        check_permission=check_permission,
+    )
+    return lot
+
+
+@transaction.atomic
+def receive_stock_lot_once(
+    sku: Sku,
+    quantity: int,
+    *,
+    actor: User,
+    origin: str = LotOrigin.SELLER,
+    origin_id: int | None = None,
+    received_on: dt.date | None = None,
+    best_before: dt.date | None = None,
+    code: str = "",
+    check_permission: bool = True,
+    idempotent_request: IdempotentRequest | None = None,
+) -> tuple[StockLot, bool]:
+    """`receive_stock_lot` for a request that may be repeated (the API's Idempotency-Key):
+    returns the lot and whether this call received it (False: the first request's lot)."""
     if check_permission:
         require(actor, "catalog.manage_product", sku)
+    claim = None
+    if idempotent_request is not None:
+        claim = idempotency.claim(
+            RECEIVE_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+        )
+        if claim.replayed:
+            return claim.stored_object(StockLot), False
     lot = add_lot(
         sku,
         quantity,
@@ -71,8 +110,10 @@ def receive_stock_lot(
         },
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
+    if claim is not None:
+        claim.complete(obj=lot)
     shop_changed(sku.county)
-    return lot
+    return lot, True
 
 
 def add_lot(

@@ -18,7 +18,6 @@ from highland.catalog.models import (
     Sku,
     StockLot,
 )
-from highland.catalog.services.lots import add_lot, lock_lots, plan_fefo, take_from_lots
 from highland.catalog.services.fields import (
     _merge,
     _on_behalf_of,
@@ -30,6 +29,7 @@ from highland.catalog.services.fields import (
     _text,
     _whole_number,
 )
+from highland.catalog.services.lots import add_lot, lock_lots, plan_fefo, take_from_lots
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User

@@ -209,9 +209,7 @@ def test_packing_more_grams_than_are_left_for_sale_is_refused(demo, factory):
     order = factory.paid([(MATSUTAKE, 1000)])
     line = order.lines.get()
     # Everything else goes, so the 40 g more than ordered cannot come from anywhere.
-    catalog_services.adjust_stock(
-        sku(MATSUTAKE), -sku(MATSUTAKE).stock, actor=demo.user("seller")
-    )
+    catalog_services.adjust_stock(sku(MATSUTAKE), -sku(MATSUTAKE).stock, actor=demo.user("seller"))
     before = state()
 
     with pytest.raises(ValidationFailed) as refusal:

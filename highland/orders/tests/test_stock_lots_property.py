@@ -32,9 +32,7 @@ OPERATIONS = st.lists(
             st.one_of(st.none(), st.integers(0, 60)),
         ),
         st.tuples(st.just("stocktake"), st.sampled_from(SKUS), st.integers(-90, 20)),
-        st.tuples(
-            st.just("adjust"), st.sampled_from(SKUS), st.integers(-90, 20).filter(bool)
-        ),
+        st.tuples(st.just("adjust"), st.sampled_from(SKUS), st.integers(-90, 20).filter(bool)),
         st.tuples(st.just("checkout"), st.sampled_from(SKUS), st.integers(1, 12)),
         st.tuples(st.just("pay"), st.integers(0, 20)),
         st.tuples(st.just("pack"), st.integers(0, 20), st.integers(-1, 3), st.integers(-5, 5)),
