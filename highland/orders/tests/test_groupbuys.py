@@ -13,6 +13,7 @@ from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
+from highland.orders.stock_invariants import verify_stock
 from highland.ledger.selectors import balances
 from highland.orders import groupbuys, services
 from highland.orders.groupbuys import GroupBuyTerms, ItemTerms
@@ -24,6 +25,7 @@ from highland.orders.models import (
     GroupBuyStatus,
     ItemOutcome,
     Order,
+    OrderLine,
     OrderStatus,
 )
 from highland.orders.services import CheckoutLine
@@ -235,6 +237,11 @@ def test_three_villagers_at_two_points_from_window_to_pickup(shop):
     assert totals["Assets:Cash:Point:LT-S01-V02"] == third.payment.amount_fen
     assert totals["Liabilities:BuyerClearing"] == 0
     assert verify_ledger(shop.demo.county) == []
+    # and the goods came out of stock lots when they arrived (ADR 0010)
+    assert verify_stock(shop.demo.county) == []
+    assert not OrderLine.objects.filter(
+        order__group_buy_link__group_buy=group_buy, lot_allocations__isnull=True
+    ).exists()
 
 
 # --- minimums and the cut-off --------------------------------------------------------------
