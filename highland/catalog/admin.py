@@ -258,8 +258,10 @@ class SkuAdmin(ServiceRefusalsAsFormErrors):
         if changes:
             services.update_sku(current, changes, actor=actor)
         if "stock" in form.changed_data:
-            # A stock typed into the back office is a stocktake: set_stock, audited.
-            services.set_stock(current, data["stock"], actor=actor, reason="admin")
+            # A stock typed into the back office is a stocktake: set_stock, audited. The
+            # field is the sellable stock; the count of the shelf adds what orders reserved.
+            reserved = max(services.on_hand_of(current) - current.stock, 0)
+            services.set_stock(current, data["stock"] + reserved, actor=actor, reason="admin")
 
 
 @admin.register(ProductPhoto)

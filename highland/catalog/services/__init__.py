@@ -2,11 +2,13 @@
 
 Every action takes a keyword-only `actor`, checks permission with `require`, validates,
 writes, records one audit entry in the same transaction and returns what it changed.
-The two exceptions are `reserve_stock` and `release_stock`, the hooks checkout calls
-inside its own (audited) transaction.
+The exceptions are `reserve_stock`, `release_stock` and `take_packed_extra`, the hooks
+checkout and packing call inside their own (audited) transaction, and the lot helpers
+`add_lot`, `lock_lots`, `plan_fefo`, `take_from_lots` and `put_back_into_lots` that
+packing and returns use the same way (ADR 0010).
 
 One module per part: `fields` (limits and shared checks), `sellers`, `categories`,
-`products`, `stock` (SKUs and stock) and `photos`.
+`products`, `stock` (SKUs and stock), `lots` (stock lots) and `photos`.
 """
 
 from __future__ import annotations

@@ -161,3 +161,17 @@ def test_the_pack_endpoint_takes_lot_choices(demo, client_as):
     )
     assert refused.status_code == 422
     assert refused.json()["code"] == "lot_short"
+
+
+def test_lots_and_allocations_are_read_only_in_the_admin(demo, client_as):
+    admin = client_as(demo.user("admin"))
+    OrderFactory(demo).delivered([(TEA, 1)])
+    allocation = LineLotAllocation.objects.get()
+
+    assert admin.get("/admin/catalog/stocklot/").status_code == 200
+    assert admin.get("/admin/orders/linelotallocation/").status_code == 200
+    assert admin.get("/admin/catalog/stocklot/add/").status_code == 403
+    assert admin.get("/admin/orders/linelotallocation/add/").status_code == 403
+    page = admin.get(f"/admin/orders/linelotallocation/{allocation.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="quantity"' not in page.content  # shown, not editable
