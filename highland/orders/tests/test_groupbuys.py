@@ -13,7 +13,6 @@ from highland.core.errors import NotFound, PermissionDenied, ValidationFailed
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import AuditRecord
 from highland.ledger.invariants import verify_ledger
-from highland.orders.stock_invariants import verify_stock
 from highland.ledger.selectors import balances
 from highland.orders import groupbuys, services
 from highland.orders.groupbuys import GroupBuyTerms, ItemTerms
@@ -29,6 +28,7 @@ from highland.orders.models import (
     OrderStatus,
 )
 from highland.orders.services import CheckoutLine
+from highland.orders.stock_invariants import verify_stock
 from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from highland.payments.refunds import confirm_refund_paid
 from highland.testing import run_concurrently
