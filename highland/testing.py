@@ -144,8 +144,9 @@ class OrderFactory:
 
 def make_other_county_sku(county: Any, *, seller_member: Any) -> Any:
     """Another county's own shop: one herder household selling milk powder (¥50.00 a bag,
-    9 left); returns the SKU."""
+    9 left, in one lot); returns the SKU."""
     from highland.catalog.models import Category, Product, Seller, Sku
+    from highland.catalog.services import add_lot
 
     seller = Seller.objects.create(
         county=county, kind="individual", member=seller_member, name_zh="红原牧户"
@@ -168,7 +169,7 @@ def make_other_county_sku(county: Any, *, seller_member: Any) -> Any:
         shelf_life_days=365,
         status="active",
     )
-    return Sku.objects.create(
+    sku = Sku.objects.create(
         product=product,
         county=county,
         code="HY-NF-1",
@@ -176,5 +177,7 @@ def make_other_county_sku(county: Any, *, seller_member: Any) -> Any:
         selling_unit="pack",
         price_fen=5000,
         unit_weight_g=500,
-        stock=9,
+        stock=0,
     )
+    add_lot(sku, 9, origin="seller")
+    return sku

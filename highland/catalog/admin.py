@@ -17,7 +17,16 @@ from highland.core.errors import DomainError
 from highland.core.models import User
 
 from . import services
-from .models import Category, ListingConsent, Product, ProductPhoto, ProductStatus, Seller, Sku
+from .models import (
+    Category,
+    ListingConsent,
+    Product,
+    ProductPhoto,
+    ProductStatus,
+    Seller,
+    Sku,
+    StockLot,
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -249,8 +258,10 @@ class SkuAdmin(ServiceRefusalsAsFormErrors):
         if changes:
             services.update_sku(current, changes, actor=actor)
         if "stock" in form.changed_data:
-            # A stock typed into the back office is a stocktake: set_stock, audited.
-            services.set_stock(current, data["stock"], actor=actor, reason="admin")
+            # A stock typed into the back office is a stocktake: set_stock, audited. The
+            # field is the sellable stock; the count of the shelf adds what orders reserved.
+            reserved = max(services.on_hand_of(current) - current.stock, 0)
+            services.set_stock(current, data["stock"] + reserved, actor=actor, reason="admin")
 
 
 @admin.register(ProductPhoto)
@@ -310,6 +321,34 @@ class ListingConsentAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("catalog:seller-consent-evidence", args=[consent.seller_id, consent.pk])
         return format_html('<a href="{}">{}</a>', url, _("Open the photo"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StockLot)
+class StockLotAdmin(admin.ModelAdmin):
+    """Lots change only through receiving, stocktakes, packing and returns (ADR 0010)."""
+
+    list_display = (
+        "code",
+        "sku",
+        "on_hand",
+        "received_quantity",
+        "received_on",
+        "best_before",
+        "origin",
+        "origin_id",
+    )
+    list_filter = ("county", "origin")
+    search_fields = ("code", "sku__code")
+    list_select_related = ("sku",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -8,7 +8,7 @@ and the same access functions and services as the seller pages.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db import transaction
@@ -21,9 +21,16 @@ from pydantic import StrictInt
 
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
-from highland.core.permissions import allowed
-from highland.core.schemas import ERROR_RESPONSES, ObjectId, StrictObjectId
+from highland.core.permissions import allowed, require
+from highland.core.schemas import (
+    ERROR_RESPONSES,
+    IDEMPOTENT_ERROR_RESPONSES,
+    IdempotencyKey,
+    ObjectId,
+    StrictObjectId,
+)
 from highland.core.services import user_for_api_key
 from highland.network.access import access_point
 from highland.network.models import ServicePoint
@@ -35,11 +42,13 @@ from .models import (
     MAX_STOCK,
     MAX_UNIT_WEIGHT_G,
     Direction,
+    LotOrigin,
     Product,
     ProductPhoto,
     ProductStatus,
     SellingUnit,
     Sku,
+    StockLot,
     StorageClass,
 )
 from .search import MAX_PER_PAGE, MAX_QUERY_LENGTH, SearchPage, search_products
@@ -495,3 +504,84 @@ def change_stock(request: HttpRequest, sku_id: ObjectId, payload: StockIn) -> di
         sign = 1 if payload.action == "add" else -1
         services.adjust_stock(sku, sign * payload.quantity, actor=user, reason=payload.reason)
     return sku_out(access_sku(user, sku_id))
+
+
+# --- stock lots (ADR 0010) -----------------------------------------------------------------
+
+
+class StockLotOut(Schema):
+    id: int
+    sku_id: int
+    code: str
+    received_quantity: int = Field(..., description="Units, or grams for weight SKUs.")
+    on_hand: int = Field(
+        ..., description="Still in the lot: for sale or reserved by orders not yet packed."
+    )
+    received_on: date
+    best_before: date | None
+    origin: LotOrigin
+    origin_id: int | None
+
+
+class StockLotIn(Schema):
+    quantity: StrictInt = Field(
+        ..., ge=1, le=MAX_STOCK, description="Units, or grams for weight SKUs."
+    )
+    best_before: date | None = None
+    received_on: date | None = Field(None, description="Today when omitted.")
+    code: str = Field("", max_length=40, description="Generated when empty.")
+
+
+def stock_lot_out(lot: StockLot) -> dict[str, Any]:
+    return {name: getattr(lot, name) for name in StockLotOut.model_fields}
+
+
+def _lots_sku(user: User, sku_id: int) -> Sku:
+    """A SKU whose lots the person manages: lots are the seller's own records."""
+    sku = access_sku(user, sku_id)
+    require(user, "catalog.manage_product", sku)
+    return sku
+
+
+@router.get(
+    "/skus/{sku_id}/lots",
+    response={200: list[StockLotOut], **ERROR_RESPONSES},
+    summary="A SKU's stock lots",
+)
+def list_stock_lots(request: HttpRequest, sku_id: ObjectId) -> list[dict[str, Any]]:
+    """The SKU's lots, first expiry first (the order packing takes them in), empty lots
+    last. For the seller's staff and the service centre."""
+    sku = _lots_sku(_user(request), sku_id)
+    lots = sorted(
+        StockLot.objects.filter(sku=sku), key=lambda lot: (lot.on_hand == 0, services.fefo_key(lot))
+    )
+    return [stock_lot_out(lot) for lot in lots]
+
+
+@router.post(
+    "/skus/{sku_id}/lots",
+    response={201: StockLotOut, 200: StockLotOut, **IDEMPOTENT_ERROR_RESPONSES},
+    summary="Receive stock into a new lot",
+)
+def receive_stock_lot(
+    request: HttpRequest,
+    sku_id: ObjectId,
+    payload: StockLotIn,
+    idempotency_key: IdempotencyKey,
+) -> Status[dict[str, Any]]:
+    """Receive goods into a new lot of the SKU (origin: received from the seller); they go
+    on sale at once. Repeat the same request with the same Idempotency-Key and the first
+    lot comes back (200) instead of a second one."""
+    once = IdempotentRequest.of(idempotency_key, {"sku": sku_id, "lot": payload})
+    user = _user(request)
+    sku = _lots_sku(user, sku_id)
+    lot, created = services.receive_stock_lot_once(
+        sku,
+        payload.quantity,
+        actor=user,
+        best_before=payload.best_before,
+        received_on=payload.received_on,
+        code=payload.code,
+        idempotent_request=once,
+    )
+    return Status(201 if created else 200, stock_lot_out(lot))

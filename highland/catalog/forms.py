@@ -190,6 +190,26 @@ class StockForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
+class ReceiveLotForm(forms.Form):
+    """Goods received into a new lot (ADR 0010)."""
+
+    quantity = forms.IntegerField(
+        label=_("Quantity received (units, or grams when sold by weight)"),
+        min_value=1,
+        max_value=MAX_STOCK,
+    )
+    best_before = forms.DateField(
+        label=_("Best before (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    code = forms.CharField(
+        label=_("Lot code (optional: made up when empty)"), max_length=40, required=False
+    )
+    # A second tap on a slow connection must not receive the goods twice.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+
 class PhotoForm(forms.Form):
     # A plain file field: the service checks size and type, with one set of messages.
     image = forms.FileField(label=_("Photo (JPEG, PNG or WebP, at most 8 MB)"))

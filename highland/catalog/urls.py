@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("manage/skus/<int:sku_id>/edit/", views.sku_edit, name="sku-edit"),
     path("manage/skus/<int:sku_id>/stock/", views.sku_stock, name="sku-stock"),
+    path("manage/skus/<int:sku_id>/lots/", views.sku_lots, name="sku-lots"),
     path("manage/photos/<int:photo_id>/remove/", views.photo_remove, name="photo-remove"),
     path("manage/sellers/<int:seller_id>/consent/", views.seller_consent, name="seller-consent"),
     path(

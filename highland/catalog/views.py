@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
 from highland.core.http import domain_errors_as_pages, private_file_response
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.core.pagecache import anonymous_page_cache
 from highland.core.permissions import allowed, require
@@ -29,13 +31,22 @@ from .consent import record_listing_consent
 from .forms import (
     PhotoForm,
     ProductForm,
+    ReceiveLotForm,
     SearchForm,
     SkuEditForm,
     SkuForm,
     StatusForm,
     StockForm,
 )
-from .models import PRODUCT_TRANSITIONS, Category, ConsentMethod, Product, ProductStatus, Seller
+from .models import (
+    PRODUCT_TRANSITIONS,
+    Category,
+    ConsentMethod,
+    Product,
+    ProductStatus,
+    Seller,
+    StockLot,
+)
 from .search import search_products
 
 SHOP_PAGE_SIZE = 20
@@ -310,6 +321,51 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     )
 
 
+@login_required
+@domain_errors_as_pages
+def sku_lots(request: HttpRequest, sku_id: int) -> HttpResponse:
+    """A SKU's stock lots (first expiry first, empty ones last) and receiving a new lot."""
+    user = _person(request)
+    sku = access_sku(user, sku_id)
+    require(user, "catalog.manage_product", sku)
+    form = ReceiveLotForm(
+        request.POST or None, initial={"idempotency_key": secrets.token_urlsafe(16)}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lot, _created = services.receive_stock_lot_once(
+                sku,
+                data["quantity"],
+                actor=user,
+                best_before=data["best_before"],
+                code=data["code"],
+                idempotent_request=IdempotentRequest.of_form(data, sku=sku.pk),
+            )
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Lot %(code)s received.") % {"code": lot.code})
+            return redirect("catalog:sku-lots", sku.pk)
+    lots = sorted(
+        StockLot.objects.filter(sku=sku),
+        key=lambda lot: (lot.on_hand == 0, services.fefo_key(lot)),
+    )
+    title = _("Lots of %(code)s") % {"code": sku.code}
+    return render(
+        request,
+        "catalog/sku_lots.html",
+        {
+            "form": form,
+            "title": title,
+            "product": sku.product,
+            "sku": sku,
+            "lots": lots,
+            "on_hand": sum(lot.on_hand for lot in lots),
+        },
+    )
+
+
 @require_POST
 @login_required
 @domain_errors_as_pages
@@ -383,7 +439,7 @@ def sku_stock(request: HttpRequest, sku_id: int) -> HttpResponse:
     user = _person(request)
     sku = access_sku(user, sku_id)
     require(user, "catalog.manage_product", sku)
-    form = StockForm(request.POST or None, initial={"quantity": sku.stock})
+    form = StockForm(request.POST or None, initial={"quantity": services.on_hand_of(sku)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -21,6 +21,7 @@ from highland.orders.models import (
     ConsolidatedPurchaseLine,
     GroupBuy,
     GroupBuyItem,
+    LineLotAllocation,
     Order,
     OrderLine,
     ShippingRate,
@@ -210,3 +211,13 @@ class ConsolidatedPurchaseAdmin(ReadOnly):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in ConsolidatedPurchase._meta.fields]
+
+
+@admin.register(LineLotAllocation)
+class LineLotAllocationAdmin(ReadOnly):
+    """Which lot each packed line came from (ADR 0010): written by packing, read here."""
+
+    list_display = ("line", "lot", "quantity", "returned", "created_at")
+    list_filter = ("county",)
+    search_fields = ("lot__code", "line__order__number")
+    list_select_related = ("lot", "line")

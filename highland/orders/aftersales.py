@@ -24,6 +24,7 @@ from highland.core.errors import NotFound, ValidationFailed
 from highland.core.models import County, User
 from highland.core.money import format_fen
 from highland.core.permissions import allowed, require
+from highland.orders.lot_allocation import return_goods
 from highland.orders.models import (
     ACTIVE_AFTERSALE_STATUSES,
     AFTERSALE_MACHINE,
@@ -395,10 +396,19 @@ def reject_aftersale(aftersale: AfterSale, *, actor: User, reason: str) -> After
 
 @transaction.atomic
 def receive_return(aftersale: AfterSale, *, actor: User) -> AfterSale:
-    """The returned parcel reached the seller: the buyer is refunded."""
+    """The returned parcel reached the seller: the buyer is refunded, and the goods go back
+    into the lots they were packed from and on sale (ADR 0010). A request names an
+    amount, not lines: the parcel comes back whole, so every allocation not yet returned
+    is; lines packed before lots existed are left as they were."""
     aftersale, order = _locked(aftersale)
     require(actor, "orders.receive_return", aftersale)
-    fields = transition(aftersale, AfterSaleStatus.RETURNED, actor=actor)
+    if aftersale.status != AfterSaleStatus.AWAITING_RETURN:
+        # Before any lot is touched; the state machine is the backstop.
+        AFTERSALE_MACHINE.move(aftersale, AfterSaleStatus.RETURNED)
+    returned = return_goods(order, legacy_into_new_lot=False)
+    fields = transition(
+        aftersale, AfterSaleStatus.RETURNED, actor=actor, data={"returned_to_lots": returned}
+    )
     fields += _refund(aftersale, order, actor=actor)
     aftersale.save(update_fields=sorted(set(fields)))
     return aftersale

@@ -30,7 +30,7 @@ from highland.network import services as network_services
 from highland.network.hours import cash_held_until
 from highland.network.models import Service, ServicePoint, Tier
 from highland.network.selectors import may_act_for
-from highland.orders import paying, postings, pricing, texts
+from highland.orders import lot_allocation, paying, postings, pricing, texts
 from highland.orders.linesources import (
     NO_RULE,
     WEIGHT_TOLERANCE_PERCENT,
@@ -503,8 +503,14 @@ def allocate_paid_orders(payment: Payment, *, actor: User | None) -> int:
 # --- reservations and cancellation -------------------------------------------------------------
 
 
-def _release(order: Order) -> None:
-    paying.release_stock([order])
+def _release(order: Order) -> dict[str, int]:
+    """Give a cancelled order's goods back. Unpacked, only the reservation goes back to
+    sale (no lot was touched); packed, the goods go back into the lots they came from
+    (ADR 0010). Returns {lot code: quantity} put back into lots."""
+    if order.packed_at is None:
+        paying.release_stock([order])
+        return {}
+    return lot_allocation.return_goods(order, legacy_into_new_lot=True)
 
 
 def expire_reservations(*, now: dt.datetime | None = None) -> int:
@@ -565,7 +571,7 @@ def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
     was_paid = order.status != OrderStatus.PENDING_PAYMENT
     fields = transition(order, OrderStatus.CANCELLED)
     order.save(update_fields=fields)
-    _release(order)
+    returned_to_lots = _release(order)
     if was_paid:
         refund_amount = (
             order.items_fen + order.shipping_fen + order.adjustment_fen + _allowance_left(order)
@@ -584,7 +590,11 @@ def cancel_order(order: Order, *, actor: User, reason: str) -> Order:
         actor,
         "orders.order.cancelled",
         order,
-        {"reason": reason.strip(), "refunded": was_paid},
+        {
+            "reason": reason.strip(),
+            "refunded": was_paid,
+            **({"returned_to_lots": returned_to_lots} if returned_to_lots else {}),
+        },
         on_behalf_of=order.buyer if order.buyer_id != actor.pk else None,
     )
     return order
@@ -599,13 +609,27 @@ def _allowance_left(order: Order) -> int:
 
 
 @transaction.atomic
-def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Order:
+def pack_order(
+    order: Order,
+    packed_grams: dict[int, int],
+    *,
+    actor: User,
+    lots: dict[int, int] | None = None,
+) -> Order:
     """The seller packs: by-weight lines get their real weight; the difference is settled
     against the allowance and what is left of it refunded to the buyer (requested here,
-    paid back after commit: packing never waits for the gateway)."""
+    paid back after commit: packing never waits for the gateway).
+
+    Each line's units (or packed grams) are taken out of stock lots: first expiry first,
+    or wholly out of the lot `lots` names for the line (line id → lot id) (ADR 0010).
+    """
     order = paying.lock_order(order.pk)
     require(actor, "orders.fulfil_order", order)
-    weight_lines = {line.pk: line for line in order.lines.all() if line.selling_unit == "weight"}
+    if order.status != OrderStatus.PAID:
+        # Checked before any lot is touched; the state machine is the backstop.
+        transition(order, OrderStatus.PACKED)
+    all_lines = list(order.lines.order_by("pk"))
+    weight_lines = {line.pk: line for line in all_lines if line.selling_unit == "weight"}
     missing = set(weight_lines) - set(packed_grams)
     unknown = set(packed_grams) - set(weight_lines)
     if missing or unknown:
@@ -644,6 +668,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
         line.commission_fen = packed_commission
         line.save(update_fields=["packed_grams", "adjustment_fen", "commission_fen"])
         adjustment += line.adjustment_fen
+    allocated = lot_allocation.allocate_lines(order, all_lines, lots)
     fields = transition(order, OrderStatus.PACKED)
     order.adjustment_fen = adjustment
     order.commission_fen += commission_change
@@ -683,6 +708,7 @@ def pack_order(order: Order, packed_grams: dict[int, int], *, actor: User) -> Or
             "packed_grams": {str(k): v for k, v in packed_grams.items()},
             "adjustment_fen": adjustment,
             "commission_change_fen": commission_change,
+            "lots": allocated,
         },
     )
     return order

@@ -2,11 +2,13 @@
 
 Every action takes a keyword-only `actor`, checks permission with `require`, validates,
 writes, records one audit entry in the same transaction and returns what it changed.
-The two exceptions are `reserve_stock` and `release_stock`, the hooks checkout calls
-inside its own (audited) transaction.
+The exceptions are `reserve_stock`, `release_stock` and `take_packed_extra`, the hooks
+checkout and packing call inside their own (audited) transaction, and the lot helpers
+`add_lot`, `lock_lots`, `plan_fefo`, `take_from_lots` and `put_back_into_lots` that
+packing and returns use the same way (ADR 0010).
 
 One module per part: `fields` (limits and shared checks), `sellers`, `categories`,
-`products`, `stock` (SKUs and stock) and `photos`.
+`products`, `stock` (SKUs and stock), `lots` (stock lots) and `photos`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ from highland.catalog.services.fields import (
     THUMBNAIL_MAX_WIDTH,
     THUMBNAIL_QUALITY,
 )
-from highland.catalog.services.lots import receive_stock_lot
+from highland.catalog.services.lots import (
+    add_lot,
+    fefo_key,
+    lock_lots,
+    on_hand_of,
+    plan_fefo,
+    put_back_into_lots,
+    receive_stock_lot,
+    receive_stock_lot_once,
+    take_from_lots,
+)
 from highland.catalog.services.photos import (
     add_photo,
     make_thumbnail,
@@ -54,6 +66,7 @@ from highland.catalog.services.stock import (
     release_stock,
     reserve_stock,
     set_stock,
+    take_packed_extra,
     update_sku,
 )
 
@@ -73,19 +86,28 @@ __all__ = [
     "THUMBNAIL_QUALITY",
     "ProductDetails",
     "SkuDetails",
+    "add_lot",
     "add_photo",
     "add_sku",
     "adjust_stock",
     "change_product_status",
     "create_category",
     "create_product",
+    "fefo_key",
+    "lock_lots",
     "make_thumbnail",
+    "on_hand_of",
+    "plan_fefo",
+    "put_back_into_lots",
     "receive_stock_lot",
+    "receive_stock_lot_once",
     "register_seller",
     "release_stock",
     "remove_photo",
     "reserve_stock",
     "set_stock",
+    "take_from_lots",
+    "take_packed_extra",
     "update_category",
     "update_product",
     "update_seller",

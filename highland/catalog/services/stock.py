@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from highland.catalog.models import (
     MAX_STOCK,
     MAX_UNIT_WEIGHT_G,
+    LotOrigin,
     Product,
     SellingUnit,
     Sku,
+    StockLot,
 )
 from highland.catalog.services.fields import (
     _merge,
@@ -27,6 +29,7 @@ from highland.catalog.services.fields import (
     _text,
     _whole_number,
 )
+from highland.catalog.services.lots import add_lot, lock_lots, plan_fefo, take_from_lots
 from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
@@ -103,8 +106,11 @@ def add_sku(product: Product, details: SkuDetails, *, actor: User) -> Sku:
     fields = _validated_sku(details)
     if Sku.objects.filter(county_id=product.county_id, code=fields["code"]).exists():
         raise ValidationFailed(_("Another SKU already uses this code."), field="code")
-    sku = Sku(product=product, county_id=product.county_id, **fields)
+    opening = fields.pop("stock")
+    sku = Sku(product=product, county_id=product.county_id, stock=0, **fields)
     _save(sku, unique_field="code", unique_message=_("Another SKU already uses this code."))
+    # Opening stock is received like any other goods: into a lot (ADR 0010).
+    lot = add_lot(sku, opening, origin=LotOrigin.SELLER) if opening else None
     audit.record(
         actor,
         "catalog.sku.added",
@@ -115,6 +121,7 @@ def add_sku(product: Product, details: SkuDetails, *, actor: User) -> Sku:
             "price_fen": sku.price_fen,
             "selling_unit": sku.selling_unit,
             "stock": sku.stock,
+            "lot": lot.code if lot else None,
         },
         on_behalf_of=_on_behalf_of(product.seller, actor),
     )
@@ -165,21 +172,44 @@ def update_sku(sku: Sku, changes: dict[str, Any], *, actor: User) -> Sku:
 
 @transaction.atomic
 def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
-    """Set the stock to a counted level (a stocktake). Refuses a negative level."""
+    """A stocktake: `stock` is what was counted on the shelf, units reserved by orders not
+    yet packed included (they are still there). More than the lots hold is received into a
+    new lot; less is taken out of the lots first expiry first. A count below what orders
+    reserved is refused: those units cannot be gone unless an order is cancelled."""
     require(actor, "catalog.manage_product", sku)
-    level = _stock_level("stock", stock)
-    # Lock the row for the statement pair so the audit's "from" is the value replaced.
+    counted = _stock_level("stock", stock)
+    lots = lock_lots([sku.pk])[sku.pk]
     before = Sku.objects.select_for_update().filter(pk=sku.pk).values_list("stock", flat=True).get()
-    if before == level:
-        sku.stock = level
+    on_hand = sum(lot.on_hand for lot in lots)
+    reserved = _reserved(sku, on_hand, before)
+    if counted < reserved:
+        raise ValidationFailed(
+            _(
+                "%(reserved)d are reserved by orders not yet packed, so the count cannot be "
+                "lower: cancel an order first if its goods are really gone."
+            )
+            % {"reserved": reserved},
+            field="stock",
+            code="reserved_stock",
+        )
+    if counted == on_hand:
+        sku.stock = before
         return sku
-    Sku.objects.filter(pk=sku.pk).update(stock=level)
-    sku.stock = level
+    moved = _move_stock(sku, lots, counted - on_hand)
+    after = counted - reserved
+    sku.stock = after
     audit.record(
         actor,
         "catalog.sku.stock_set",
         sku,
-        {"from": before, "to": level, "reason": _printable(reason)[:200]},
+        {
+            "from": before,
+            "to": after,
+            "counted": counted,
+            "reserved": reserved,
+            "lots": moved,
+            "reason": _printable(reason)[:200],
+        },
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
     shop_changed(sku.county)
@@ -188,7 +218,8 @@ def set_stock(sku: Sku, stock: int, *, actor: User, reason: str = "") -> Sku:
 
 @transaction.atomic
 def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
-    """Add (delta > 0) or remove (delta < 0) stock; refused if it would go below zero."""
+    """Add (delta > 0: a new lot) or remove (delta < 0: out of the lots, first expiry first)
+    stock; refused if the sellable stock would go below zero (reserved units stay)."""
     require(actor, "catalog.manage_product", sku)
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise _not_a_quantity()
@@ -196,32 +227,86 @@ def adjust_stock(sku: Sku, delta: int, *, actor: User, reason: str = "") -> Sku:
         raise ValidationFailed(
             _("Stock must be a whole number from 0 to 1,000,000,000."), field="quantity"
         )
-    guard = {"stock__gte": -delta} if delta < 0 else {"stock__lte": MAX_STOCK - delta}
-    # One conditional UPDATE: no read-decide-write, so a checkout reserving at the same
-    # moment cannot be overwritten.
-    changed = Sku.objects.filter(pk=sku.pk, **guard).update(stock=F("stock") + delta)
-    if not changed:
-        if delta < 0:
+    if delta > 0:
+        # Receiving locks no existing lot: the new lot and one conditional UPDATE.
+        moved = _move_stock(sku, [], delta)
+    else:
+        lots = lock_lots([sku.pk])[sku.pk]
+        before = (
+            Sku.objects.select_for_update().filter(pk=sku.pk).values_list("stock", flat=True).get()
+        )
+        if before < -delta:
+            reserved = _reserved(sku, sum(lot.on_hand for lot in lots), before)
+            if reserved:
+                raise ValidationFailed(
+                    _(
+                        "Not enough stock: only %(free)d can be removed, %(reserved)d more "
+                        "are reserved by orders not yet packed."
+                    )
+                    % {"free": before, "reserved": reserved},
+                    code="insufficient_stock",
+                    field="quantity",
+                )
             raise ValidationFailed(
                 _("Not enough stock: removing %(quantity)d would leave less than zero.")
                 % {"quantity": -delta},
                 code="insufficient_stock",
                 field="quantity",
             )
-        raise ValidationFailed(
-            _("Stock must be a whole number from 0 to 1,000,000,000."), field="quantity"
-        )
+        moved = _move_stock(sku, lots, delta)
     after = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).get()
     sku.stock = after
     audit.record(
         actor,
         "catalog.sku.stock_adjusted",
         sku,
-        {"delta": delta, "from": after - delta, "to": after, "reason": _printable(reason)[:200]},
+        {
+            "delta": delta,
+            "from": after - delta,
+            "to": after,
+            "lots": moved,
+            "reason": _printable(reason)[:200],
+        },
         on_behalf_of=_on_behalf_of(sku.product.seller, actor),
     )
     shop_changed(sku.county)
     return sku
+
+
+def _reserved(sku: Sku, on_hand: int, sellable: int) -> int:
+    """Units orders reserved and have not packed: in the lots but not sellable (ADR 0010)."""
+    if on_hand < sellable:
+        # Stock recorded outside any lot: the invariant is broken; `manage.py verify` says
+        # so. Refuse rather than guess which goods are real.
+        raise ValidationFailed(
+            _(
+                "The lots of %(code)s hold less than its sellable stock; ask the service "
+                "centre to check the stock records."
+            )
+            % {"code": sku.code},
+            code="lots_out_of_step",
+        )
+    return on_hand - sellable
+
+
+def _move_stock(sku: Sku, lots: list[StockLot], delta: int) -> dict[str, int]:
+    """Add `delta` units to a new lot (delta > 0) or take them out of the locked `lots`,
+    first expiry first, with the sellable stock (delta < 0). Returns {lot code: change}.
+    Call with the lots and the SKU row locked when taking out."""
+    if delta > 0:
+        lot = add_lot(sku, delta, origin=LotOrigin.SELLER)
+        return {lot.code: delta}
+    parts = plan_fefo(lots, -delta)
+    changed = Sku.objects.filter(pk=sku.pk, stock__gte=-delta).update(stock=F("stock") + delta)
+    if parts is None or not changed:
+        raise ValidationFailed(
+            _("Not enough stock: removing %(quantity)d would leave less than zero.")
+            % {"quantity": -delta},
+            code="insufficient_stock",
+            field="quantity",
+        )
+    take_from_lots(parts)
+    return {lot.code: -quantity for lot, quantity in parts}
 
 
 def _not_a_quantity() -> ValidationFailed:
@@ -263,4 +348,16 @@ def release_stock(sku_id: int, quantity: int) -> bool:
     """
     return (
         Sku.objects.filter(pk=sku_id).update(stock=F("stock") + _positive_quantity(quantity)) == 1
+    )
+
+
+def take_packed_extra(sku_id: int, quantity: int) -> bool:
+    """Take off the sellable stock the grams a line packed beyond what it reserved. One
+    conditional UPDATE, like `reserve_stock`, but on an inactive SKU too: the order was
+    placed while it was on sale. Returns whether there was enough."""
+    return (
+        Sku.objects.filter(pk=sku_id, stock__gte=_positive_quantity(quantity)).update(
+            stock=F("stock") - quantity
+        )
+        == 1
     )

@@ -50,7 +50,9 @@ def test_a_stock_typed_in_the_admin_is_an_audited_stocktake(shop, client_as):
     sku.refresh_from_db()
     assert (sku.price_fen, sku.stock) == (5000, 66)
     record = AuditRecord.objects.get(action="catalog.sku.stock_set", object_id=str(sku.pk))
-    assert record.changes == {"from": 80, "to": 66, "reason": "admin"}
+    lots = record.changes.pop("lots")
+    assert record.changes == {"from": 80, "to": 66, "counted": 66, "reserved": 0, "reason": "admin"}
+    assert list(lots.values()) == [-14]  # out of the SKU's lot
     assert AuditRecord.objects.filter(action="catalog.sku.updated", object_id=str(sku.pk)).exists()
 
 

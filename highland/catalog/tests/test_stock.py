@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from highland.catalog import services
-from highland.catalog.models import Category, Product, Seller, Sku
+from highland.catalog.models import Category, Product, Seller, Sku, StockLot
 from highland.catalog.tests.test_services import catalog_state
 from highland.core.errors import ValidationFailed
 from highland.core.models import AuditRecord, County, Organisation, OrganisationType
@@ -123,7 +123,17 @@ def test_set_stock_is_audited_with_the_level_it_replaced(shop):
 
     assert stock_of(sku) == 95
     record = AuditRecord.objects.get(action="catalog.sku.stock_set", object_id=str(sku.pk))
-    assert record.changes == {"from": 80, "to": 95, "reason": "counted on Monday"}
+    lots = record.changes.pop("lots")
+    assert record.changes == {
+        "from": 80,
+        "to": 95,
+        "counted": 95,
+        "reserved": 0,
+        "reason": "counted on Monday",
+    }
+    # The 15 more counted than the lots held were received into a new lot.
+    assert list(lots.values()) == [15]
+    assert StockLot.objects.get(code=next(iter(lots))).on_hand == 15
 
 
 def test_set_stock_to_the_same_level_writes_nothing(shop):
@@ -159,10 +169,16 @@ def test_adjust_stock_adds_and_removes_and_audits(shop):
     records = AuditRecord.objects.filter(
         action="catalog.sku.stock_adjusted", object_id=str(sku.pk)
     ).order_by("pk")
-    assert [record.changes for record in records] == [
+    changes = [record.changes for record in records]
+    lots = [change.pop("lots") for change in changes]
+    assert changes == [
         {"delta": 20, "from": 80, "to": 100, "reason": "delivery from Ya'an"},
         {"delta": -30, "from": 100, "to": 70, "reason": "damaged"},
     ]
+    # The delivery is a new lot; the damaged units come out of the older lot first.
+    opening, delivery = StockLot.objects.filter(sku=sku).order_by("pk")
+    assert lots == [{delivery.code: 20}, {opening.code: -30}]
+    assert (opening.on_hand, delivery.on_hand) == (50, 20)
 
 
 def test_adjust_stock_refuses_to_go_below_zero(shop):
@@ -224,15 +240,17 @@ def _committed_sku(stock: int) -> Sku:
     product = Product.objects.create(
         county=county, seller=seller, category=category, name_zh="最后五包", status="active"
     )
-    return Sku.objects.create(
+    sku = Sku.objects.create(
         product=product,
         county=county,
         code="RACE-1",
         label_zh="一包",
         price_fen=1000,
         unit_weight_g=100,
-        stock=stock,
+        stock=0,
     )
+    services.add_lot(sku, stock, origin="seller")
+    return sku
 
 
 @pytest.mark.django_db(transaction=True)

@@ -192,6 +192,13 @@ class PackIn(Schema):
     packed_grams: dict[ObjectId, Grams] = Field(
         default_factory=dict, description="order line id → grams"
     )
+    lots: dict[ObjectId, ObjectId] = Field(
+        default_factory=dict,
+        description=(
+            "Optional: order line id → stock lot id to pack that line from (a lot of the "
+            "line's SKU holding enough). Lines not named are packed first expiry first."
+        ),
+    )
 
 
 class ShipIn(Schema):

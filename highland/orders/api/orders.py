@@ -89,7 +89,10 @@ def cancel(request: HttpRequest, order_id: ObjectId, payload: ReasonIn) -> dict[
 def pack(request: HttpRequest, order_id: ObjectId, payload: PackIn) -> dict[str, Any]:
     user = _user(request)
     return order_out(
-        services.pack_order(access_order(user, order_id), payload.packed_grams, actor=user), user
+        services.pack_order(
+            access_order(user, order_id), payload.packed_grams, actor=user, lots=payload.lots
+        ),
+        user,
     )
 
 

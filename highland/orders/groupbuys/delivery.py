@@ -13,7 +13,7 @@ from highland.core import audit
 from highland.core.errors import ValidationFailed
 from highland.core.models import User
 from highland.core.permissions import require
-from highland.orders import services
+from highland.orders import lot_allocation, services
 from highland.orders.groupbuys.closing import _drop_order
 from highland.orders.groupbuys.terms import LINES_IN_ORDER, LIVE, _lock, transition
 from highland.orders.models import (
@@ -54,6 +54,9 @@ def _arrive(order: Order) -> None:
     own page already) and shipped, ready for pickup."""
     fields = []
     if order.status == OrderStatus.PAID:
+        # Packed here without the seller's page: its units come out of the lots first
+        # expiry first, as `pack_order` would take them (ADR 0010).
+        lot_allocation.allocate_lines(order, list(order.lines.order_by("pk")))
         fields += services.transition(order, OrderStatus.PACKED)
     fields += services.transition(order, OrderStatus.SHIPPED)
     order.save(update_fields=sorted(set(fields)))

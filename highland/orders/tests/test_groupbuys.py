@@ -24,9 +24,11 @@ from highland.orders.models import (
     GroupBuyStatus,
     ItemOutcome,
     Order,
+    OrderLine,
     OrderStatus,
 )
 from highland.orders.services import CheckoutLine
+from highland.orders.stock_invariants import verify_stock
 from highland.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from highland.payments.refunds import confirm_refund_paid
 from highland.testing import run_concurrently
@@ -235,6 +237,11 @@ def test_three_villagers_at_two_points_from_window_to_pickup(shop):
     assert totals["Assets:Cash:Point:LT-S01-V02"] == third.payment.amount_fen
     assert totals["Liabilities:BuyerClearing"] == 0
     assert verify_ledger(shop.demo.county) == []
+    # and the goods came out of stock lots when they arrived (ADR 0010)
+    assert verify_stock(shop.demo.county) == []
+    assert not OrderLine.objects.filter(
+        order__group_buy_link__group_buy=group_buy, lot_allocations__isnull=True
+    ).exists()
 
 
 # --- minimums and the cut-off --------------------------------------------------------------

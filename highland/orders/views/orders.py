@@ -106,7 +106,16 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
                         _("Enter the packed weight in whole grams."), field="packed_grams"
                     )
                 grams[line.pk] = int(raw)
-            services.pack_order(order, grams, actor=user)
+            # An empty choice packs first expiry first; a lot id names the lot.
+            lots: dict[int, int] = {}
+            for line in order.lines.all():
+                raw = request.POST.get(f"lot_{line.pk}", "").strip()
+                if not raw:
+                    continue
+                if not (raw.isascii() and raw.isdigit()):
+                    raise ValidationFailed(_("Choose a lot from the list."), field="lots")
+                lots[line.pk] = int(raw)
+            services.pack_order(order, grams, actor=user, lots=lots)
         elif action == "ship":
             ship_form = ShipForm(request.POST)
             if not ship_form.is_valid():

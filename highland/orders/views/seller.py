@@ -17,6 +17,7 @@ from highland.core.models import County, User
 from highland.core.permissions import roles_of
 from highland.orders import fulfilment
 from highland.orders.forms import ShipForm
+from highland.orders.lot_allocation import attach_lot_choices
 from highland.orders.models import GroupBuyOrder, Order, OrderLine, OrderStatus
 from highland.orders.views.shared import _person
 
@@ -43,6 +44,7 @@ def to_pack_page(request: HttpRequest) -> HttpResponse:
     user, county = _seller_and_county(request)
     lines = Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
     to_pack = list(fulfilment.orders_to_pack(user, county).prefetch_related(lines)[:QUEUE_LIMIT])
+    attach_lot_choices([line for order in to_pack for line in order.lines.all()])
     to_ship = list(
         Order.objects.filter(
             county=county,
