@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,8 +142,8 @@ def add_lot(
             _("The best-before date cannot be before the day the lot is received."),
             field="best_before",
         )
-    code = _printable(code).upper()[:40] or _lot_code(sku, received_on)
-    if StockLot.objects.filter(county_id=sku.county_id, code=code).exists():
+    given_code = _printable(code).upper()[:40]
+    if given_code and StockLot.objects.filter(county_id=sku.county_id, code=given_code).exists():
         raise ValidationFailed(_("Another lot already uses this code."), field="code")
     added = Sku.objects.filter(pk=sku.pk, stock__lte=MAX_STOCK - level).update(
         stock=F("stock") + level
@@ -152,17 +152,25 @@ def add_lot(
         raise ValidationFailed(
             _("Stock must be a whole number from 0 to 1,000,000,000."), field="quantity"
         )
-    lot = StockLot.objects.create(
-        county_id=sku.county_id,
-        sku=sku,
-        code=code,
-        received_quantity=level,
-        on_hand=level,
-        received_on=received_on,
-        best_before=best_before,
-        origin=origin,
-        origin_id=origin_id,
-    )
+    # The code is numbered after the SKU's row is locked by the UPDATE above, so two
+    # receipts of the same SKU on the same day number their lots one after the other.
+    try:
+        with transaction.atomic():
+            lot = StockLot.objects.create(
+                county_id=sku.county_id,
+                sku=sku,
+                code=given_code or _lot_code(sku, received_on),
+                received_quantity=level,
+                on_hand=level,
+                received_on=received_on,
+                best_before=best_before,
+                origin=origin,
+                origin_id=origin_id,
+            )
+    except IntegrityError as error:
+        raise ValidationFailed(
+            _("Another lot already uses this code."), field="code", code="duplicate_lot_code"
+        ) from error
     sku.stock = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).get()
     return lot
 
