@@ -63,7 +63,7 @@ class IntakeForm(forms.Form):
     gross = forms.CharField(label=gettext_lazy("Gross weight"), max_length=12)
     tare = forms.CharField(label=gettext_lazy("Tare (basket, bag)"), max_length=12, required=False)
     advance = YuanField(
-        label=gettext_lazy("Cash advance (yuan)"), min_fen=0, required=False, max_length=12
+        label=gettext_lazy("Cash advance (yuan)"), min_fen=0, required=False
     )
     place = forms.ChoiceField(
         label=gettext_lazy("Weighed at"), widget=forms.RadioSelect, required=False
@@ -152,7 +152,7 @@ class ReceiveLotForm(forms.Form):
     )
     best_before = forms.DateField(label=gettext_lazy("Best before"), required=False)
     logistics_cost = YuanField(
-        label=gettext_lazy("Logistics cost (yuan)"), min_fen=0, required=False, max_length=14
+        label=gettext_lazy("Logistics cost (yuan)"), min_fen=0, required=False
     )
 
     def __init__(self, *args: Any, skus: Any, **kwargs: Any) -> None:
@@ -174,7 +174,7 @@ class ProcessingRunForm(forms.Form):
 
     ran_on = forms.DateField(label=gettext_lazy("Processed on"))
     processing_cost = YuanField(
-        label=gettext_lazy("Processing cost (yuan)"), min_fen=0, required=False, max_length=14
+        label=gettext_lazy("Processing cost (yuan)"), min_fen=0, required=False
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
