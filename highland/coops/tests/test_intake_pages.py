@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from highland.catalog.models import Sku
 from highland.coops.models import Intake, LotStatus, ProcessingRun
@@ -155,7 +156,7 @@ def test_the_receipt_prints_at_58_mm(coop, demo, client_as):
     for text in (intake.check_code, "次仁家", "0002", "20400 g", "400 g", "20000 g", "20.0 kg"):
         assert text in html
     assert "¥300.00" in html and coop.members[1].point.name in html
-    assert coop.cooperative.name in html
+    assert escape(coop.cooperative.name) in html
     assert f'href="/coops/{coop.cooperative.pk}/intake/"' in html  # next intake
     a4 = client_as(coop.manager).get(f"/coops/intakes/{intake.check_code}/receipt/?format=a4")
     assert "orders/receipt-a4.css" in a4.content.decode()
