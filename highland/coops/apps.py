@@ -20,12 +20,10 @@ class CoopsConfig(AppConfig):
 
         for code, memo in intake_postings.MEMOS.items():
             MEMOS.register(code, memo)
-        register_invariant(
-            "coops.intake_advances_posted", intake_postings.intake_advances_posted
-        )
+        register_invariant("coops.intake_advances_posted", intake_postings.intake_advances_posted)
         intake_texts.register_kinds()
+        from highland.coops.intake_access import may_manage_lots, may_record_intakes
         from highland.core.menu import MenuEntry, menu_entries
-        from highland.coops.intake_access import may_record_intakes, may_manage_lots
 
         menu_entries.register(
             "coops.intake", MenuEntry("coops:intake-start", _("Intake"), 430, may_record_intakes)

@@ -31,12 +31,12 @@ def is_staff_of(user: User, cooperative: Organisation) -> bool:
 def intake_cooperatives(user: User, county: County) -> QuerySet[Organisation]:
     """Cooperatives of `county` whose intake `user` may record: as staff, or as the agent
     of a point some of their members belong to."""
-    staff_of = Membership.objects.filter(
-        user=user, role__in=STAFF_ROLES, active=True
-    ).values("organisation_id")
-    served = Member.objects.filter(
-        county=county, point__agents=user, left_on__isnull=True
-    ).values("cooperative_id")
+    staff_of = Membership.objects.filter(user=user, role__in=STAFF_ROLES, active=True).values(
+        "organisation_id"
+    )
+    served = Member.objects.filter(county=county, point__agents=user, left_on__isnull=True).values(
+        "cooperative_id"
+    )
     return Organisation.objects.filter(
         Q(pk__in=staff_of) | Q(pk__in=served), county=county, type=OrganisationType.COOPERATIVE
     ).order_by("pk")
@@ -103,9 +103,9 @@ def search_members(members: QuerySet[Member], query: str) -> list[Member]:
 def intakes_visible_to(user: User, county: County) -> QuerySet[Intake]:
     """Intakes `user` may read: all of the cooperatives they work for, those weighed for
     members of their points, and their own household's."""
-    staff_of = Membership.objects.filter(
-        user=user, role__in=STAFF_ROLES, active=True
-    ).values("organisation_id")
+    staff_of = Membership.objects.filter(user=user, role__in=STAFF_ROLES, active=True).values(
+        "organisation_id"
+    )
     return Intake.objects.filter(
         Q(cooperative_id__in=staff_of)
         | Q(member__point__agents=user)

@@ -58,13 +58,14 @@ class IntakeForm(forms.Form):
 
     grade = forms.ChoiceField(label=gettext_lazy("Produce and grade"), widget=forms.RadioSelect)
     unit = forms.ChoiceField(
-        label=gettext_lazy("Weights in"), choices=WEIGHT_UNITS, initial=JIN, widget=forms.RadioSelect
+        label=gettext_lazy("Weights in"),
+        choices=WEIGHT_UNITS,
+        initial=JIN,
+        widget=forms.RadioSelect,
     )
     gross = forms.CharField(label=gettext_lazy("Gross weight"), max_length=12)
     tare = forms.CharField(label=gettext_lazy("Tare (basket, bag)"), max_length=12, required=False)
-    advance = YuanField(
-        label=gettext_lazy("Cash advance (yuan)"), min_fen=0, required=False
-    )
+    advance = YuanField(label=gettext_lazy("Cash advance (yuan)"), min_fen=0, required=False)
     place = forms.ChoiceField(
         label=gettext_lazy("Weighed at"), widget=forms.RadioSelect, required=False
     )
@@ -206,7 +207,11 @@ class ProcessingRunForm(forms.Form):
             if data.get(f"lot_{index}")
         ]
         outputs = [
-            (data[f"sku_{index}"], data.get(f"quantity_{index}") or 0, data.get(f"best_before_{index}"))
+            (
+                data[f"sku_{index}"],
+                data.get(f"quantity_{index}") or 0,
+                data.get(f"best_before_{index}"),
+            )
             for index in range(RUN_ROWS)
             if data.get(f"sku_{index}")
         ]

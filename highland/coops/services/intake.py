@@ -173,9 +173,7 @@ def _checked_point(member: Member, point: ServicePoint | None, actor: User) -> N
 
 def _checked_advance(advance_fen: Any, point: ServicePoint | None) -> int:
     if isinstance(advance_fen, bool) or not isinstance(advance_fen, int) or advance_fen < 0:
-        raise ValidationFailed(
-            _("An advance is an amount of zero or more."), field="advance_fen"
-        )
+        raise ValidationFailed(_("An advance is an amount of zero or more."), field="advance_fen")
     if advance_fen and point is None:
         raise ValidationFailed(
             _("Cash advances are paid only at a village point, not at the yard."),

@@ -39,10 +39,7 @@ LOT_CODE_ATTEMPTS = 20
 
 def _sum_of(queryset: QuerySet[ProcessingInput] | QuerySet[Intake], field: str) -> Subquery:
     return Subquery(
-        queryset.order_by()
-        .values("lot_id")
-        .annotate(total=Sum(field))
-        .values("total")[:1],
+        queryset.order_by().values("lot_id").annotate(total=Sum(field)).values("total")[:1],
         output_field=IntegerField(),
     )
 
@@ -86,7 +83,9 @@ def lot_used_g(lot: ProduceLot) -> int:
 # --- lots ----------------------------------------------------------------------------------
 
 
-def _free_lot_code(cooperative: Organisation, produce: Produce, grade_code: str, on: dt.date) -> str:
+def _free_lot_code(
+    cooperative: Organisation, produce: Produce, grade_code: str, on: dt.date
+) -> str:
     stem = f"C{cooperative.pk}-{produce.code}-{grade_code}-{on:%y%m%d}"[:36]
     taken = set(
         ProduceLot.objects.filter(
@@ -207,9 +206,7 @@ def move_intake_to_lot(intake: Intake, lot: ProduceLot, *, actor: User) -> Intak
         source_code = ""
     locked.lot = target
     locked.save(update_fields=["lot"])
-    audit.record(
-        actor, "coops.intake.moved", locked, {"from": source_code, "to": target.code}
-    )
+    audit.record(actor, "coops.intake.moved", locked, {"from": source_code, "to": target.code})
     return locked
 
 

@@ -30,7 +30,7 @@ def intake_form(coop: Any, member_index: int = 1, **overrides: str) -> dict[str,
         "unit": "jin",
         "gross": "24.7",
         "tare": "0.7",
-        f"attr_MT_cap_mm": "55",
+        "attr_MT_cap_mm": "55",
         "place": "point",
         "advance": "100",
         "idempotency_key": "desk-key-000000001",
@@ -60,9 +60,7 @@ def test_staff_see_all_members_and_strangers_nothing(coop, demo, client_as):
 
 
 def test_the_desk_form_is_a_phone_page_without_script(coop, demo, client_as):
-    page = client_as(demo.user("village_agent")).get(
-        desk_url(coop), {"member": coop.members[1].pk}
-    )
+    page = client_as(demo.user("village_agent")).get(desk_url(coop), {"member": coop.members[1].pk})
     html = page.content.decode()
 
     assert page.status_code == 200
@@ -164,7 +162,9 @@ def test_the_receipt_prints_at_58_mm(coop, demo, client_as):
 
 def test_print_css_and_script_exist():
     static = Path(__file__).resolve().parents[2]
-    assert "@page { size: 58mm auto;" in (static / "orders/static/orders/receipt-58mm.css").read_text()
+    assert (
+        "@page { size: 58mm auto;" in (static / "orders/static/orders/receipt-58mm.css").read_text()
+    )
     assert "window.print" in (static / "coops/static/coops/print.js").read_text()
 
 

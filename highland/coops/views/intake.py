@@ -200,7 +200,11 @@ def intake_receipt(request: HttpRequest, check_code: str) -> HttpResponse:
         paper = "58mm"
     desk = request.GET.get("desk", "")
     measurements = [
-        (spec.get(f"label_{active_suffix()}") or spec.get("label_zh") or spec["key"], value, spec.get("unit", ""))
+        (
+            spec.get(f"label_{active_suffix()}") or spec.get("label_zh") or spec["key"],
+            value,
+            spec.get("unit", ""),
+        )
         for spec in intake.produce.attributes or []
         if (value := intake.attributes.get(spec["key"])) is not None
     ]

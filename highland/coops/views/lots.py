@@ -258,16 +258,12 @@ urlpatterns = [
     path("lots/", lots_start, name="lots-start"),
     path("<int:cooperative_id>/lots/", lot_list, name="lot-list"),
     path("<int:cooperative_id>/lots/<int:lot_id>/", lot_detail, name="lot-detail"),
-    path(
-        "<int:cooperative_id>/lots/<int:lot_id>/receive/", lot_receive, name="lot-receive"
-    ),
+    path("<int:cooperative_id>/lots/<int:lot_id>/receive/", lot_receive, name="lot-receive"),
     path(
         "<int:cooperative_id>/lots/<int:lot_id>/move-intake/",
         lot_move_intake,
         name="lot-move-intake",
     ),
-    path(
-        "<int:cooperative_id>/lots/<int:lot_id>/<slug:action>/", lot_action, name="lot-action"
-    ),
+    path("<int:cooperative_id>/lots/<int:lot_id>/<slug:action>/", lot_action, name="lot-action"),
     path("<int:cooperative_id>/runs/", run_list, name="run-list"),
 ]
