@@ -116,8 +116,8 @@ def intakes_visible_to(user: User, county: County) -> QuerySet[Intake]:
 
 
 def may_record_intakes(user: User, county: County | None, roles: frozenset[str]) -> bool:
-    """Menu: agents and cooperative staff."""
-    return bool(roles & {Role.STATION_AGENT, *STAFF_ROLES})
+    """Menu: agents and the cooperatives' managers and accountants."""
+    return bool(roles & {Role.STATION_AGENT, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})
 
 
 def may_manage_lots(user: User, county: County | None, roles: frozenset[str]) -> bool:

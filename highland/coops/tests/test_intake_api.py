@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from highland.coops.models import Intake
 from highland.coops.services.intake import record_intake_once
@@ -122,11 +123,14 @@ def test_list_and_look_up_by_check_code(coop, demo, client_as):
     of_member = client.get(f"{base}?member_id={coop.members[1].pk}").json()
     by_code = client.get(f"/api/v1/coops/intakes/{made['check_code'].lower()}")
     by_lot = client.get(f"{base}?lot_id=999999").json()
+    today = client.get(f"{base}?on={timezone.localdate().isoformat()}").json()
+    long_ago = client.get(f"{base}?on=2026-01-02").json()
 
     assert len(everything) == 2
     assert [row["check_code"] for row in of_member] == [made["check_code"]]
     assert by_code.status_code == 200 and by_code.json()["id"] == made["id"]
-    assert by_lot == []
+    assert by_lot == [] == long_ago
+    assert len(today) == 2
     household = client_as(coop.members[1].head)
     stranger = client_as(coop.other_manager)
     assert household.get(f"/api/v1/coops/intakes/{made['check_code']}").status_code == 200

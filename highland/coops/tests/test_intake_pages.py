@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.html import escape
+from PIL import Image
 
 from highland.catalog.models import Sku
 from highland.coops.models import Intake, LotStatus, ProcessingRun
@@ -105,6 +108,21 @@ def test_bad_desk_input_shows_on_its_field(coop, demo, client_as, overrides, fie
     assert page.status_code == 200
     assert field in page.context["form"].errors, page.context["form"].errors
     assert Intake.objects.count() == Entry.objects.count() == TextMessage.objects.count() == 0
+
+
+def test_a_photo_is_kept_privately(coop, demo, client_as, private_media_root):
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(image, "PNG")
+    upload = SimpleUploadedFile("scale.png", image.getvalue(), content_type="image/png")
+
+    response = client_as(demo.user("village_agent")).post(
+        desk_url(coop), {**intake_form(coop), "photo": upload}
+    )
+
+    assert response.status_code == 302
+    intake = Intake.objects.get()
+    assert intake.photo.name.startswith(f"coops/intakes/{demo.county.pk}/")
+    assert (private_media_root / intake.photo.name).exists()
 
 
 def test_grams_work_too_and_staff_may_weigh_at_the_yard(coop, demo, client_as):
