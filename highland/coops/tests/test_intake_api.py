@@ -174,3 +174,33 @@ def test_racing_identical_requests_record_one_intake(coop, demo):
     assert Intake.objects.count() == 1
     assert Entry.objects.filter(kind="coops.intake.advance_paid").count() == 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_intakes_of_different_members_open_one_lot(coop, demo):
+    """The first intake of the day opens the lot; a simultaneous one joins it rather than
+    opening a second lot (the lot code is unique, the loser looks again)."""
+    actor = demo.user("village_agent")
+
+    def record(member_index: int) -> int:
+        member = coop.members[member_index]
+        with transaction.atomic():
+            intake = record_intake_once(
+                member,
+                produce=coop.yak,
+                grade_code="B",
+                gross_g=8_000,
+                tare_g=0,
+                attributes={},
+                point=member.point,
+                actor=actor,
+                idempotent_request=None,
+            ).intake
+            time.sleep(0.3)
+        return intake.lot_id  # type: ignore[return-value]
+
+    results = run_concurrently(record, [(0,), (1,), (2,)])
+
+    assert [result for result in results if isinstance(result, BaseException)] == []
+    assert len(set(results)) == 1
+    assert Intake.objects.count() == 3
