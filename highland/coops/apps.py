@@ -14,6 +14,23 @@ class CoopsConfig(AppConfig):
         audit.register_actions(auditlabels.ACTIONS)
         # members and rules
         # intake, lots, processing
+        from highland.coops import intake_postings, intake_texts
+        from highland.ledger.invariants import register_invariant
+        from highland.ledger.memos import MEMOS
+
+        for code, memo in intake_postings.MEMOS.items():
+            MEMOS.register(code, memo)
+        register_invariant("coops.intake_advances_posted", intake_postings.intake_advances_posted)
+        intake_texts.register_kinds()
+        from highland.coops.intake_access import may_manage_lots, may_record_intakes
+        from highland.core.menu import MenuEntry, menu_entries
+
+        menu_entries.register(
+            "coops.intake", MenuEntry("coops:intake-start", _("Intake"), 430, may_record_intakes)
+        )
+        menu_entries.register(
+            "coops.lots", MenuEntry("coops:lots-start", _("Produce lots"), 440, may_manage_lots)
+        )
         # settlement, payouts, surplus
         # member self-service
         from highland.coops import selectors

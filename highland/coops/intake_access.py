@@ -1,0 +1,125 @@
+"""Who reaches which cooperative's intake desk and lots, and which members they may weigh
+for: the cooperative's staff all its members, a village agent the members of their points."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from highland.catalog.search import pinyin_forms
+from highland.coops.models import Intake, Member
+from highland.coops.rules import STAFF_ROLES
+from highland.core.errors import NotFound
+from highland.core.models import County, Membership, Organisation, OrganisationType, Role, User
+from highland.core.permissions import allowed
+from highland.network.models import ServicePoint
+
+MAX_MEMBERS_LISTED = 50
+
+
+def agent_points(user: User) -> QuerySet[ServicePoint]:
+    """The active points `user` is an agent of."""
+    return ServicePoint.objects.filter(agents=user, active=True)
+
+
+def is_staff_of(user: User, cooperative: Organisation) -> bool:
+    return Membership.objects.filter(
+        user=user, organisation=cooperative, role__in=STAFF_ROLES, active=True
+    ).exists()
+
+
+def intake_cooperatives(user: User, county: County) -> QuerySet[Organisation]:
+    """Cooperatives of `county` whose intake `user` may record: as staff, or as the agent
+    of a point some of their members belong to."""
+    staff_of = Membership.objects.filter(user=user, role__in=STAFF_ROLES, active=True).values(
+        "organisation_id"
+    )
+    served = Member.objects.filter(county=county, point__agents=user, left_on__isnull=True).values(
+        "cooperative_id"
+    )
+    return Organisation.objects.filter(
+        Q(pk__in=staff_of) | Q(pk__in=served), county=county, type=OrganisationType.COOPERATIVE
+    ).order_by("pk")
+
+
+def access_intake_cooperative(user: User, county: County, cooperative_id: int) -> Organisation:
+    """The cooperative, when `user` may record its intakes; 404 otherwise (a stranger
+    learns nothing of it)."""
+    cooperative = intake_cooperatives(user, county).filter(pk=cooperative_id).first()
+    if cooperative is None:
+        raise NotFound(_("No such cooperative."))
+    return cooperative
+
+
+def access_lots_cooperative(user: User, county: County, cooperative_id: int) -> Organisation:
+    """The cooperative, when `user` may manage its lots; 404 otherwise."""
+    cooperative = Organisation.objects.filter(
+        county=county, type=OrganisationType.COOPERATIVE, pk=cooperative_id
+    ).first()
+    if cooperative is None or not allowed(user, "coops.manage_lots", cooperative):
+        raise NotFound(_("No such cooperative."))
+    return cooperative
+
+
+def members_for_intake(user: User, cooperative: Organisation) -> QuerySet[Member]:
+    """Members still in the cooperative that `user` may weigh for."""
+    members = Member.objects.filter(
+        county_id=cooperative.county_id, cooperative=cooperative, left_on__isnull=True
+    ).select_related("point")
+    if is_staff_of(user, cooperative):
+        return members
+    return members.filter(point__agents=user)
+
+
+def search_members(members: QuerySet[Member], query: str) -> list[Member]:
+    """Members whose household, number, head's name or village matches `query`, or whose
+    household's pinyin (full or initials: "gsj" for 格桑家) starts with it."""
+    text = " ".join(query.split())[:60]
+    if not text:
+        return list(members[:MAX_MEMBERS_LISTED])
+    direct = members.filter(
+        Q(household__icontains=text)
+        | Q(number__iexact=text)
+        | Q(number__endswith=text)
+        | Q(head__display_name__icontains=text)
+        | Q(point__village_zh__icontains=text)
+        | Q(point__village_bo__icontains=text)
+        | Q(point__village_en__icontains=text)
+        | Q(point__name_zh__icontains=text)
+    )
+    found = {member.pk: member for member in direct[:MAX_MEMBERS_LISTED]}
+    latin = text.lower().replace(" ", "")
+    if latin.isascii() and latin.isalpha():
+        # A cooperative has hundreds of households, not millions: read them here.
+        for member in members.exclude(pk__in=list(found)):
+            full, initials = pinyin_forms(member.household)
+            if any(form.startswith(latin) for form in (*full, *initials)):
+                found[member.pk] = member
+            if len(found) >= MAX_MEMBERS_LISTED:
+                break
+    return sorted(found.values(), key=lambda member: member.number)
+
+
+def intakes_visible_to(user: User, county: County) -> QuerySet[Intake]:
+    """Intakes `user` may read: all of the cooperatives they work for, those weighed for
+    members of their points, and their own household's."""
+    staff_of = Membership.objects.filter(user=user, role__in=STAFF_ROLES, active=True).values(
+        "organisation_id"
+    )
+    return Intake.objects.filter(
+        Q(cooperative_id__in=staff_of)
+        | Q(member__point__agents=user)
+        | Q(member__head=user)
+        | Q(recorded_by=user),
+        county=county,
+    ).distinct()
+
+
+def may_record_intakes(user: User, county: County | None, roles: frozenset[str]) -> bool:
+    """Menu: agents and the cooperatives' managers and accountants."""
+    return bool(roles & {Role.STATION_AGENT, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})
+
+
+def may_manage_lots(user: User, county: County | None, roles: frozenset[str]) -> bool:
+    """Menu: cooperative staff."""
+    return bool(roles & {Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})
