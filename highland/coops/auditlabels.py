@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 ACTIONS: dict[str, str | Promise] = {
     # members and rules
+    "coops.produce.added": _("Produce added"),
+    "coops.produce.changed": _("Produce changed"),
+    "coops.rules.added": _("Cooperative rules version added"),
+    "coops.member.registered": _("Member household registered"),
+    "coops.member.changed": _("Member household changed"),
+    "coops.member.left": _("Member household left the cooperative"),
+    "coops.capital.recorded": _("Capital contribution recorded"),
+    "coops.members.imported": _("Member households imported from Excel"),
     # intake, lots, processing
     # settlement, payouts, surplus
 }
