@@ -134,8 +134,7 @@ def member_template_workbook() -> bytes:
     sheet = _sheet_with_headings(workbook, list(COLUMNS.values()))
     for index, key in enumerate(COLUMNS, start=1):
         if key not in ("joined_on", "capital"):
-            for row in range(2, 502):
-                sheet.cell(row=row, column=index).number_format = "@"
+            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     notes = workbook.create_sheet("填写说明")
     for line in (
         ("户号", "可留空，自动编号"),
