@@ -21,8 +21,10 @@ def cooperatives_for(user: User, county: County) -> QuerySet[Organisation]:
     cooperatives = Organisation.objects.filter(
         county=county, type=OrganisationType.COOPERATIVE, active=True
     ).order_by("name_zh")
-    if is_platform_admin(user) or is_centre_operator(user, county) or is_county_official(
-        user, county
+    if (
+        is_platform_admin(user)
+        or is_centre_operator(user, county)
+        or is_county_official(user, county)
     ):
         return cooperatives
     staffed = Membership.objects.filter(
@@ -41,9 +43,7 @@ class CooperativeCounts:
 def cooperative_counts(cooperative: Organisation) -> CooperativeCounts:
     return CooperativeCounts(
         members=Member.objects.filter(cooperative=cooperative, left_on__isnull=True).count(),
-        open_lots=ProduceLot.objects.filter(
-            cooperative=cooperative, status=LotStatus.OPEN
-        ).count(),
+        open_lots=ProduceLot.objects.filter(cooperative=cooperative, status=LotStatus.OPEN).count(),
         draft_runs=SettlementRun.objects.filter(
             cooperative=cooperative, status=SettlementStatus.DRAFT
         ).count(),

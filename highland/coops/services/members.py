@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from highland.coops.models import CapitalContribution, Member, PayoutMethod
 from highland.coops.services.rules import require_cooperative
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
+from highland.core.idempotency import IdempotentRequest, caller_of
 from highland.core.models import Membership, Organisation, Role, User
-from highland.core.money import MAX_FEN
+from highland.core.money import MAX_FEN, format_fen
 from highland.core.permissions import forget_roles, require
 from highland.core.phones import normalise_mobile
 from highland.network.models import Resident, ServicePoint, Tier
@@ -435,9 +436,11 @@ def record_capital_contribution(
     occurred_on: dt.date,
     memo: str = "",
     actor: User,
+    idempotent_request: IdempotentRequest | None = None,
 ) -> CapitalContribution:
     """Capital paid in (positive) or withdrawn (negative); capital never goes below zero,
-    and a household that has left pays nothing more in."""
+    and a household that has left pays nothing more in. With `idempotent_request`, the
+    same request again returns the first contribution instead of recording a second."""
     require(actor, "coops.manage_members", member)
     errors: dict[str, list[str]] = {}
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
@@ -457,6 +460,13 @@ def record_capital_contribution(
         raise ValidationFailed(_("Please correct the contribution."), errors=errors)
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
+        claim = None
+        if idempotent_request is not None:
+            claim = idempotency.claim(
+                "coops.capital_contribution", caller=caller_of(actor), request=idempotent_request
+            )
+            if claim.replayed:
+                return claim.stored_object(CapitalContribution)
         capital = member_capital(locked)
         if amount_fen > 0 and locked.left_on is not None:
             raise ValidationFailed(
@@ -466,7 +476,7 @@ def record_capital_contribution(
         if capital + amount_fen < 0:
             raise ValidationFailed(
                 _("The withdrawal is more than the member's capital of %(capital)s.")
-                % {"capital": f"¥{capital / 100:,.2f}"},
+                % {"capital": format_fen(capital)},
                 field="amount_fen",
                 code="capital_negative",
             )
@@ -488,6 +498,8 @@ def record_capital_contribution(
                 "capital_after": capital + amount_fen,
             },
         )
+        if claim is not None:
+            claim.complete(obj=contribution)
     return contribution
 
 
@@ -531,3 +543,13 @@ def search_members(
             ):
                 found[member.pk] = member
     return sorted(found.values(), key=lambda member: member.number)
+
+
+def capital_by_member(member_ids: list[int]) -> dict[int, int]:
+    """Each member's capital in fen, in one query."""
+    rows = (
+        CapitalContribution.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    return {row["member_id"]: int(row["total"]) for row in rows}

@@ -34,8 +34,18 @@ def test_the_template_has_the_chinese_headings_and_text_id_cells():
     sheet = load_workbook(io.BytesIO(member_template_workbook())).worksheets[0]
     headings = [cell.value for cell in sheet[1]]
     assert headings == [
-        "户号", "户名", "户主姓名", "身份证号", "手机号", "村服务点编码",
-        "收款方式", "开户行", "收款账号", "语言", "入社日期", "出资额(元)",
+        "户号",
+        "户名",
+        "户主姓名",
+        "身份证号",
+        "手机号",
+        "村服务点编码",
+        "收款方式",
+        "开户行",
+        "收款账号",
+        "语言",
+        "入社日期",
+        "出资额(元)",
     ]
     assert sheet.column_dimensions["D"].number_format == "@"
 
@@ -43,7 +53,13 @@ def test_the_template_has_the_chinese_headings_and_text_id_cells():
 def test_a_filled_template_imports_every_household_with_opening_capital(coop):
     rows = [
         member_row(1, capital="500.50", phone="139 0000 0101"),
-        member_row(2, payout_method="银行", payout_bank="农行", payout_account="6228480000000000202", language="藏文"),
+        member_row(
+            2,
+            payout_method="银行",
+            payout_bank="农行",
+            payout_account="6228480000000000202",
+            language="藏文",
+        ),
         member_row(3, number="0100", payout_method="移动支付", payout_account="13900000103"),
         member_row(4, point="lt-s01-v02"),
     ]
@@ -70,7 +86,9 @@ def test_numbers_left_blank_follow_the_register(coop):
 
 
 def test_export_round_trips_the_register(coop):
-    import_members(coop.cooperative, register_workbook([member_row(1, capital=200)]), actor=coop.manager)
+    import_members(
+        coop.cooperative, register_workbook([member_row(1, capital=200)]), actor=coop.manager
+    )
     sheet = load_workbook(io.BytesIO(export_members_workbook(coop.cooperative))).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0][: len(COLUMNS)]) == list(COLUMNS.values())
@@ -85,7 +103,12 @@ def test_export_round_trips_the_register(coop):
 
 def test_one_bad_row_rejects_the_whole_file_naming_row_and_column(coop):
     before = Member.objects.count()
-    rows = [member_row(1), member_row(2), member_row(3), member_row(4, national_id="513334198001010000")]
+    rows = [
+        member_row(1),
+        member_row(2),
+        member_row(3),
+        member_row(4, national_id="513334198001010000"),
+    ]
 
     with pytest.raises(ImportRejected) as refused:
         import_members(coop.cooperative, register_workbook(rows), actor=coop.manager)
@@ -116,7 +139,12 @@ def test_every_problem_of_every_row_is_listed(coop):
         import_members(coop.cooperative, register_workbook(rows), actor=coop.manager)
     places = {(e.row, e.column) for e in refused.value.row_errors}
     assert places == {
-        (2, "户名"), (2, "入社日期"), (3, "收款方式"), (3, "出资额(元)"), (4, "开户行"), (4, "收款账号"),
+        (2, "户名"),
+        (2, "入社日期"),
+        (3, "收款方式"),
+        (3, "出资额(元)"),
+        (4, "开户行"),
+        (4, "收款账号"),
     }
 
 
@@ -161,7 +189,9 @@ def test_too_many_rows_are_refused(coop, monkeypatch):
     monkeypatch.setattr(excel, "MAX_ROWS", 2)
     with pytest.raises(ValidationFailed, match="more than 2 households"):
         import_members(
-            coop.cooperative, register_workbook([member_row(i) for i in range(3)]), actor=coop.manager
+            coop.cooperative,
+            register_workbook([member_row(i) for i in range(3)]),
+            actor=coop.manager,
         )
 
 
@@ -180,4 +210,6 @@ def test_a_file_without_the_columns_or_rows_is_refused(coop):
 
 def test_another_cooperatives_manager_cannot_import(coop):
     with pytest.raises(PermissionDenied):
-        import_members(coop.cooperative, register_workbook([member_row(1)]), actor=coop.other_manager)
+        import_members(
+            coop.cooperative, register_workbook([member_row(1)]), actor=coop.other_manager
+        )

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from highland.coops.models import CapitalContribution, CooperativeRules, Grade, Member, Produce
 from highland.coops.services import members as member_services
-from highland.coops.services import rules as rule_services
 from highland.coops.services.members import (
     clean_national_id,
     member_capital,
@@ -136,9 +135,7 @@ def test_bad_member_details_name_the_field_and_save_nothing(coop, demo, override
 
 def test_a_member_point_must_be_a_village_point(coop, demo):
     with pytest.raises(ValidationFailed) as refused:
-        register_member(
-            coop.cooperative, **_member_kwargs(coop, demo, point=demo.point("LT-S01"))
-        )
+        register_member(coop.cooperative, **_member_kwargs(coop, demo, point=demo.point("LT-S01")))
     assert "point" in refused.value.errors
 
 
@@ -166,9 +163,7 @@ def test_only_the_cooperatives_manager_and_accountant_manage_members(coop, demo,
     with pytest.raises(PermissionDenied):
         record_member_leaving(coop.members[1], left_on=TODAY, actor=actor)
     with pytest.raises(PermissionDenied):
-        record_capital_contribution(
-            coop.members[1], amount_fen=100, occurred_on=TODAY, actor=actor
-        )
+        record_capital_contribution(coop.members[1], amount_fen=100, occurred_on=TODAY, actor=actor)
     assert not Member.objects.filter(household__in=["新户家", "改名"]).exists()
 
 
@@ -203,7 +198,9 @@ def test_update_member_changes_only_what_is_given(coop):
 def test_update_member_refuses_a_bank_without_its_name(coop):
     member = coop.members[0]
     with pytest.raises(ValidationFailed) as refused:
-        update_member(member, payout_method="bank", payout_account="6228480000001", actor=coop.manager)
+        update_member(
+            member, payout_method="bank", payout_account="6228480000001", actor=coop.manager
+        )
     assert "payout_bank" in refused.value.errors
     member.refresh_from_db()
     assert member.payout_method == "cash"
@@ -227,7 +224,9 @@ def test_a_member_leaves_once_and_not_before_joining(coop):
 def test_capital_is_the_sum_of_contributions_and_never_negative(coop):
     member = coop.members[0]
     record_capital_contribution(member, amount_fen=50_000, occurred_on=TODAY, actor=coop.manager)
-    record_capital_contribution(member, amount_fen=-20_000, occurred_on=TODAY, actor=coop.accountant)
+    record_capital_contribution(
+        member, amount_fen=-20_000, occurred_on=TODAY, actor=coop.accountant
+    )
     assert member_capital(member) == 30_000
 
     with pytest.raises(ValidationFailed) as refused:
@@ -306,7 +305,9 @@ def test_rules_in_force_are_chosen_by_date(coop):
 def test_a_grade_outside_the_scheme_is_refused(coop):
     later = TODAY + dt.timedelta(days=1)
     _version(coop, later)
-    with pytest.raises(ValidationFailed, match="Grade C is not in the scheme for Yak meat") as refused:
+    with pytest.raises(
+        ValidationFailed, match="Grade C is not in the scheme for Yak meat"
+    ) as refused:
         grade_for(coop.cooperative, coop.yak, "C", later)
     assert refused.value.field == "grade"
     with pytest.raises(ValidationFailed, match="not in the scheme"):
@@ -335,14 +336,22 @@ def test_a_new_version_cannot_reach_into_the_past(coop):
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"patronage_share_bp": 5999}, "patronage_share_bp", "Farmers' Professional Cooperatives Law"),
+        (
+            {"patronage_share_bp": 5999},
+            "patronage_share_bp",
+            "Farmers' Professional Cooperatives Law",
+        ),
         ({"service_fee_bp": 10001}, "service_fee_bp", "between 0 % and 100 %"),
         ({"service_fee_bp": -1}, "service_fee_bp", "between"),
         ({"public_reserve_bp": 20000}, "public_reserve_bp", "between"),
         ({"grades": [(None, "A", "甲", "", "", 10000)]}, "grades", "not this cooperative"),
         ({"grades": [("yak", "A", "甲", "", "", 0)]}, "grades", "above 0"),
         ({"grades": [("yak", "A", "甲", "", "", -5)]}, "grades", "above 0"),
-        ({"grades": [("yak", "A", "甲", "", "", 100), ("yak", "a", "乙", "", "", 200)]}, "grades", "listed twice"),
+        (
+            {"grades": [("yak", "A", "甲", "", "", 100), ("yak", "a", "乙", "", "", 200)]},
+            "grades",
+            "listed twice",
+        ),
         ({"grades": [("yak", "", "甲", "", "", 100)]}, "grades", "code"),
         ({"grades": [("yak", "A", "", "", "", 100)]}, "grades", "label in Chinese"),
     ],
@@ -364,7 +373,12 @@ def test_bad_rules_name_the_field_and_save_nothing(coop, overrides, field, words
 
 def test_grades_of_another_cooperatives_produce_are_refused(coop):
     theirs = Produce.objects.create(
-        county=coop.county, cooperative=coop.other_cooperative, code="X", name_zh="外", name_bo="", name_en=""
+        county=coop.county,
+        cooperative=coop.other_cooperative,
+        code="X",
+        name_zh="外",
+        name_bo="",
+        name_en="",
     )
     with pytest.raises(ValidationFailed) as refused:
         _version(coop, TODAY + dt.timedelta(days=3), grades=[(theirs, "A", "甲", "", "", 100)])
@@ -378,12 +392,25 @@ def test_another_cooperatives_manager_cannot_add_rules(coop):
 
 # --- produce -----------------------------------------------------------------------------------
 
-CAP = {"key": "cap_mm", "label_zh": "菌盖", "label_bo": "", "label_en": "Cap", "unit": "mm", "min": 0, "max": 300, "required": True}
+CAP = {
+    "key": "cap_mm",
+    "label_zh": "菌盖",
+    "label_bo": "",
+    "label_en": "Cap",
+    "unit": "mm",
+    "min": 0,
+    "max": 300,
+    "required": True,
+}
 
 
 def test_add_and_update_produce(coop):
     produce = add_produce(
-        coop.cooperative, code="mt-dry", names={"zh": "干松茸", "en": "Dried"}, attributes=[CAP], actor=coop.manager
+        coop.cooperative,
+        code="mt-dry",
+        names={"zh": "干松茸", "en": "Dried"},
+        attributes=[CAP],
+        actor=coop.manager,
     )
     assert produce.code == "MT-DRY" and produce.attributes[0]["key"] == "cap_mm"
     updated = update_produce(produce, attributes=[], active=False, actor=coop.manager)
@@ -405,7 +432,13 @@ def test_add_and_update_produce(coop):
 )
 def test_bad_attributes_are_refused_by_position(coop, attributes, words):
     with pytest.raises(ValidationFailed) as refused:
-        add_produce(coop.cooperative, code="NEW", names={"zh": "新"}, attributes=attributes, actor=coop.manager)
+        add_produce(
+            coop.cooperative,
+            code="NEW",
+            names={"zh": "新"},
+            attributes=attributes,
+            actor=coop.manager,
+        )
     assert words in " ".join(refused.value.errors["attributes"])
     assert "Attribute" in refused.value.errors["attributes"][0]
     assert not Produce.objects.filter(code="NEW").exists()
