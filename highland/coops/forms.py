@@ -93,6 +93,8 @@ class PercentField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        if len(text) > 12:
+            raise forms.ValidationError(_("Enter a shorter number."))
         try:
             number = Decimal(str(text).strip().rstrip("%").strip())
         except InvalidOperation:
@@ -110,6 +112,8 @@ class FactorField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        if len(text) > 12:
+            raise forms.ValidationError(_("Enter a shorter number."))
         try:
             number = Decimal(str(text).strip().lstrip("×x"))
         except InvalidOperation:
@@ -124,10 +128,10 @@ class RulesForm(forms.Form):
     effective_from = forms.DateField(
         label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    service_fee = PercentField(label=_("Service fee (% of net proceeds)"), max_length=8)
-    public_reserve = PercentField(label=_("Public reserve (% of the surplus)"), max_length=8)
+    service_fee = PercentField(label=_("Service fee (% of net proceeds)"))
+    public_reserve = PercentField(label=_("Public reserve (% of the surplus)"))
     patronage_share = PercentField(
-        label=_("Patronage share (% of the surplus, at least 60)"), max_length=8
+        label=_("Patronage share (% of the surplus, at least 60)")
     )
 
 
@@ -139,7 +143,7 @@ class GradeForm(forms.Form):
     label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=120, required=False)
     label_bo = forms.CharField(label=_("Label (Tibetan)"), max_length=200, required=False)
     label_en = forms.CharField(label=_("Label (English)"), max_length=120, required=False)
-    factor = FactorField(label=_("Factor (×)"), max_length=10, required=False)
+    factor = FactorField(label=_("Factor (×)"), required=False)
 
     def __init__(self, *args: Any, cooperative: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
