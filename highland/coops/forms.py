@@ -93,7 +93,7 @@ class PercentField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        if len(text) > 12:
+        if len(str(text)) > 12:
             raise forms.ValidationError(_("Enter a shorter number."))
         try:
             number = Decimal(str(text).strip().rstrip("%").strip())
@@ -112,7 +112,7 @@ class FactorField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        if len(text) > 12:
+        if len(str(text)) > 12:
             raise forms.ValidationError(_("Enter a shorter number."))
         try:
             number = Decimal(str(text).strip().lstrip("×x"))
@@ -128,10 +128,10 @@ class RulesForm(forms.Form):
     effective_from = forms.DateField(
         label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    service_fee = PercentField(label=_("Service fee (% of net proceeds)"))
-    public_reserve = PercentField(label=_("Public reserve (% of the surplus)"))
+    service_fee = PercentField(label=_("Service fee (per cent of net proceeds)"))
+    public_reserve = PercentField(label=_("Public reserve (per cent of the surplus)"))
     patronage_share = PercentField(
-        label=_("Patronage share (% of the surplus, at least 60)")
+        label=_("Patronage share (per cent of the surplus, at least 60)")
     )
 
 

@@ -63,12 +63,12 @@ EXPORT_COLUMNS: dict[str, str] = {**COLUMNS, "status": "状态", "left_on": "退
 # Errors on fields a row has no column of are shown on the nearest column.
 FIELD_COLUMN = {"head": "head_name"}
 
-PAYOUT_WORDS = {
+PAYOUT_WORDS: dict[str, tuple[str, ...]] = {
     PayoutMethod.BANK: ("银行", "银行卡", "银行账户", "bank"),
     PayoutMethod.MOBILE: ("移动支付", "手机支付", "mobile"),
     PayoutMethod.CASH: ("现金", "cash", ""),
 }
-PAYOUT_LABELS = {
+PAYOUT_LABELS: dict[str, str] = {
     PayoutMethod.BANK: "银行",
     PayoutMethod.MOBILE: "移动支付",
     PayoutMethod.CASH: "现金",

@@ -20,7 +20,9 @@ TODAY = timezone.localdate()
 
 
 def post_json(client, url, payload, **headers):
-    return client.post(url, data=json.dumps(payload), content_type="application/json", headers=headers)
+    return client.post(
+        url, data=json.dumps(payload), content_type="application/json", headers=headers
+    )
 
 
 def patch_json(client, url, payload):
@@ -78,7 +80,10 @@ def test_register_read_update_and_list_members(coop, demo, client_as):
     by_initials = client.get(f"{base(coop)}/members", {"q": "jkj"}).json()
     assert [m["number"] for m in by_initials] == ["0004"]
     assert [m["number"] for m in client.get(f"{base(coop)}/members").json()] == [
-        "0001", "0002", "0003", "0004"
+        "0001",
+        "0002",
+        "0003",
+        "0004",
     ]
 
 
@@ -152,7 +157,9 @@ def test_contributions_are_idempotent(coop, client_as):
 
     first = post_json(client, url, payload, **{"Idempotency-Key": "capital-0001"})
     again = post_json(client, url, payload, **{"Idempotency-Key": "capital-0001"})
-    other = post_json(client, url, {**payload, "amount_fen": 1}, **{"Idempotency-Key": "capital-0001"})
+    other = post_json(
+        client, url, {**payload, "amount_fen": 1}, **{"Idempotency-Key": "capital-0001"}
+    )
 
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
     assert first.json()["id"] == again.json()["id"]
@@ -183,7 +190,10 @@ def test_rules_api(coop, client_as):
     refused = post_json(client, f"{base(coop)}/rules", payload)
     assert refused.status_code == 422
     assert set(refused.json()["errors"]) == {"patronage_share_bp", "grades"}
-    assert "Farmers' Professional Cooperatives Law" in refused.json()["errors"]["patronage_share_bp"][0]
+    assert (
+        "Farmers' Professional Cooperatives Law"
+        in refused.json()["errors"]["patronage_share_bp"][0]
+    )
 
     payload.update(patronage_share_bp=6000, grades=[{**payload["grades"][0], "factor_bp": 11000}])
     created = post_json(client, f"{base(coop)}/rules", payload)

@@ -98,15 +98,17 @@ def test_the_menu_shows_cooperatives_to_staff_and_the_centre_only(coop, demo):
 
 def test_home_counts_and_links(coop, client_as):
     html = client_as(coop.manager).get(f"/coops/{coop.cooperative.pk}/").content.decode()
-    assert "3 member households" in html
+    assert "Member households: 3" in html
     assert f'href="/coops/{coop.cooperative.pk}/intake/"' in html
     assert f'href="/coops/{coop.cooperative.pk}/members/"' in html
 
 
 def test_member_search_by_pinyin_initials(coop, client_as):
-    html = client_as(coop.manager).get(
-        f"/coops/{coop.cooperative.pk}/members/", {"q": "zm"}
-    ).content.decode()
+    html = (
+        client_as(coop.manager)
+        .get(f"/coops/{coop.cooperative.pk}/members/", {"q": "zm"})
+        .content.decode()
+    )
     assert "卓玛家" in html and "格桑家" not in html
 
 
@@ -158,8 +160,13 @@ def test_capital_and_leaving_forms(coop, client_as):
     member = coop.members[1]
     base = f"/coops/{coop.cooperative.pk}/members/{member.pk}"
     client = client_as(coop.manager)
-    client.post(f"{base}/capital/", {"direction": "in", "amount": "300.00", "occurred_on": TODAY.isoformat(), "memo": "入股"})
-    refused = client.post(f"{base}/capital/", {"direction": "out", "amount": "500", "occurred_on": TODAY.isoformat()})
+    client.post(
+        f"{base}/capital/",
+        {"direction": "in", "amount": "300.00", "occurred_on": TODAY.isoformat(), "memo": "入股"},
+    )
+    refused = client.post(
+        f"{base}/capital/", {"direction": "out", "amount": "500", "occurred_on": TODAY.isoformat()}
+    )
     assert "more than the member&#x27;s capital" in refused.content.decode()
     assert [c.amount_fen for c in CapitalContribution.objects.filter(member=member)] == [30000]
     assert "¥300.00" in client.get(f"{base}/").content.decode()
@@ -178,7 +185,7 @@ def test_template_download_and_import_and_export(coop, client_as):
     content = register_workbook([member_row(1), member_row(2)])
     response = client.post(f"{base}/import/", {"file": SimpleUploadedFile("m.xlsx", content)})
     assert response.status_code == 302
-    assert "2 members imported." in client.get(response["Location"]).content.decode()
+    assert "Members imported: 2." in client.get(response["Location"]).content.decode()
 
     export = client.get(f"{base}/export.xlsx")
     assert export["Content-Type"] == XLSX_CONTENT_TYPE

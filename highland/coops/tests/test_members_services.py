@@ -448,3 +448,15 @@ def test_produce_codes_are_unique_and_names_required(coop):
     with pytest.raises(ValidationFailed) as refused:
         add_produce(coop.cooperative, code="YAK", names={"zh": ""}, actor=coop.manager)
     assert set(refused.value.errors) == {"code", "names"}
+
+
+def test_member_accounts_are_named_by_household_in_the_ledger(coop):
+    from highland.ledger.accounts import describe_all, member_advance, member_payable
+
+    member = coop.members[1]
+    names = describe_all(
+        coop.county, [member_payable(member.pk), member_advance(member.pk), member_payable(999999)]
+    )
+    assert names[member_payable(member.pk)] == "Owed to member 0002 次仁家"
+    assert "0002 次仁家" in names[member_advance(member.pk)]
+    assert names[member_payable(999999)] == "Owed to member #999999"

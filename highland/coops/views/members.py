@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from highland.coops import selectors
 from highland.coops.access import access_cooperative, access_member
@@ -340,8 +339,7 @@ def member_import(request: HttpRequest, cooperative_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                ngettext("%(count)d member imported.", "%(count)d members imported.", len(imported))
-                % {"count": len(imported)},
+                _("Members imported: %(count)d.") % {"count": len(imported)},
             )
             return redirect("coops:member-list", cooperative.pk)
     context = {
