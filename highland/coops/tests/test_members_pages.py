@@ -251,3 +251,17 @@ def test_pages_are_made_for_phones(coop, client_as):
             assert "novalidate" in form, url
         assert "<script" not in html.split("</main>")[0].split("<main")[-1], url
         assert len(html.encode()) < 50_000, url
+
+
+def test_a_long_register_is_shown_a_page_at_a_time(coop, demo, client_as):
+    from highland.coops.testing import make_member
+
+    point = demo.point("LT-S01-V02")
+    for serial in range(4, 60):
+        make_member(coop.cooperative, f"{serial:04d}", f"户{serial}", point)
+    client = client_as(coop.manager)
+    first = client.get(f"/coops/{coop.cooperative.pk}/members/").content.decode()
+    second = client.get(f"/coops/{coop.cooperative.pk}/members/", {"page": 2}).content.decode()
+    assert "0050" in first and "0051" not in first
+    assert "0051" in second and "Page 2 of 2" in second
+    assert len(first.encode()) < 50_000

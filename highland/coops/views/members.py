@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -34,6 +35,8 @@ from highland.core.errors import DomainError, ValidationFailed
 from highland.core.http import domain_errors_as_pages
 from highland.core.models import Organisation, User
 from highland.core.permissions import allowed, require
+
+MEMBERS_PER_PAGE = 50
 
 
 def _person(request: HttpRequest) -> User:
@@ -123,10 +126,14 @@ def member_list(request: HttpRequest, cooperative_id: int) -> HttpResponse:
     user = _person(request)
     cooperative = access_cooperative(user, cooperative_id)
     query = request.GET.get("q", "")[:40]
-    members = member_services.search_members(cooperative, query)
+    # A page of households keeps the list light on a phone; search narrows it.
+    page = Paginator(member_services.search_members(cooperative, query), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "cooperative": cooperative,
-        "members": members,
+        "members": page.object_list,
+        "page": page,
         "q": query,
         "can_manage": allowed(user, "coops.manage_members", cooperative),
     }
