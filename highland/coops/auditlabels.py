@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 ACTIONS: dict[str, str | Promise] = {
     # members and rules
+    "coops.produce.added": _("Produce added"),
+    "coops.produce.changed": _("Produce changed"),
+    "coops.rules.added": _("Cooperative rules version added"),
+    "coops.member.registered": _("Member household registered"),
+    "coops.member.changed": _("Member household changed"),
+    "coops.member.left": _("Member household left the cooperative"),
+    "coops.capital.recorded": _("Capital contribution recorded"),
+    "coops.members.imported": _("Member households imported from Excel"),
     # intake, lots, processing
     "coops.intake.recorded": _("Intake recorded"),
     "coops.intake.moved": _("Intake moved to another lot"),

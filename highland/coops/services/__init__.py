@@ -1,2 +1,5 @@
-"""The cooperatives' business actions, one module per part (rules, members, intake, lots,
-processing, settlement): views, API and admin call these, never the models directly."""
+"""Cooperative business actions, one module per part (rules, members, excel, intake, …).
+
+Import from the submodule (`from highland.coops.services.rules import grade_for`): this
+package re-exports nothing, so parts added by others never clash here.
+"""
