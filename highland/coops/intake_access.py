@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from highland.catalog.search import pinyin_forms
 from highland.coops.models import Intake, Member
 from highland.coops.rules import STAFF_ROLES
 from highland.core.errors import NotFound
@@ -69,35 +68,6 @@ def members_for_intake(user: User, cooperative: Organisation) -> QuerySet[Member
     if is_staff_of(user, cooperative):
         return members
     return members.filter(point__agents=user)
-
-
-def search_members(members: QuerySet[Member], query: str) -> list[Member]:
-    """Members whose household, number, head's name or village matches `query`, or whose
-    household's pinyin (full or initials: "gsj" for 格桑家) starts with it."""
-    text = " ".join(query.split())[:60]
-    if not text:
-        return list(members[:MAX_MEMBERS_LISTED])
-    direct = members.filter(
-        Q(household__icontains=text)
-        | Q(number__iexact=text)
-        | Q(number__endswith=text)
-        | Q(head__display_name__icontains=text)
-        | Q(point__village_zh__icontains=text)
-        | Q(point__village_bo__icontains=text)
-        | Q(point__village_en__icontains=text)
-        | Q(point__name_zh__icontains=text)
-    )
-    found = {member.pk: member for member in direct[:MAX_MEMBERS_LISTED]}
-    latin = text.lower().replace(" ", "")
-    if latin.isascii() and latin.isalpha():
-        # A cooperative has hundreds of households, not millions: read them here.
-        for member in members.exclude(pk__in=list(found)):
-            full, initials = pinyin_forms(member.household)
-            if any(form.startswith(latin) for form in (*full, *initials)):
-                found[member.pk] = member
-            if len(found) >= MAX_MEMBERS_LISTED:
-                break
-    return sorted(found.values(), key=lambda member: member.number)
 
 
 def intakes_visible_to(user: User, county: County) -> QuerySet[Intake]:

@@ -301,7 +301,9 @@ def list_members(
 ) -> list[dict[str, Any]]:
     """The register, by member number; `q` searches number, names, phone and pinyin initials."""
     cooperative = access_cooperative(_user(request), cooperative_id)
-    members = member_services.search_members(cooperative, filters.q)
+    members = member_services.search_members(
+        Member.objects.filter(cooperative=cooperative), filters.q
+    )
     page = members[filters.offset : filters.offset + filters.limit]
     capital = member_services.capital_by_member([member.pk for member in page])
     return [member_out(member, capital.get(member.pk, 0)) for member in page]

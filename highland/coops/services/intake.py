@@ -24,7 +24,6 @@ from highland.coops.intake_postings import ADVANCE_KIND, MEMO_ADVANCE, advance_l
 from highland.coops.intake_texts import queue_intake_receipt
 from highland.coops.models import (
     MAX_WEIGHT_G,
-    CooperativeRules,
     Grade,
     Intake,
     LotStatus,
@@ -34,10 +33,11 @@ from highland.coops.models import (
 )
 from highland.coops.rules import is_coop_staff
 from highland.coops.services.lots import open_lot_for
+from highland.coops.services.rules import grade_for
 from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
 from highland.core.idempotency import IdempotentRequest
-from highland.core.models import User
+from highland.core.models import Organisation, User
 from highland.core.money import format_fen
 from highland.core.permissions import require
 from highland.ledger.services import post_entry
@@ -55,17 +55,13 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 IDEMPOTENCY_SCOPE = "coops.record_intake"
 
 
-def _grade_for(cooperative_id: int, produce: Produce, code: str, on: dt.date) -> Grade | None:
-    """The grade `code` of `produce` in the rules in force on `on`, or None."""
-    # TODO(merge): use coops.services.rules.grade_for
-    rules = (
-        CooperativeRules.objects.filter(cooperative_id=cooperative_id, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
-    if rules is None:
+def _grade_for(cooperative: Organisation, produce: Produce, code: str, on: dt.date) -> Grade | None:
+    """The grade `code` of `produce` in the rules in force on `on`, or None: the intake
+    names the field its own way ("grade_code") and says which day's rules it read."""
+    try:
+        return grade_for(cooperative, produce, code, on)
+    except ValidationFailed:
         return None
-    return Grade.objects.filter(rules=rules, produce=produce, code=code).first()
 
 
 def new_check_code() -> str:
@@ -317,7 +313,7 @@ def record_intake_once(
     on = timezone.localdate(moment)
     _checked_member(member, produce, on)
     gross, tare, net = _checked_weights(gross_g, tare_g)
-    grade = _grade_for(member.cooperative_id, produce, grade_code, on)
+    grade = _grade_for(member.cooperative, produce, grade_code, on)
     if grade is None:
         raise ValidationFailed(
             _("%(produce)s has no grade “%(grade)s” in the rules in force on %(date)s.")

@@ -506,42 +506,45 @@ def record_capital_contribution(
 # --- reading the register -------------------------------------------------------------------
 
 
-def _initials(text: str) -> str:
+def search_members(
+    members: QuerySet[Member], query: str, *, limit: int | None = None
+) -> list[Member]:
+    """The members of `members` whose number, household, head's name or village matches
+    `query`, whose phone ends with it, or whose household or head's name in pinyin (full
+    or initials: "gsj" finds 格桑家) starts with it; by number. The intake desk and the
+    register both search with this."""
     from highland.catalog.search import pinyin_forms
 
-    _full, initials = pinyin_forms(text)
-    return " ".join(initials)
-
-
-def search_members(
-    cooperative: Organisation, query: str = "", *, active_only: bool = False
-) -> list[Member]:
-    """Members of the cooperative whose number, household, head's name or phone matches
-    `query`; an all-letter query also matches the pinyin initials of the household or head
-    ("gsj" finds 格桑家)."""
-    members: QuerySet[Member] = Member.objects.filter(cooperative=cooperative).select_related(
-        "head", "point"
-    )
-    if active_only:
-        members = members.filter(left_on__isnull=True)
-    query = str(query or "").strip()[:40].replace("\x00", "")
-    if not query:
-        return list(members.order_by("number"))
+    text = " ".join(str(query or "").replace("\x00", "").split())[:60]
+    members = members.select_related("head", "point")
+    if not text:
+        listed = members.order_by("number")
+        return list(listed if limit is None else listed[:limit])
     matching = (
-        Q(number__icontains=query)
-        | Q(household__icontains=query)
-        | Q(head__display_name__icontains=query)
+        Q(household__icontains=text)
+        | Q(number__iexact=text)
+        | Q(number__endswith=text)
+        | Q(head__display_name__icontains=text)
+        | Q(point__village_zh__icontains=text)
+        | Q(point__village_bo__icontains=text)
+        | Q(point__village_en__icontains=text)
+        | Q(point__name_zh__icontains=text)
     )
-    if query.isdigit():
-        matching |= Q(phone__endswith=query)
-    found = {member.pk: member for member in members.filter(matching)}
-    if query.isascii() and query.isalpha():
-        wanted = query.lower()
-        for member in members.exclude(pk__in=found):
-            if any(
-                wanted in _initials(text) for text in (member.household, member.head.display_name)
-            ):
-                found[member.pk] = member
+    if text.isdigit():
+        matching |= Q(phone__endswith=text)
+    direct = members.filter(matching).order_by("number")
+    found = {member.pk: member for member in (direct if limit is None else direct[:limit])}
+    latin = text.lower().replace(" ", "")
+    if latin.isascii() and latin.isalpha():
+        # A cooperative has hundreds of households, not millions: read them here.
+        for member in members.exclude(pk__in=list(found)):
+            for name in (member.household, member.head.display_name):
+                full, initials = pinyin_forms(name)
+                if any(form.startswith(latin) for form in (*full, *initials)):
+                    found[member.pk] = member
+                    break
+            if limit is not None and len(found) >= limit:
+                break
     return sorted(found.values(), key=lambda member: member.number)
 
 

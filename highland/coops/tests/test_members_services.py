@@ -265,10 +265,26 @@ def test_a_member_who_left_pays_in_nothing_more(coop):
 
 
 def test_search_finds_by_number_name_and_pinyin_initials(coop):
-    assert [m.number for m in member_services.search_members(coop.cooperative, "0002")] == ["0002"]
-    assert [m.number for m in member_services.search_members(coop.cooperative, "卓玛")] == ["0003"]
-    assert [m.number for m in member_services.search_members(coop.cooperative, "gsj")] == ["0001"]
-    assert member_services.search_members(coop.cooperative, "外社") == []
+    register = Member.objects.filter(cooperative=coop.cooperative)
+    assert [
+        m.number
+        for m in member_services.search_members(
+            Member.objects.filter(cooperative=coop.cooperative), "0002"
+        )
+    ] == ["0002"]
+    assert [
+        m.number
+        for m in member_services.search_members(
+            Member.objects.filter(cooperative=coop.cooperative), "卓玛"
+        )
+    ] == ["0003"]
+    assert [
+        m.number
+        for m in member_services.search_members(
+            Member.objects.filter(cooperative=coop.cooperative), "gsj"
+        )
+    ] == ["0001"]
+    assert member_services.search_members(register, "外社") == []
 
 
 # --- rules -------------------------------------------------------------------------------------

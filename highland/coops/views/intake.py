@@ -19,17 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from highland.coops.intake_access import (
+    MAX_MEMBERS_LISTED,
     access_intake_cooperative,
     intake_cooperatives,
     intakes_visible_to,
     is_staff_of,
     members_for_intake,
-    search_members,
 )
 from highland.coops.intake_forms import GRAMS, JIN, POINT, YARD, IntakeForm, parse_weight
 from highland.coops.intake_texts import net_kg_text
 from highland.coops.models import CooperativeRules, Grade, Member, Produce
 from highland.coops.services.intake import intake_by_check_code, record_intake_once
+from highland.coops.services.members import search_members
 from highland.coops.views import lots
 from highland.core.access import home_county
 from highland.core.errors import DomainError, NotFound
@@ -106,7 +107,7 @@ def intake_desk(request: HttpRequest, cooperative_id: int) -> HttpResponse:
             "coops/intake/find_member.html",
             {
                 "cooperative": cooperative,
-                "members": search_members(members, query),
+                "members": search_members(members, query, limit=MAX_MEMBERS_LISTED),
                 "q": query,
                 "chosen_missing": bool(raw_member),
             },

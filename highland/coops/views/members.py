@@ -26,7 +26,7 @@ from highland.coops.forms import (
     MemberForm,
     RulesForm,
 )
-from highland.coops.models import CapitalContribution, CooperativeRules, Produce
+from highland.coops.models import CapitalContribution, CooperativeRules, Member, Produce
 from highland.coops.services import excel
 from highland.coops.services import members as member_services
 from highland.coops.services import rules as rule_services
@@ -127,9 +127,10 @@ def member_list(request: HttpRequest, cooperative_id: int) -> HttpResponse:
     cooperative = access_cooperative(user, cooperative_id)
     query = request.GET.get("q", "")[:40]
     # A page of households keeps the list light on a phone; search narrows it.
-    page = Paginator(member_services.search_members(cooperative, query), MEMBERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        member_services.search_members(Member.objects.filter(cooperative=cooperative), query),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     context = {
         "cooperative": cooperative,
         "members": page.object_list,
