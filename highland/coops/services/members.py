@@ -35,26 +35,34 @@ NUMBER_WIDTH = 4
 BANK_ACCOUNT = re.compile(r"^[0-9]{10,30}$")
 MASK_LENGTH = 14
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_DIGITS = "10X98765432"
-_ID_FORMAT = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
-
 
 def clean_national_id(text: str) -> str:
     """The 18-character resident ID in upper case; ValueError with the reason if it is not
-    one (format, date of birth, check digit: GB 11643, ISO 7064 MOD 11-2)."""
+    one. python-stdnum checks it (GB 11643: format, date of birth, ISO 7064 check digit)."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+
     number = re.sub(r"\s", "", str(text or "")).upper()
-    if not _ID_FORMAT.match(number):
-        raise ValueError(_("A resident ID is 17 digits and a last digit or X (18 characters)."))
     try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+        number = ric.validate(number)
+        born = ric.get_birth_date(number)
+    except InvalidChecksum:
+        raise ValueError(
+            _("The check digit of this ID is wrong: please check the number.")
+        ) from None
+    except InvalidComponent:
         raise ValueError(_("The date of birth in this ID does not exist.")) from None
-    if born.year < 1900 or born > timezone.localdate():
-        raise ValueError(_("The date of birth in this ID does not exist."))
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
-    if _ID_CHECK_DIGITS[total % 11] != number[17]:
-        raise ValueError(_("The check digit of this ID is wrong: please check the number."))
+    except ValidationError:
+        raise ValueError(
+            _("A resident ID is 17 digits and a last digit or X (18 characters).")
+        ) from None
+    if len(number) != 18 or born.year < 1900 or born > timezone.localdate():
+        # stdnum also takes the old 15-digit form; members register with the 18-digit one.
+        raise ValueError(
+            _("A resident ID is 17 digits and a last digit or X (18 characters).")
+            if len(number) != 18
+            else _("The date of birth in this ID does not exist.")
+        )
     return number
 
 
