@@ -15,4 +15,21 @@ class CoopsConfig(AppConfig):
         # members and rules
         # intake, lots, processing
         # settlement, payouts, surplus
+        from highland.coops import settlement_invariants
+        from highland.coops.models import SettlementRun, SurplusDistribution
+        from highland.coops.services import payouts
+        from highland.ledger.invariants import register_invariant
+        from highland.ledger.memos import MEMOS
+        from highland.orders.seller_ledger import register_payable_withdrawal
+
+        for code, memo in payouts.MEMOS.items():
+            MEMOS.register(code, memo)
+        payouts.register_kinds()
+        register_payable_withdrawal(SettlementRun._meta.label_lower)
+        register_payable_withdrawal(SurplusDistribution._meta.label_lower)
+        register_invariant("coops.paid_runs_posted", settlement_invariants.paid_runs_posted)
+        register_invariant(
+            "coops.member_payables_not_negative",
+            settlement_invariants.member_payables_not_negative,
+        )
         # member self-service

@@ -1,0 +1,1 @@
+"""The cooperatives' business actions, one module per part."""
