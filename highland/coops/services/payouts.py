@@ -289,7 +289,11 @@ def pay_settlement(
         )
         if claim.replayed:
             return claim.stored_object(SettlementRun)
-    run = SettlementRun.objects.select_for_update().select_related("cooperative").get(pk=run.pk)
+    run = (
+        SettlementRun.objects.select_for_update(of=("self",))
+        .select_related("cooperative")
+        .get(pk=run.pk)
+    )
     if run.status == SettlementStatus.PAID:
         raise ValidationFailed(
             _("Run %(run)s is already paid.") % {"run": run.number}, code="already_paid"
@@ -389,7 +393,7 @@ def hand_over_member_cash(payout: MemberPayout, *, pickup_code: str, actor: User
     """The agent of the payout's point hands the cash over; the member's code proves it
     is theirs. The point's cash drawer pays."""
     payout = (
-        MemberPayout.objects.select_for_update()
+        MemberPayout.objects.select_for_update(of=("self",))
         .select_related("member", "point", "share__run", "surplus_share__distribution")
         .get(pk=payout.pk)
     )

@@ -381,7 +381,7 @@ def draft_settlement(
 
 
 def _locked(run: SettlementRun) -> SettlementRun:
-    return SettlementRun.objects.select_for_update().select_related("cooperative").get(pk=run.pk)
+    return SettlementRun.objects.select_for_update(of=("self",)).select_related("cooperative").get(pk=run.pk)
 
 
 @transaction.atomic

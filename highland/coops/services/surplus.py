@@ -253,7 +253,7 @@ def post_surplus_distribution(
         if claim.replayed:
             return claim.stored_object(SurplusDistribution)
     distribution = (
-        SurplusDistribution.objects.select_for_update()
+        SurplusDistribution.objects.select_for_update(of=("self",))
         .select_related("cooperative")
         .get(pk=distribution.pk)
     )
