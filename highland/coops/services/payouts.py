@@ -157,10 +157,16 @@ def send_to_member(
 
 
 def point_name(point: ServicePoint | None, language: str) -> str:
+    """The point's village in `language` (short, for a text message), else its name."""
     if point is None:
         return ""
     suffix = {"bo": "bo", "en": "en"}.get(language, "zh")
-    return getattr(point, f"name_{suffix}", "") or point.name_zh
+    return (
+        getattr(point, f"village_{suffix}", "")
+        or point.village_zh
+        or getattr(point, f"name_{suffix}", "")
+        or point.name_zh
+    )
 
 
 def statement_params(share: MemberShare, payout: MemberPayout | None) -> tuple[str, dict]:

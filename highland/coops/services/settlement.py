@@ -164,7 +164,7 @@ def weighted_rows(lot_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
 def _next_number(cooperative: Organisation) -> str:
     today = timezone.localdate()
     count = SettlementRun.objects.filter(cooperative=cooperative).count() + 1
-    return f"JS{cooperative.pk}-{today:%Y%m%d}-{count:03d}"
+    return f"JS{cooperative.pk}-{today:%y%m%d}-{count}"
 
 
 def _check_lots(
