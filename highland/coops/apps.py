@@ -32,4 +32,21 @@ class CoopsConfig(AppConfig):
             "coops.member_payables_not_negative",
             settlement_invariants.member_payables_not_negative,
         )
+        from highland.core.menu import MenuEntry, menu_entries
+        from highland.core.models import Role
+
+        def keeps_coop_accounts(_user: object, _county: object, roles: frozenset[str]) -> bool:
+            return bool(roles & {Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})
+
+        def is_agent(_user: object, _county: object, roles: frozenset[str]) -> bool:
+            return Role.STATION_AGENT in roles
+
+        menu_entries.register(
+            "coops.settlements",
+            MenuEntry("coops:settlement-list", _("Member settlement"), 520, keeps_coop_accounts),
+        )
+        menu_entries.register(
+            "coops.cash_payouts",
+            MenuEntry("coops:cash-payouts", _("Cash payouts to members"), 530, is_agent),
+        )
         # member self-service

@@ -394,10 +394,28 @@ def pay_settlement(
     return run
 
 
+HAND_OVER_SCOPE = "coops.hand_over_cash"
+
+
 @transaction.atomic
-def hand_over_member_cash(payout: MemberPayout, *, pickup_code: str, actor: User) -> MemberPayout:
+def hand_over_member_cash(
+    payout: MemberPayout,
+    *,
+    pickup_code: str,
+    actor: User,
+    idempotent_request: IdempotentRequest | None = None,
+) -> MemberPayout:
     """The agent of the payout's point hands the cash over; the member's code proves it
-    is theirs. The point's cash drawer pays."""
+    is theirs. The point's cash drawer pays. Handed over once: a second time is refused
+    (or, with the same Idempotency-Key, answered with the payout)."""
+    claim = None
+    if idempotent_request is not None:
+        require(actor, "coops.hand_over_cash", payout)
+        claim = idempotency.claim(
+            HAND_OVER_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+        )
+        if claim.replayed:
+            return claim.stored_object(MemberPayout)
     payout = (
         MemberPayout.objects.select_for_update(of=("self",))
         .select_related("member", "point", "share__run", "surplus_share__distribution")
@@ -449,4 +467,6 @@ def hand_over_member_cash(payout: MemberPayout, *, pickup_code: str, actor: User
         {"amount_fen": payout.amount_fen, "point": payout.point.code},
         on_behalf_of=payout.member.head,
     )
+    if claim is not None:
+        claim.complete(obj=payout)
     return payout
