@@ -8,12 +8,12 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from highland.coops.models import SettlementRun, SettlementStatus
+from highland.coops.services.settlement import account_family
 from highland.core.models import County
 from highland.core.money import format_fen
 from highland.ledger import accounts
 from highland.ledger.models import Posting
 from highland.ledger.selectors import balances
-from highland.coops.services.settlement import account_family
 
 
 def paid_runs_posted(county: County) -> list[str]:

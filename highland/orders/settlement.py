@@ -63,7 +63,9 @@ def earned_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
 
 def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
     """Earned orders (`earned_orders`) not yet paid out."""
-    return earned_orders(county, as_of=as_of).filter(payout__isnull=True).order_by("seller_id", "pk")
+    return (
+        earned_orders(county, as_of=as_of).filter(payout__isnull=True).order_by("seller_id", "pk")
+    )
 
 
 class HoldReason(StrEnum):

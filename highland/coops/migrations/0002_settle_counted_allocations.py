@@ -5,28 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coops', '0001_cooperatives'),
-        ('orders', '0013_line_lot_allocations'),
+        ("coops", "0001_cooperatives"),
+        ("orders", "0013_line_lot_allocations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='settlementrun',
-            name='shortfall_fen',
-            field=models.BigIntegerField(default=0, verbose_name='shortfall (fen)'),
+            model_name="settlementrun",
+            name="shortfall_fen",
+            field=models.BigIntegerField(default=0, verbose_name="shortfall (fen)"),
         ),
         migrations.CreateModel(
-            name='SettledAllocation',
+            name="SettledAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_fen', models.BigIntegerField(verbose_name='counted (fen)')),
-                ('allocation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.linelotallocation')),
-                ('settlement_lot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='coops.settlementlot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField(verbose_name="counted (fen)")),
+                (
+                    "allocation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.linelotallocation",
+                    ),
+                ),
+                (
+                    "settlement_lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="coops.settlementlot",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('settlement_lot', 'allocation'), name='settled_allocation_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("settlement_lot", "allocation"), name="settled_allocation_once"
+                    )
+                ],
             },
         ),
     ]

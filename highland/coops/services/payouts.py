@@ -132,9 +132,7 @@ def message_phone(member: Member) -> str:
     if member.phone:
         return member.phone
     agent = (
-        member.point.agents.exclude(phone="").order_by("pk").first()
-        if member.point_id
-        else None
+        member.point.agents.exclude(phone="").order_by("pk").first() if member.point_id else None
     )
     return agent.phone if agent is not None else ""
 
@@ -377,7 +375,14 @@ def pay_settlement(
     by_share = {payout.share_id: payout for payout in payouts}
     for share in shares:
         kind, params = statement_params(share, by_share.get(share.pk))
-        send_to_member(county, share.member, kind=kind, params=params, key=f"coops.statement:{share.pk}", actor=actor)
+        send_to_member(
+            county,
+            share.member,
+            kind=kind,
+            params=params,
+            key=f"coops.statement:{share.pk}",
+            actor=actor,
+        )
     audit.record(
         actor,
         "coops.settlement.paid",

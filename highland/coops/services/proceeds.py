@@ -76,9 +76,7 @@ def _stock_lot_shares(
     for lot in lots:
         if lot.stock_lot_id is not None:
             shares[lot.stock_lot_id] = [(lot.pk, 1)]
-    run_ids = set(
-        ProcessingInput.objects.filter(lot__in=lots).values_list("run_id", flat=True)
-    )
+    run_ids = set(ProcessingInput.objects.filter(lot__in=lots).values_list("run_id", flat=True))
     inputs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for run_id, lot_id, grams in (
         ProcessingInput.objects.filter(run_id__in=run_ids)
@@ -105,10 +103,14 @@ def _order_line_payables(orders: list[Order], ledger_by_order: dict[int, int]) -
     by_line: dict[int, int] = {}
     for order in orders:
         lines = sorted(order.lines.all(), key=lambda line: line.pk)
-        bases = [max(line.line_fen + line.adjustment_fen - line.commission_fen, 0) for line in lines]
+        bases = [
+            max(line.line_fen + line.adjustment_fen - line.commission_fen, 0) for line in lines
+        ]
         if not any(bases):
             bases = [1] * len(lines)
-        for line, part in zip(lines, allocate(ledger_by_order.get(order.pk, 0), bases), strict=True):
+        for line, part in zip(
+            lines, allocate(ledger_by_order.get(order.pk, 0), bases), strict=True
+        ):
             by_line[line.pk] = part
     return by_line
 
@@ -145,9 +147,7 @@ def lot_proceeds(
     earned_ids = set(
         earned_orders(county, as_of=as_of).filter(pk__in=order_ids).values_list("pk", flat=True)
     )
-    earned = list(
-        with_earned(Order.objects.filter(pk__in=earned_ids)).prefetch_related("lines")
-    )
+    earned = list(with_earned(Order.objects.filter(pk__in=earned_ids)).prefetch_related("lines"))
     ledger_by_order = seller_ledger(county, seller_id).by_order
     for order in earned:
         if order.seller_id != seller_id:

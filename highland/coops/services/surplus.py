@@ -30,10 +30,10 @@ from highland.coops.services.payouts import (
     SURPLUS_CASH,
     SURPLUS_TRANSFER,
     Payable,
-    point_name,
-    send_to_member,
     check_bank_covers,
     create_payouts,
+    point_name,
+    send_to_member,
     transfer_lines,
 )
 from highland.coops.services.settlement import cooperative_seller, half_up, rules_in_force
@@ -90,19 +90,14 @@ def split_surplus(
     held = [max(capitals.get(pk, 0), 0) for pk in members]
     patronage_by_capital = not any(volume)
     capital_by_volume = not any(held)
-    by_patronage = (
-        allocate(patronage, held if patronage_by_capital else volume)
-        if members
-        else []
-    )
+    by_patronage = allocate(patronage, held if patronage_by_capital else volume) if members else []
     by_capital = allocate(capital, volume if capital_by_volume else held) if members else []
     return SurplusSplit(
         reserve_fen=reserve,
         patronage_fen=patronage,
         capital_fen=capital,
         parts={
-            pk: (volume[i], held[i], by_patronage[i], by_capital[i])
-            for i, pk in enumerate(members)
+            pk: (volume[i], held[i], by_patronage[i], by_capital[i]) for i, pk in enumerate(members)
         },
         capital_by_volume=capital_by_volume and capital > 0,
         patronage_by_capital=patronage_by_capital and patronage > 0,
@@ -281,7 +276,10 @@ def post_surplus_distribution(
     distribution.posted_by = actor
     distribution.save(update_fields=["status", "posted_at", "posted_by"])
     member_lines = [
-        (accounts.member_payable(share.member_id), -(share.patronage_part_fen + share.capital_part_fen))
+        (
+            accounts.member_payable(share.member_id),
+            -(share.patronage_part_fen + share.capital_part_fen),
+        )
         for share in shares
         if share.patronage_part_fen + share.capital_part_fen
     ]
@@ -332,11 +330,16 @@ def post_surplus_distribution(
         }
         if payout.status == PayoutStatus.WAITING:
             kind = SURPLUS_CASH
-            params |= {"point": point_name(member.point, member.language), "code": payout.pickup_code}
+            params |= {
+                "point": point_name(member.point, member.language),
+                "code": payout.pickup_code,
+            }
         else:
             kind = SURPLUS_TRANSFER
             params |= {"account": member.payout_account[-4:]}
-        send_to_member(county, member, kind=kind, params=params, key=f"coops.surplus:{share.pk}", actor=actor)
+        send_to_member(
+            county, member, kind=kind, params=params, key=f"coops.surplus:{share.pk}", actor=actor
+        )
     audit.record(
         actor,
         "coops.surplus.posted",

@@ -39,8 +39,8 @@ from highland.ledger.invariants import verify_ledger
 from highland.ledger.models import Entry
 from highland.ledger.selectors import balance, balances
 from highland.messaging.models import TextMessage
-from highland.orders.seller_ledger import earned_fen, with_earned
 from highland.orders.models import Order
+from highland.orders.seller_ledger import earned_fen, with_earned
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,9 @@ def test_advances_and_debt_are_recovered_and_a_short_share_carries_debt(
 
 def test_paying_moves_shares_to_members_transfers_and_cash(coop: Any, order_factory: Any) -> None:
     cash, bank, mobile = coop.members
-    lot = produce_lot(coop, [(cash, 3_000, "YAK-A"), (bank, 3_000, "YAK-B"), (mobile, 3_000, "YAK-C")])
+    lot = produce_lot(
+        coop, [(cash, 3_000, "YAK-A"), (bank, 3_000, "YAK-B"), (mobile, 3_000, "YAK-C")]
+    )
     sell(coop, order_factory, [(lot.stock_lot, 10)])
     run = approved(coop, [lot])
     owed_before = payable_owed(coop)
@@ -143,9 +145,7 @@ def test_paying_moves_shares_to_members_transfers_and_cash(coop: Any, order_fact
     texts = TextMessage.objects.filter(kind__startswith="coops.statement")
     assert texts.count() == 3
     assert texts.get(kind="coops.statement_cash").phone == "13800000004"  # village_agent
-    assert texts.get(kind="coops.statement_transfer", phone=bank.phone).body.endswith(
-        "debt ¥0.00."
-    )
+    assert texts.get(kind="coops.statement_transfer", phone=bank.phone).body.endswith("debt ¥0.00.")
     assert verify_ledger(coop.county) == []
 
     agent = order_factory.demo.user("village_agent")
@@ -329,7 +329,7 @@ def test_a_refund_between_approval_and_payment_refuses_payment(
     refund(coop, order, 1_000)
 
     entries = Entry.objects.count()
-    with pytest.raises(ValidationFailed, match="Discard run .* and draft it again"):
+    with pytest.raises(ValidationFailed, match=r"Discard run .* and draft it again"):
         pay_settlement(run, actor=coop.accountant)
     run.refresh_from_db()
     assert run.status == SettlementStatus.APPROVED
@@ -371,7 +371,10 @@ def test_paying_refuses_when_the_cooperative_is_owed_less_than_the_shares(
         coop.county,
         kind="coops.test.drained",
         description="the cooperative was paid out elsewhere",
-        lines=[(accounts.seller_payable(coop.seller.pk), payable_owed(coop)), (accounts.BANK, -payable_owed(coop))],
+        lines=[
+            (accounts.seller_payable(coop.seller.pk), payable_owed(coop)),
+            (accounts.BANK, -payable_owed(coop)),
+        ],
         actor=coop.manager,
         reference=run,
     )
@@ -400,5 +403,9 @@ def test_nothing_is_half_done_when_paying_fails_after_posting(
         pay_settlement(run, actor=coop.accountant)
     run.refresh_from_db()
     assert run.status == SettlementStatus.APPROVED
-    assert (Entry.objects.count(), MemberPayout.objects.count(), TextMessage.objects.count()) == before
+    assert (
+        Entry.objects.count(),
+        MemberPayout.objects.count(),
+        TextMessage.objects.count(),
+    ) == before
     assert balances(coop.county) == balances_before

@@ -73,7 +73,10 @@ def test_the_accountant_drafts_reviews_and_the_manager_approves_and_pays_through
     act(manager, "pay")
     run.refresh_from_db()
     assert run.status == SettlementStatus.PAID
-    assert "Pay the members" not in manager.get(reverse("coops:settlement-detail", args=[run.pk])).content.decode()
+    assert (
+        "Pay the members"
+        not in manager.get(reverse("coops:settlement-detail", args=[run.pk])).content.decode()
+    )
     assert verify_ledger(coop.county) == []
 
 
@@ -83,14 +86,19 @@ def test_another_cooperative_sees_nothing(coop: Any, order_factory: Any, client_
     assert outsider.get(reverse("coops:settlement-detail", args=[run.pk])).status_code == 404
     share = run.shares.first()
     assert outsider.get(reverse("coops:member-statement", args=[share.pk])).status_code == 404
-    assert outsider.post(reverse("coops:settlement-action", args=[run.pk, "discard"])).status_code == 404
+    assert (
+        outsider.post(reverse("coops:settlement-action", args=[run.pk, "discard"])).status_code
+        == 404
+    )
     api = outsider.get(f"/api/v1/coops/{coop.cooperative.pk}/settlements/{run.pk}")
     assert api.status_code == 404
     assert outsider.get(f"/api/v1/coops/{coop.cooperative.pk}/settlements").status_code == 404
     assert client_as(coop.members[0].head).get(reverse("coops:settlement-list")).status_code == 404
 
 
-def test_a_member_reads_only_their_own_statement(coop: Any, order_factory: Any, client_as: Any) -> None:
+def test_a_member_reads_only_their_own_statement(
+    coop: Any, order_factory: Any, client_as: Any
+) -> None:
     run = paid_run(coop, order_factory)
     mine = run.shares.get(member=coop.members[0])
     theirs = run.shares.get(member=coop.members[1])
@@ -102,7 +110,9 @@ def test_a_member_reads_only_their_own_statement(coop: Any, order_factory: Any, 
     assert member.get(reverse("coops:member-statement", args=[theirs.pk])).status_code == 404
 
 
-def test_the_agent_hands_cash_over_on_their_page(coop: Any, order_factory: Any, client_as: Any) -> None:
+def test_the_agent_hands_cash_over_on_their_page(
+    coop: Any, order_factory: Any, client_as: Any
+) -> None:
     paid_run(coop, order_factory)
     payout = MemberPayout.objects.get(status=PayoutStatus.WAITING)
     agent = client_as(order_factory.demo.user("village_agent"))
@@ -126,7 +136,9 @@ def test_the_api_drafts_moves_and_pays_once_per_key(
     accountant, manager = client_as(coop.accountant), client_as(coop.manager)
 
     def post(client: Any, url: str, body: Any = None, **headers: str) -> Any:
-        return client.post(url, json.dumps(body or {}), content_type="application/json", headers=headers)
+        return client.post(
+            url, json.dumps(body or {}), content_type="application/json", headers=headers
+        )
 
     created = post(accountant, base, {"lots": [lot.pk]})
     assert created.status_code == 201, created.content
@@ -173,8 +185,12 @@ def test_surplus_pages_and_api(coop: Any, order_factory: Any, client_as: Any) ->
     listed = accountant.get(base).json()
     assert listed[0]["distributable_fen"] == 100
     url = f"{base}/{listed[0]['id']}/post"
-    posted = accountant.post(url, content_type="application/json", headers={"Idempotency-Key": "surplus-0001"})
-    replay = accountant.post(url, content_type="application/json", headers={"Idempotency-Key": "surplus-0001"})
+    posted = accountant.post(
+        url, content_type="application/json", headers={"Idempotency-Key": "surplus-0001"}
+    )
+    replay = accountant.post(
+        url, content_type="application/json", headers={"Idempotency-Key": "surplus-0001"}
+    )
     assert posted.status_code == replay.status_code == 200, posted.content
     assert posted.json()["status"] == "posted"
     assert Entry.objects.filter(kind="coops.surplus.posted").count() == 1

@@ -141,10 +141,7 @@ def test_drafted_and_paid_runs_are_exact_and_the_ledger_verifies(
             assert sum(share.share_fen for share in shares) == run.net_fen >= 0
             assert all(share.payable_fen >= 0 and share.debt_carried_fen >= 0 for share in shares)
             results.append(
-                [
-                    (s.member_id, s.share_fen, s.payable_fen, s.debt_carried_fen)
-                    for s in shares
-                ]
+                [(s.member_id, s.share_fen, s.payable_fen, s.debt_carried_fen) for s in shares]
             )
             review_settlement(run, actor=coop.accountant)
             approve_settlement(run, actor=coop.manager)

@@ -36,9 +36,7 @@ def second_accountant(coop: Any) -> User:
 
 
 def reviewed_run(coop: Any, order_factory: Any) -> SettlementRun:
-    lot = produce_lot(
-        coop, [(coop.members[0], 2_000, "YAK-A"), (coop.members[1], 3_000, "YAK-B")]
-    )
+    lot = produce_lot(coop, [(coop.members[0], 2_000, "YAK-A"), (coop.members[1], 3_000, "YAK-B")])
     sell(coop, order_factory, [(lot.stock_lot, 10)])
     run = draft_settlement(coop.cooperative, lots=[lot], actor=coop.accountant)
     return review_settlement(run, actor=coop.accountant)

@@ -41,7 +41,9 @@ YEAR = timezone.localdate().year
 
 def paid_run(coop: Any, order_factory: Any, weights: list[int]) -> Any:
     rows = [
-        (member, grams, "YAK-B") for member, grams in zip(coop.members, weights, strict=False) if grams
+        (member, grams, "YAK-B")
+        for member, grams in zip(coop.members, weights, strict=False)
+        if grams
     ]
     lot = produce_lot(coop, rows)
     sell(coop, order_factory, [(lot.stock_lot, 10)])
@@ -112,7 +114,9 @@ def test_without_capital_the_capital_part_goes_by_volume_too(coop: Any, order_fa
     distribution = draft_surplus_distribution(
         coop.cooperative, year=YEAR, distributable_fen=1_000, actor=coop.manager
     )
-    parts = {s.member_id: s.patronage_part_fen + s.capital_part_fen for s in distribution.shares.all()}
+    parts = {
+        s.member_id: s.patronage_part_fen + s.capital_part_fen for s in distribution.shares.all()
+    }
     assert sum(parts.values()) == 900
     assert how_shared(distribution) == [
         "No member holds capital: the capital part was shared by volume too."
@@ -121,7 +125,9 @@ def test_without_capital_the_capital_part_goes_by_volume_too(coop: Any, order_fa
 
 def test_a_redraft_replaces_the_draft(coop: Any, order_factory: Any) -> None:
     paid_run(coop, order_factory, [1_000, 0, 0])
-    draft_surplus_distribution(coop.cooperative, year=YEAR, distributable_fen=500, actor=coop.manager)
+    draft_surplus_distribution(
+        coop.cooperative, year=YEAR, distributable_fen=500, actor=coop.manager
+    )
     again = draft_surplus_distribution(
         coop.cooperative, year=YEAR, distributable_fen=800, actor=coop.manager
     )

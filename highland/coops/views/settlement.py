@@ -108,9 +108,7 @@ def run_draft(request: HttpRequest) -> HttpResponse:
         chosen = [int(value) for value in request.POST.getlist("lots") if value.isdigit()]
         partial = request.POST.get("partial") == "on"
         try:
-            run = settlement.draft_settlement(
-                cooperative, lots=chosen, partial=partial, actor=user
-            )
+            run = settlement.draft_settlement(cooperative, lots=chosen, partial=partial, actor=user)
         except ValidationFailed as refusal:
             error = refusal.message
         else:
@@ -150,7 +148,6 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "may_pay": allowed(user, "coops.pay_members", run),
         },
     )
-
 
 
 def _action(name: str) -> Callable[[Any, User], Any]:
@@ -337,9 +334,7 @@ urlpatterns: list[URLPattern] = [
     path("settlements/", run_list, name="settlement-list"),
     path("settlements/new/", run_draft, name="settlement-draft"),
     path("settlements/<int:run_id>/", run_detail, name="settlement-detail"),
-    path(
-        "settlements/<int:run_id>/<slug:action>/", run_action, name="settlement-action"
-    ),
+    path("settlements/<int:run_id>/<slug:action>/", run_action, name="settlement-action"),
     path("statements/<int:share_id>/", member_statement, name="member-statement"),
     path("cash-payouts/", cash_payouts, name="cash-payouts"),
     path("cash-payouts/<int:payout_id>/hand-over/", hand_over, name="hand-over"),
