@@ -196,3 +196,15 @@ def test_surplus_pages_and_api(coop: Any, order_factory: Any, client_as: Any) ->
     assert Entry.objects.filter(kind="coops.surplus.posted").count() == 1
     assert client_as(coop.other_manager).get(base).status_code == 404
     assert verify_ledger(coop.county) == []
+
+
+def test_admin_shows_settlement_read_only(coop: Any, order_factory: Any, client_as: Any) -> None:
+    run = paid_run(coop, order_factory)
+    admin = client_as(order_factory.demo.user("admin"))
+    assert admin.get(reverse("admin:coops_settlementrun_changelist")).status_code == 200
+    page = admin.get(reverse("admin:coops_settlementrun_change", args=[run.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert admin.get(reverse("admin:coops_settlementrun_add")).status_code == 403
+    payout = MemberPayout.objects.get(status=PayoutStatus.WAITING)
+    shown = admin.get(reverse("admin:coops_memberpayout_change", args=[payout.pk]))
+    assert shown.status_code == 200 and payout.pickup_code.encode() not in shown.content

@@ -36,8 +36,7 @@ KINDS = [
 
 def longest_village(language: str) -> str:
     names = [
-        payouts.point_name(point, language)
-        for point in ServicePoint.objects.exclude(village_zh="")
+        payouts.point_name(point, language) for point in ServicePoint.objects.exclude(village_zh="")
     ]
     return max(names, key=len)
 
@@ -81,7 +80,10 @@ def test_statements_go_in_the_members_language_to_their_phone_or_their_agent(
     approve_settlement(run, actor=coop.manager)
     pay_settlement(run, actor=coop.accountant)
 
-    texts = {message.phone: message for message in TextMessage.objects.filter(kind__startswith="coops.statement")}
+    texts = {
+        message.phone: message
+        for message in TextMessage.objects.filter(kind__startswith="coops.statement")
+    }
     assert texts["13900000002"].language == "bo"
     assert texts["13800000004"].kind == payouts.STATEMENT_CASH  # the village agent's phone
     assert texts["13800000004"].language == "zh-hans"
