@@ -51,7 +51,7 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-class SettlementLotOut(Schema):
+class CoopSettlementLotOut(Schema):
     lot_id: int
     lot_code: str
     proceeds_fen: int = Field(..., description="Not counted by earlier runs; fen")
@@ -59,7 +59,7 @@ class SettlementLotOut(Schema):
     processing_cost_fen: int
 
 
-class MemberShareOut(Schema):
+class CoopMemberShareOut(Schema):
     id: int
     member_id: int
     member_number: str
@@ -73,7 +73,7 @@ class MemberShareOut(Schema):
     payout_method: PayoutMethod
 
 
-class SettlementRunOut(Schema):
+class CoopSettlementRunOut(Schema):
     id: int
     number: str
     cooperative_id: int
@@ -94,11 +94,11 @@ class SettlementRunOut(Schema):
     reviewed_at: datetime | None
     approved_at: datetime | None
     paid_at: datetime | None
-    lots: list[SettlementLotOut]
-    shares: list[MemberShareOut]
+    lots: list[CoopSettlementLotOut]
+    shares: list[CoopMemberShareOut]
 
 
-class SettlementRunListOut(Schema):
+class CoopSettlementRunListOut(Schema):
     id: int
     number: str
     status: SettlementStatus
@@ -108,16 +108,16 @@ class SettlementRunListOut(Schema):
     created_at: datetime
 
 
-class DraftIn(Schema):
+class CoopSettlementDraftIn(Schema):
     lots: list[ObjectId] = Field(..., min_length=1, max_length=200)
     partial: bool = False
 
 
-class HandOverIn(Schema):
+class CashHandOverIn(Schema):
     pickup_code: str = Field(..., min_length=1, max_length=12)
 
 
-class PayoutOut(Schema):
+class HandedOverPayoutOut(Schema):
     id: int
     member_id: int
     amount_fen: int
@@ -127,12 +127,12 @@ class PayoutOut(Schema):
     paid_at: datetime | None
 
 
-class SurplusIn(Schema):
+class SurplusDraftIn(Schema):
     year: int = Field(..., ge=2000, le=2099)
     distributable_fen: FenAmount
 
 
-class SurplusShareOut(Schema):
+class CoopSurplusShareOut(Schema):
     member_id: int
     member_number: str
     volume_fen: int = Field(..., description="Settled shares in runs paid that year")
@@ -141,7 +141,7 @@ class SurplusShareOut(Schema):
     capital_part_fen: int
 
 
-class SurplusOut(Schema):
+class CoopSurplusOut(Schema):
     id: int
     year: int
     status: SurplusStatus
@@ -152,7 +152,7 @@ class SurplusOut(Schema):
     patronage_fen: int
     capital_fen: int
     notes: list[str]
-    shares: list[SurplusShareOut]
+    shares: list[CoopSurplusShareOut]
 
 
 def run_out(run: SettlementRun) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def run_out(run: SettlementRun) -> dict[str, Any]:
 
 @router.get(
     "/{coop_id}/settlements",
-    response={200: list[SettlementRunListOut], **ERROR_RESPONSES},
+    response={200: list[CoopSettlementRunListOut], **ERROR_RESPONSES},
     summary="List a cooperative's settlement runs",
 )
 def list_runs(request: HttpRequest, coop_id: ObjectId) -> list[SettlementRun]:
@@ -222,10 +222,10 @@ def list_runs(request: HttpRequest, coop_id: ObjectId) -> list[SettlementRun]:
 
 @router.post(
     "/{coop_id}/settlements",
-    response={201: SettlementRunOut, **ERROR_RESPONSES},
+    response={201: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="Draft a settlement run",
 )
-def draft_run(request: HttpRequest, coop_id: ObjectId, body: DraftIn) -> Status[dict[str, Any]]:
+def draft_run(request: HttpRequest, coop_id: ObjectId, body: CoopSettlementDraftIn) -> Status[dict[str, Any]]:
     """Draft a run for the lots: proceeds not yet settled, less costs and the fee, shared
     by net weight × grade factor. A lot with stock left (or orders not delivered) needs
     `partial`. Drafting moves no money; reviewing, approving and paying follow."""
@@ -239,7 +239,7 @@ def draft_run(request: HttpRequest, coop_id: ObjectId, body: DraftIn) -> Status[
 
 @router.get(
     "/{coop_id}/settlements/{run_id}",
-    response={200: SettlementRunOut, **ERROR_RESPONSES},
+    response={200: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="A settlement run with its lots and shares",
 )
 def get_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> dict[str, Any]:
@@ -260,7 +260,7 @@ def _moved(request: HttpRequest, coop_id: int, run_id: int, action: str) -> dict
 
 @router.post(
     "/{coop_id}/settlements/{run_id}/review",
-    response={200: SettlementRunOut, **ERROR_RESPONSES},
+    response={200: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="Mark a drafted run reviewed",
 )
 def review_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> dict[str, Any]:
@@ -269,7 +269,7 @@ def review_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> dic
 
 @router.post(
     "/{coop_id}/settlements/{run_id}/approve",
-    response={200: SettlementRunOut, **ERROR_RESPONSES},
+    response={200: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="Approve a reviewed run (not by the one who drafted it)",
 )
 def approve_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> dict[str, Any]:
@@ -278,7 +278,7 @@ def approve_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> di
 
 @router.post(
     "/{coop_id}/settlements/{run_id}/discard",
-    response={200: SettlementRunOut, **ERROR_RESPONSES},
+    response={200: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="Discard a draft or reviewed run",
 )
 def discard_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> dict[str, Any]:
@@ -287,7 +287,7 @@ def discard_run(request: HttpRequest, coop_id: ObjectId, run_id: ObjectId) -> di
 
 @router.post(
     "/{coop_id}/settlements/{run_id}/pay",
-    response={200: SettlementRunOut, **IDEMPOTENT_ERROR_RESPONSES},
+    response={200: CoopSettlementRunOut, **IDEMPOTENT_ERROR_RESPONSES},
     summary="Pay an approved run to the members",
 )
 def pay_run(
@@ -317,11 +317,11 @@ def payout_out(payout: MemberPayout) -> dict[str, Any]:
 
 @router.post(
     "/payouts/{payout_id}/hand-over",
-    response={200: PayoutOut, **IDEMPOTENT_ERROR_RESPONSES},
+    response={200: HandedOverPayoutOut, **IDEMPOTENT_ERROR_RESPONSES},
     summary="Hand a member's cash payout over at the point",
 )
 def hand_over(
-    request: HttpRequest, payout_id: ObjectId, body: HandOverIn, idempotency_key: IdempotencyKey
+    request: HttpRequest, payout_id: ObjectId, body: CashHandOverIn, idempotency_key: IdempotencyKey
 ) -> dict[str, Any]:
     """The agent of the payout's point, against the member's pickup code (422 if it does
     not match). Once: a second hand-over is refused; the same key answers the first."""
@@ -370,7 +370,7 @@ def surplus_out(distribution: SurplusDistribution) -> dict[str, Any]:
 
 @router.get(
     "/{coop_id}/surplus",
-    response={200: list[SurplusOut], **ERROR_RESPONSES},
+    response={200: list[CoopSurplusOut], **ERROR_RESPONSES},
     summary="A cooperative's annual surplus distributions",
 )
 def list_surplus(request: HttpRequest, coop_id: ObjectId) -> list[dict[str, Any]]:
@@ -383,10 +383,10 @@ def list_surplus(request: HttpRequest, coop_id: ObjectId) -> list[dict[str, Any]
 
 @router.post(
     "/{coop_id}/surplus",
-    response={201: SurplusOut, **ERROR_RESPONSES},
+    response={201: CoopSurplusOut, **ERROR_RESPONSES},
     summary="Draft a year's surplus distribution",
 )
-def draft_surplus(request: HttpRequest, coop_id: ObjectId, body: SurplusIn) -> Status[dict]:
+def draft_surplus(request: HttpRequest, coop_id: ObjectId, body: SurplusDraftIn) -> Status[dict]:
     """The public reserve withheld (rules in force on 31 December), at least the
     patronage share by each member's settled shares that year, the rest by capital. A
     draft of the same year is replaced; a posted one is refused."""
@@ -400,7 +400,7 @@ def draft_surplus(request: HttpRequest, coop_id: ObjectId, body: SurplusIn) -> S
 
 @router.post(
     "/{coop_id}/surplus/{distribution_id}/post",
-    response={200: SurplusOut, **IDEMPOTENT_ERROR_RESPONSES},
+    response={200: CoopSurplusOut, **IDEMPOTENT_ERROR_RESPONSES},
     summary="Post a surplus distribution and pay the members",
 )
 def post_surplus(
