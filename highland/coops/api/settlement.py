@@ -225,7 +225,9 @@ def list_runs(request: HttpRequest, coop_id: ObjectId) -> list[SettlementRun]:
     response={201: CoopSettlementRunOut, **ERROR_RESPONSES},
     summary="Draft a settlement run",
 )
-def draft_run(request: HttpRequest, coop_id: ObjectId, body: CoopSettlementDraftIn) -> Status[dict[str, Any]]:
+def draft_run(
+    request: HttpRequest, coop_id: ObjectId, body: CoopSettlementDraftIn
+) -> Status[dict[str, Any]]:
     """Draft a run for the lots: proceeds not yet settled, less costs and the fee, shared
     by net weight × grade factor. A lot with stock left (or orders not delivered) needs
     `partial`. Drafting moves no money; reviewing, approving and paying follow."""
