@@ -20,16 +20,12 @@ from highland.coops.models import (
     Grade,
     Intake,
     Member,
-    MemberPayout,
-    MemberShare,
     ProcessingInput,
     ProcessingOutput,
     ProcessingRun,
     Produce,
     ProduceLot,
     SettlementLot,
-    SettlementRun,
-    SurplusDistribution,
     SurplusShare,
 )
 from highland.coops.services.rules import clean_attributes
@@ -152,32 +148,15 @@ class ProcessingOutputAdmin(ReadOnly):
     pass
 
 
-@admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnly):
-    list_display = ("pk", "cooperative", "status")
-    list_filter = ("status",)
-
-
 @admin.register(SettlementLot)
 class SettlementLotAdmin(ReadOnly):
     pass
 
 
-@admin.register(MemberShare)
-class MemberShareAdmin(ReadOnly):
-    list_display = ("pk", "member")
-
-
-@admin.register(MemberPayout)
-class MemberPayoutAdmin(ReadOnly):
-    list_display = ("pk", "member", "amount_fen", "status")
-
-
-@admin.register(SurplusDistribution)
-class SurplusDistributionAdmin(ReadOnly):
-    list_display = ("pk", "cooperative", "status")
-
-
 @admin.register(SurplusShare)
 class SurplusShareAdmin(ReadOnly):
     list_display = ("pk", "member")
+
+
+# Runs, shares, counted allocations, payouts and surplus distributions: with their lines.
+from highland.coops import admin_settlement  # noqa: E402, F401 (registers the models)

@@ -23,4 +23,12 @@ ACTIONS: dict[str, str | Promise] = {
     "coops.lot.stocked": _("Produce lot received into stock"),
     "coops.processing_run.recorded": _("Processing run recorded"),
     # settlement, payouts, surplus
+    "coops.settlement.drafted": _("Settlement run drafted"),
+    "coops.settlement.reviewed": _("Settlement run reviewed"),
+    "coops.settlement.approved": _("Settlement run approved"),
+    "coops.settlement.discarded": _("Settlement run discarded"),
+    "coops.settlement.paid": _("Settlement run paid to members"),
+    "coops.payout.handed_over": _("Member's cash payout handed over"),
+    "coops.surplus.drafted": _("Annual surplus distribution drafted"),
+    "coops.surplus.posted": _("Annual surplus distribution posted"),
 }

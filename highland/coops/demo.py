@@ -383,7 +383,7 @@ def _settle_jerky_lot(coop: Cooperative, loin: ProduceLot) -> None:
     )
     run = settlement_services.review_settlement(run, actor=coop.accountant)
     run = settlement_services.approve_settlement(run, actor=coop.manager)
-    run = settlement_services.pay_settlement(run, actor=coop.accountant)
+    run = payout_services.pay_settlement(run, actor=coop.accountant)
     waiting = (
         MemberPayout.objects.filter(share__run=run, status=PayoutStatus.WAITING)
         .select_related("point")

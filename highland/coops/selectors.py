@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from highland.coops.models import (
@@ -45,9 +46,9 @@ _CHECK_CODE = re.compile(rf"[A-Za-z0-9]{{4,{CHECK_CODE_MAX}}}")
 _TYPED_SEPARATORS = re.compile(r"[\s\-‐–—]+")
 
 
-def statement_path(run_id: int, member_id: int) -> str:
-    """The printable statement of one member in one run (built by the settlement pages)."""
-    return f"/coops/settlements/{run_id}/statements/{member_id}/"
+def statement_path(share: MemberShare) -> str:
+    """The printable statement of one member's share of one run."""
+    return reverse("coops:member-statement", args=[share.pk])
 
 
 def normalise_check_code(typed: str) -> str | None:
@@ -107,7 +108,7 @@ def intake_by_check_code(county: County | None, typed: str) -> IntakeCheck | Non
             .order_by("run__created_at", "pk")
         )
         settled = [
-            ShareLine(share, statement_path(share.run_id, share.member_id), _payout_of(share))
+            ShareLine(share, statement_path(share), _payout_of(share))
             for share in shares
         ]
     return IntakeCheck(intake, intake.member.household, intake.lot, settled)
@@ -233,7 +234,7 @@ def member_statements(member: Member) -> list[StatementLine]:
         .select_related("run")
         .order_by("-run__created_at", "-pk")
     )
-    return [StatementLine(share, statement_path(share.run_id, member.pk)) for share in shares]
+    return [StatementLine(share, statement_path(share)) for share in shares]
 
 
 def member_payouts(member: Member) -> list[MemberPayout]:

@@ -30,6 +30,18 @@ PAYOUT_REFERENCE = Payout._meta.label_lower
 ENTRY_REFERENCE = Entry._meta.label_lower
 
 
+# Entries of other apps that pay a seller's payable out to someone else, by the label of
+# the model they reference (a cooperative's settlement run pays its members from the
+# cooperative's payable): known withdrawals, not unexplained postings.
+PAYABLE_WITHDRAWALS: set[str] = set()
+
+
+def register_payable_withdrawal(reference_type: str) -> None:
+    """Called from an app's ready(): entries referencing `reference_type` (a model label,
+    "coops.settlementrun") take money out of a seller's payable on the seller's behalf."""
+    PAYABLE_WITHDRAWALS.add(reference_type)
+
+
 @dataclass(frozen=True)
 class PayableMove:
     """One posting on a seller's payable, in the order postings take effect."""
@@ -38,6 +50,7 @@ class PayableMove:
     amount_fen: int  # debits positive: a credit (negative) is money owed to the seller
     order_id: int | None
     payout_id: int | None
+    withdrawal: bool = False  # an entry of PAYABLE_WITHDRAWALS
 
 
 @dataclass
@@ -76,7 +89,11 @@ class SellerLedger:
 
     def unattributed(self) -> list[PayableMove]:
         """Postings neither about an order nor a payout: nothing can explain them."""
-        return [move for move in self.moves if move.order_id is None and move.payout_id is None]
+        return [
+            move
+            for move in self.moves
+            if move.order_id is None and move.payout_id is None and not move.withdrawal
+        ]
 
 
 def seller_ledgers(
@@ -105,7 +122,13 @@ def seller_ledgers(
             continue
         order_id, payout_id = references.resolve(reference_type, reference_id, seller_id)
         ledgers.setdefault(seller_id, SellerLedger(seller_id)).moves.append(
-            PayableMove(entry_id, int(amount), order_id, payout_id)
+            PayableMove(
+                entry_id,
+                int(amount),
+                order_id,
+                payout_id,
+                withdrawal=reference_type in PAYABLE_WITHDRAWALS,
+            )
         )
     return ledgers
 

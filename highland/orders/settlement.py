@@ -49,19 +49,22 @@ SETTLEMENT_DELAY = dt.timedelta(days=7)
 logger = logging.getLogger(__name__)
 
 
+def earned_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
+    """Orders whose seller has earned what the ledger owes for them: delivered or
+    completed at least SETTLEMENT_DELAY before `as_of`, with no after-sale request in
+    progress (it may refund the buyer out of what the seller would be paid). Paid out or
+    not; cooperatives settle their members from the same rule."""
+    return Order.objects.filter(
+        county=county,
+        status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
+        delivered_at__lte=as_of - SETTLEMENT_DELAY,
+    ).exclude(aftersales__status__in=ACTIVE_AFTERSALE_STATUSES)
+
+
 def due_orders(county: County, *, as_of: dt.datetime) -> QuerySet[Order]:
-    """Delivered or completed orders, delivered at least SETTLEMENT_DELAY before `as_of`,
-    not yet paid out, and with no after-sale request in progress (it may refund the
-    buyer out of what the seller would be paid)."""
+    """Earned orders (`earned_orders`) not yet paid out."""
     return (
-        Order.objects.filter(
-            county=county,
-            status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
-            delivered_at__lte=as_of - SETTLEMENT_DELAY,
-            payout__isnull=True,
-        )
-        .exclude(aftersales__status__in=ACTIVE_AFTERSALE_STATUSES)
-        .order_by("seller_id", "pk")
+        earned_orders(county, as_of=as_of).filter(payout__isnull=True).order_by("seller_id", "pk")
     )
 
 

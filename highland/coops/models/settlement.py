@@ -64,6 +64,9 @@ class SettlementRun(models.Model):
     fee_fen = models.BigIntegerField(_("cooperative's service fee (fen)"), default=0)
     fee_bp = models.PositiveIntegerField(_("service fee (basis points)"), default=0)
     net_fen = models.BigIntegerField(_("shared among members (fen)"), default=0)
+    # Costs (and refunds after an earlier run) the proceeds could not cover: borne by the
+    # cooperative, never a negative share (ADR 0011).
+    shortfall_fen = models.BigIntegerField(_("shortfall (fen)"), default=0)
     drafted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reviewed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -108,6 +111,30 @@ class SettlementLot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.lot_id}"
+
+
+class SettledAllocation(models.Model):
+    """What a run counted, for one produce lot, of the proceeds of one order line's lot
+    allocation. The next run of the same lot counts only the difference (ADR 0011): what
+    sold since, or a refund that came after (a negative amount)."""
+
+    settlement_lot = models.ForeignKey(
+        SettlementLot, on_delete=models.CASCADE, related_name="allocations"
+    )
+    allocation = models.ForeignKey(
+        "orders.LineLotAllocation", on_delete=models.PROTECT, related_name="+"
+    )
+    amount_fen = models.BigIntegerField(_("counted (fen)"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settlement_lot", "allocation"], name="settled_allocation_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement_lot_id}/{self.allocation_id}: {self.amount_fen}"
 
 
 class MemberShare(models.Model):

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,13 +64,12 @@ def _apply_error(
 
 
 def _links(cooperative: Organisation) -> dict[str, str]:
-    # Parts built by other helpers; their URL names are fixed at merge.
-    base = f"/coops/{cooperative.pk}"
+    named = f"?cooperative={cooperative.pk}"
     return {
-        "intake": f"{base}/intake/",
-        "lots": f"{base}/lots/",
-        "settlements": f"{base}/settlements/",
-        "surplus": f"{base}/surplus/",
+        "intake": reverse("coops:intake-desk", args=[cooperative.pk]),
+        "lots": reverse("coops:lot-list", args=[cooperative.pk]),
+        "settlements": reverse("coops:settlement-list") + named,
+        "surplus": reverse("coops:surplus-list") + named,
     }
 
 
