@@ -10,9 +10,11 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from highland.catalog.models import LotOrigin, Sku, StockLot
+from highland.coops.intake_postings import ADVANCE_KIND, MEMO_ADVANCE, advance_lines
 from highland.coops.models import (
     Intake,
     LotStatus,
@@ -49,12 +51,12 @@ def advance(coop: Any, member: Member, amount_fen: int) -> None:
     """Cash advanced to a member at their point (what intake posts)."""
     post_entry(
         coop.county,
-        kind="coops.intake.advanced",
-        description="advance in a test",
-        lines=[
-            (accounts.member_advance(member.pk), amount_fen),
-            (accounts.cash_at_point(member.point.code), -amount_fen),
-        ],
+        kind=ADVANCE_KIND,
+        memo_code=MEMO_ADVANCE,
+        memo_params={"check_code": "TEST", "member": member.number},
+        lines=advance_lines(
+            member_id=member.pk, point_code=member.point.code, amount_fen=amount_fen
+        ),
         actor=coop.manager,
     )
 
@@ -142,9 +144,16 @@ def sell(
     operator = order_factory.demo.user("operator")
     services.pack_order(order, {}, actor=operator)
     line = order.lines.get()
+    # Packing took the packs first-expiry-first-out; these tests name the lots (several
+    # for one line), so that allocation is put back and theirs recorded instead.
+    for allocation in LineLotAllocation.objects.filter(line=line):
+        StockLot.objects.filter(pk=allocation.lot_id).update(
+            on_hand=F("on_hand") + allocation.quantity
+        )
+        allocation.delete()
     for lot, count in lots:
         LineLotAllocation.objects.create(county=coop.county, line=line, lot=lot, quantity=count)
-        StockLot.objects.filter(pk=lot.pk).update(on_hand=lot.on_hand - count)
+        StockLot.objects.filter(pk=lot.pk).update(on_hand=F("on_hand") - count)
         lot.refresh_from_db()
     if deliver:
         services.advance_order(order, OrderStatus.SHIPPED, actor=operator)
