@@ -90,7 +90,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     from highland.demo import load_demo_county
 
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        load_demo_county()
+        # The cooperatives' demo season is loaded by its own test; the rest build theirs.
+        load_demo_county(with_cooperatives=False)
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def demo(db: None) -> Demo:
 
     county = County.objects.filter(code="513334").first()
     if county is None:  # a transactional test flushed the tables: load again
-        load_demo_county()
+        load_demo_county(with_cooperatives=False)
         county = County.objects.get(code="513334")
     return Demo(county=county)
 

@@ -198,8 +198,11 @@ def _point(
 
 
 @transaction.atomic
-def load_demo_county() -> dict[str, int]:
-    """Create whatever of the demo county is missing; returns counts of what was created."""
+def load_demo_county(*, with_cooperatives: bool = True) -> dict[str, int]:
+    """Create whatever of the demo county is missing; returns counts of what was created.
+
+    `with_cooperatives=False` leaves out the cooperatives' members, intakes and
+    settlement (the test suite builds its own cooperative fixtures on the rest)."""
     created = {"counties": 0, "organisations": 0, "people": 0, "points": 0}
     county_data = demo_data.COUNTY
     county, county_created = County.objects.get_or_create(
@@ -334,4 +337,8 @@ def load_demo_county() -> dict[str, int]:
     catalogue = load_demo_catalogue(county)
     created["products"] = catalogue["products"]
     created["shipping_rates"] = load_demo_shipping_rates(county)
+    if with_cooperatives:
+        from highland.coops.demo import load_demo_cooperatives
+
+        created.update(load_demo_cooperatives(county, password=DEMO_PASSWORD))
     return created

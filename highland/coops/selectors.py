@@ -107,10 +107,7 @@ def intake_by_check_code(county: County | None, typed: str) -> IntakeCheck | Non
             .distinct()
             .order_by("run__created_at", "pk")
         )
-        settled = [
-            ShareLine(share, statement_path(share), _payout_of(share))
-            for share in shares
-        ]
+        settled = [ShareLine(share, statement_path(share), _payout_of(share)) for share in shares]
     return IntakeCheck(intake, intake.member.household, intake.lot, settled)
 
 

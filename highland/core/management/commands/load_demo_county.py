@@ -14,11 +14,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet-logins", action="store_true", help="Do not print the demo logins."
         )
+        parser.add_argument(
+            "--without-cooperatives",
+            action="store_true",
+            help="Leave out the cooperatives' members, intakes and settlement.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.IS_PRODUCTION:
             raise CommandError("The demo county is not loaded in the production profile.")
-        created = load_demo_county()
+        created = load_demo_county(with_cooperatives=not options["without_cooperatives"])
         summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo county ready (created now: {summary})."))
         if options["quiet_logins"]:
@@ -29,3 +34,10 @@ class Command(BaseCommand):
         for person in DEMO_PEOPLE:
             # The role's name in the terminal's language, as the pages show it.
             self.stdout.write(f"  {person.username:<16} {role_names.get(person.role, person.role)}")
+        if not options["without_cooperatives"]:
+            self.stdout.write(
+                f"  {'mt_manager':<16} {role_names[Role.COOPERATIVE_MANAGER]} (matsutake)"
+            )
+            self.stdout.write(
+                f"  {'mt_accountant':<16} {role_names[Role.COOPERATIVE_ACCOUNTANT]} (matsutake)"
+            )
