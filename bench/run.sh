@@ -253,3 +253,13 @@ echo $(( $(date +%s) - STARTED )) >"$WORK/runtime.txt"
 # --- report -----------------------------------------------------------------------------------------
 "$PY" -m bench.report --work "$WORK" --out docs/benchmarks.md
 log "done in $(cat "$WORK/runtime.txt") s; report in docs/benchmarks.md"
+
+# --- 4. cooperative member settlement: 1,000,000 intakes, 20,000 members ---------------------------
+# Its own databases; each draft beside the raw SQL aggregate of the same rows (the floor).
+# Written by hand into docs/benchmarks.md ("Cooperative member settlement"); BENCH_COOPS=0 skips.
+if [ "${BENCH_COOPS:-1}" != 0 ]; then
+  for engine in postgres sqlite; do
+    run "$PY" -m bench.coops_settlement --engine "$engine" --out "$WORK/coops-$engine.json"
+    log "coops settlement ($engine): $(cat "$WORK/coops-$engine.json" | head -c 600)"
+  done
+fi

@@ -30,28 +30,7 @@ from highland.coops.models import (
 )
 from highland.coops.services.rules import clean_attributes
 from highland.core.errors import ValidationFailed
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from highland.core.readonly_admin import ReadOnly, ReadOnlyInline
 
 
 class ProduceForm(forms.ModelForm):

@@ -3,10 +3,7 @@ since every figure here moved money through the ledger; changes go through the s
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from highland.coops.models import (
     MemberPayout,
@@ -17,28 +14,7 @@ from highland.coops.models import (
     SurplusDistribution,
     SurplusShare,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from highland.core.readonly_admin import ReadOnly, ReadOnlyInline
 
 
 class SettlementLotInline(ReadOnlyInline):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from highland.core.errors import DomainError
 from highland.core.models import User
+from highland.core.readonly_admin import ReadOnly
 from highland.orders import groupbuys, services
 from highland.orders.models import (
     AfterSale,
@@ -26,17 +27,6 @@ from highland.orders.models import (
     OrderLine,
     ShippingRate,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderLineInline(admin.TabularInline):
