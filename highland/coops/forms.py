@@ -157,3 +157,33 @@ class GradeForm(forms.Form):
 
 
 GradeFormSet = forms.formset_factory(GradeForm, extra=3, max_num=60, absolute_max=60)
+
+
+class ProduceForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=20)
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=120)
+    name_bo = forms.CharField(label=_("Name (Tibetan)"), max_length=200, required=False)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
+
+
+class AttributeForm(forms.Form):
+    """One measurement intake asks for (cap size, moisture); a blank row is dropped."""
+
+    key = forms.SlugField(label=_("Key (letters, digits, _)"), max_length=30, required=False)
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=120, required=False)
+    label_bo = forms.CharField(label=_("Label (Tibetan)"), max_length=200, required=False)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=120, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=10, required=False)
+    min = forms.IntegerField(label=_("Lowest value"), required=False)
+    max = forms.IntegerField(label=_("Highest value"), required=False)
+    required = forms.BooleanField(label=_("Required at intake"), required=False)
+
+    def attribute(self) -> dict[str, Any] | None:
+        """The row as the service takes it, None for a blank row."""
+        data = getattr(self, "cleaned_data", {})
+        if not data.get("key") and not data.get("label_zh"):
+            return None
+        return {name: data.get(name) for name in self.fields}
+
+
+AttributeFormSet = forms.formset_factory(AttributeForm, extra=3, max_num=10, absolute_max=10)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from highland.coops.models import Intake, Member
 from highland.coops.rules import STAFF_ROLES
 from highland.core.errors import NotFound
-from highland.core.models import County, Membership, Organisation, OrganisationType, Role, User
+from highland.core.models import County, Membership, Organisation, OrganisationType, User
 from highland.core.permissions import allowed
 from highland.network.models import ServicePoint
 
@@ -83,13 +83,3 @@ def intakes_visible_to(user: User, county: County) -> QuerySet[Intake]:
         | Q(recorded_by=user),
         county=county,
     ).distinct()
-
-
-def may_record_intakes(user: User, county: County | None, roles: frozenset[str]) -> bool:
-    """Menu: agents and the cooperatives' managers and accountants."""
-    return bool(roles & {Role.STATION_AGENT, Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})
-
-
-def may_manage_lots(user: User, county: County | None, roles: frozenset[str]) -> bool:
-    """Menu: cooperative staff."""
-    return bool(roles & {Role.COOPERATIVE_MANAGER, Role.COOPERATIVE_ACCOUNTANT})

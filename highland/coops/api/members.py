@@ -198,6 +198,27 @@ class ProduceOut(Schema):
     )
 
 
+class AttributeIn(Schema):
+    key: str = Field(
+        ..., max_length=30, description="Letters, digits and _; unique in the produce."
+    )
+    label_zh: str = Field(..., max_length=120)
+    label_bo: str = Field("", max_length=200)
+    label_en: str = Field("", max_length=120)
+    unit: str = Field("", max_length=10)
+    min: int | None = None
+    max: int | None = None
+    required: bool = False
+
+
+class ProduceIn(Schema):
+    code: str = Field(..., max_length=20)
+    name_zh: str = Field(..., max_length=120)
+    name_bo: str = Field("", max_length=200)
+    name_en: str = Field("", max_length=120)
+    attributes: list[AttributeIn] = Field(default_factory=list, max_length=10)
+
+
 class ImportOut(Schema):
     imported: int
     numbers: list[str]
@@ -467,6 +488,24 @@ def list_produce(request: HttpRequest, cooperative_id: ObjectId) -> list[Produce
     """What the cooperative takes in, with the attributes intake measures."""
     cooperative = access_cooperative(_user(request), cooperative_id)
     return list(Produce.objects.filter(cooperative=cooperative).order_by("code"))
+
+
+@router.post("/{cooperative_id}/produce", response={201: ProduceOut, **ERROR_RESPONSES})
+def add_produce(
+    request: HttpRequest, cooperative_id: ObjectId, payload: ProduceIn
+) -> Status[Produce]:
+    """Add a produce the cooperative takes in (its grades come with the next rules
+    version); 422 naming the field or attribute that is wrong."""
+    user = _user(request)
+    cooperative = access_cooperative(user, cooperative_id)
+    produce = rule_services.add_produce(
+        cooperative,
+        code=payload.code,
+        names={"zh": payload.name_zh, "bo": payload.name_bo, "en": payload.name_en},
+        attributes=[attribute.dict() for attribute in payload.attributes],
+        actor=user,
+    )
+    return Status(201, produce)
 
 
 @router.get("/{cooperative_id}/rules", response={200: list[RulesOut], **ERROR_RESPONSES})

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from highland.coops import overview
 from highland.coops.access import access_cooperative, access_member
 from highland.coops.forms import (
+    AttributeFormSet,
     ContributionForm,
     GradeFormSet,
     ImportForm,
     LeavingForm,
     MemberEditForm,
     MemberForm,
+    ProduceForm,
     RulesForm,
 )
 from highland.coops.models import CapitalContribution, CooperativeRules, Member, Produce
@@ -463,9 +465,44 @@ def rules_create(request: HttpRequest, cooperative_id: int) -> HttpResponse:
     return render(request, "coops/rules_form.html", context)
 
 
+@login_required
+@domain_errors_as_pages
+def produce_create(request: HttpRequest, cooperative_id: int) -> HttpResponse:
+    """Add a produce the cooperative takes in, with what intake measures of it."""
+    user = _person(request)
+    cooperative = access_cooperative(user, cooperative_id)
+    require(user, "coops.manage_cooperative", cooperative)
+    data = request.POST if request.method == "POST" else None
+    form = ProduceForm(data)
+    attributes = AttributeFormSet(data, prefix="attributes")
+    if request.method == "POST" and form.is_valid() and attributes.is_valid():
+        try:
+            rule_services.add_produce(
+                cooperative,
+                code=form.cleaned_data["code"],
+                names={
+                    "zh": form.cleaned_data["name_zh"],
+                    "bo": form.cleaned_data["name_bo"],
+                    "en": form.cleaned_data["name_en"],
+                },
+                attributes=[
+                    row for row in (each.attribute() for each in attributes) if row is not None
+                ],
+                actor=user,
+            )
+        except ValidationFailed as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The produce is added."))
+            return redirect("coops:rules", cooperative.pk)
+    context = {"cooperative": cooperative, "form": form, "attributes": attributes}
+    return render(request, "coops/produce_form.html", context)
+
+
 urlpatterns: list[URLPattern] = [
     path("", cooperative_list, name="cooperative-list"),
     path("<int:cooperative_id>/", cooperative_home, name="cooperative-home"),
+    path("<int:cooperative_id>/produce/new/", produce_create, name="produce-create"),
     path("<int:cooperative_id>/members/", member_list, name="member-list"),
     path("<int:cooperative_id>/members/new/", member_create, name="member-create"),
     path("<int:cooperative_id>/members/template.xlsx", member_template, name="member-template"),
