@@ -31,14 +31,14 @@ class CheckQuery(Schema):
     )
 
 
-class LotOut(Schema):
+class HouseholdLotOut(Schema):
     id: int
     code: str
     status: str = Field(..., description="open, closed, stocked or processed")
     status_label: str
 
 
-class PayoutOut(Schema):
+class HouseholdPayoutOut(Schema):
     amount_fen: int
     method: str = Field(..., description="bank, mobile or cash")
     status: str = Field(..., description="waiting or paid")
@@ -55,7 +55,7 @@ class ShareLineOut(Schema):
     payable_fen: int
     debt_carried_fen: int
     statement_url: str
-    payout: PayoutOut | None
+    payout: HouseholdPayoutOut | None
 
 
 class IntakeCheckOut(Schema):
@@ -68,13 +68,13 @@ class IntakeCheckOut(Schema):
     tare_g: int
     net_g: int
     advance_fen: int
-    lot: LotOut | None
+    lot: HouseholdLotOut | None
     settled: list[ShareLineOut] = Field(
         ..., description="The member's lines of approved or paid runs that settled the lot"
     )
 
 
-class IntakeOut(Schema):
+class HouseholdIntakeOut(Schema):
     id: int
     check_code: str
     produce: str
@@ -85,14 +85,14 @@ class IntakeOut(Schema):
     lot_code: str | None
 
 
-class MemberLotOut(LotOut):
+class MemberLotOut(HouseholdLotOut):
     produce: str
     grade_code: str
     collected_on: date
     member_net_g: int = Field(..., description="The household's grams in the lot")
 
 
-class StatementOut(Schema):
+class HouseholdStatementOut(Schema):
     run_id: int
     run_number: str
     run_status: str
@@ -105,7 +105,7 @@ class StatementOut(Schema):
     statement_url: str
 
 
-class MemberPayoutOut(PayoutOut):
+class MemberPayoutOut(HouseholdPayoutOut):
     id: int
     created_at: datetime
     run_id: int | None
@@ -135,9 +135,9 @@ class HouseholdAccountOut(Schema):
     owed_fen: int = Field(..., description="Owed to the household and not yet paid out")
     capital_fen: int
     intakes_total: int
-    intakes: list[IntakeOut] = Field(..., description="Latest first, one page")
+    intakes: list[HouseholdIntakeOut] = Field(..., description="Latest first, one page")
     lots: list[MemberLotOut]
-    statements: list[StatementOut]
+    statements: list[HouseholdStatementOut]
     payouts: list[MemberPayoutOut]
     surplus_shares: list[SurplusShareOut]
 
