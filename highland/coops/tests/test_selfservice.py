@@ -412,7 +412,7 @@ def test_api_my_households(coop, herder, client_as):
     assert account["intakes_total"] == 2
     assert [i["check_code"] for i in account["intakes"]] == ["R4T8W2ZD"]  # latest, one page
     assert [line["member_net_g"] for line in account["lots"]] == [12_340]  # not the neighbour's
-    assert account["statements"][0]["statement_url"].endswith(f"/statements/{herder['member'].pk}/")
+    assert account["statements"][0]["statement_url"].endswith(f"/statements/{herder['share'].pk}/")
     assert [p["pickup_code"] for p in account["payouts"]] == ["PK8812"]
 
 
