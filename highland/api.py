@@ -285,6 +285,7 @@ def register_routers() -> None:
     api.add_router("/messages/", "highland.messaging.api.router")
     api.add_router("/auth/", "highland.messaging.api.auth_router")
     api.add_router("/coops/", "highland.coops.api.router")
+    api.add_router("/logistics/", "highland.logistics.api.router")
 
 
 register_routers()

@@ -337,6 +337,9 @@ def load_demo_county(*, with_cooperatives: bool = True) -> dict[str, int]:
     catalogue = load_demo_catalogue(county)
     created["products"] = catalogue["products"]
     created["shipping_rates"] = load_demo_shipping_rates(county)
+    from highland.logistics.demo import load_demo_logistics
+
+    created.update(load_demo_logistics(county, admin=admin))
     if with_cooperatives:
         from highland.coops.demo import load_demo_cooperatives
 

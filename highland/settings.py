@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "highland.payments",
     "highland.messaging",
     "highland.coops",
+    "highland.logistics",
     "highland.web",
 ]
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("ledger/", include("highland.ledger.urls")),
     path("messaging/", include("highland.messaging.urls")),
     path("coops/", include("highland.coops.urls")),
+    path("logistics/", include("highland.logistics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -55,6 +55,14 @@ class County(TrilingualName):
     cash_hold_hours = models.PositiveSmallIntegerField(
         _("hours a cash order waits (or without opening hours)"), default=24
     )
+    # The county hub's GS1 company prefix (7 to 10 digits), from which parcels' SSCCs are
+    # made (highland/core/gs1.py); empty until the county has one.
+    gs1_company_prefix = models.CharField(
+        _("GS1 company prefix"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{7,10}$", _("A GS1 company prefix is 7 to 10 digits."))],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -352,3 +360,24 @@ class ScheduledJobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Gs1SerialCounter(models.Model):
+    """The next serial reference for SSCCs under one company prefix: one row per prefix,
+    advanced with a guarded UPDATE so two parcels never share a code (highland/core/gs1.py)."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="gs1_counters")
+    company_prefix = models.CharField(_("GS1 company prefix"), max_length=10, unique=True)
+    next_serial = models.BigIntegerField(_("next serial"), default=0)
+
+    class Meta:
+        verbose_name = _("GS1 serial counter")
+        verbose_name_plural = _("GS1 serial counters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_serial__gte=0), name="gs1_serial_counter_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_prefix}: {self.next_serial}"

@@ -1,0 +1,7 @@
+"""The logistics API at /api/v1/logistics/, one router per part."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,9 @@
+"""Logistics pages under /logistics/: each part adds its views module's urlpatterns."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "logistics"
+
+urlpatterns: list[URLPattern | URLResolver] = []
