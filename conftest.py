@@ -214,3 +214,11 @@ def coop(demo: Demo) -> Any:
     from highland.coops.testing import make_coop_setup
 
     return make_coop_setup(demo.county)
+
+
+@pytest.fixture
+def parcel_factory(demo: Demo, order_factory: OrderFactory) -> Any:
+    """Packed orders for village points and their parcels (highland/logistics/testing.py)."""
+    from highland.logistics.testing import ParcelFactory
+
+    return ParcelFactory(demo, order_factory)

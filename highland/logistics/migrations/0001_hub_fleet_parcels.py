@@ -6,196 +6,527 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0007_county_gs1_prefix_and_serials'),
-        ('network', '0002_residents'),
-        ('orders', '0014_opening_stock_lots_lots'),
+        ("core", "0007_county_gs1_prefix_and_serials"),
+        ("network", "0002_residents"),
+        ("orders", "0014_opening_stock_lots_lots"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BusLine',
+            name="BusLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=120, verbose_name='name (Chinese)')),
-                ('name_bo', models.CharField(max_length=200, verbose_name='name (Tibetan)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('parcel_capacity', models.PositiveIntegerField(verbose_name='parcels per departure')),
-                ('fee_per_parcel_fen', models.BigIntegerField(verbose_name='fee per parcel (fen)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bus_lines', to='core.organisation', verbose_name='carrier')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bus_lines', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=120, verbose_name="name (Chinese)")),
+                ("name_bo", models.CharField(max_length=200, verbose_name="name (Tibetan)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                (
+                    "parcel_capacity",
+                    models.PositiveIntegerField(verbose_name="parcels per departure"),
+                ),
+                ("fee_per_parcel_fen", models.BigIntegerField(verbose_name="fee per parcel (fen)")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bus_lines",
+                        to="core.organisation",
+                        verbose_name="carrier",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bus_lines",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bus line',
-                'verbose_name_plural': 'bus lines',
-                'ordering': ['county_id', 'code'],
+                "verbose_name": "bus line",
+                "verbose_name_plural": "bus lines",
+                "ordering": ["county_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HubZone',
+            name="HubZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=120, verbose_name='name (Chinese)')),
-                ('name_bo', models.CharField(max_length=200, verbose_name='name (Tibetan)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('temperature_class', models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled (0–4 °C)'), ('frozen', 'Frozen (−18 °C or colder)')], max_length=10, verbose_name='temperature class')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hub_zones', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=120, verbose_name="name (Chinese)")),
+                ("name_bo", models.CharField(max_length=200, verbose_name="name (Tibetan)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                (
+                    "temperature_class",
+                    models.CharField(
+                        choices=[
+                            ("ambient", "Ambient"),
+                            ("chilled", "Chilled (0–4 °C)"),
+                            ("frozen", "Frozen (−18 °C or colder)"),
+                        ],
+                        max_length=10,
+                        verbose_name="temperature class",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hub_zones",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hub zone',
-                'verbose_name_plural': 'hub zones',
-                'ordering': ['county_id', 'code'],
+                "verbose_name": "hub zone",
+                "verbose_name_plural": "hub zones",
+                "ordering": ["county_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HubLocation',
+            name="HubLocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hub_locations', to='core.county')),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='locations', to='logistics.hubzone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hub_locations",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="locations",
+                        to="logistics.hubzone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hub location',
-                'verbose_name_plural': 'hub locations',
-                'ordering': ['county_id', 'code'],
+                "verbose_name": "hub location",
+                "verbose_name_plural": "hub locations",
+                "ordering": ["county_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Parcel',
+            name="Parcel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sscc', models.CharField(max_length=18, unique=True, verbose_name='SSCC')),
-                ('kind', models.CharField(choices=[('order', 'Packed order'), ('tote', 'Tote for a village point'), ('collection', 'Collection from a village point')], max_length=12, verbose_name='kind')),
-                ('weight_g', models.BigIntegerField(verbose_name='weight (g)')),
-                ('volume_ml', models.BigIntegerField(default=0, verbose_name='volume (ml)')),
-                ('temperature_class', models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled (0–4 °C)'), ('frozen', 'Frozen (−18 °C or colder)')], max_length=10, verbose_name='temperature class')),
-                ('status', models.CharField(choices=[('created', 'Label printed'), ('collected', 'Collected'), ('received_at_hub', 'Received at the hub'), ('sorted', 'Sorted'), ('put_away', 'Put away'), ('picked', 'Picked'), ('packed', 'Packed'), ('loaded', 'Loaded'), ('handed_to_bus', 'Handed to a bus driver'), ('arrived_at_point', 'Arrived at the point'), ('picked_up', 'Picked up'), ('delivery_failed', 'Delivery failed'), ('returned', 'Returned')], default='created', max_length=20, verbose_name='status')),
-                ('status_at', models.DateTimeField(blank=True, null=True, verbose_name='status since')),
-                ('carrier_name', models.CharField(blank=True, max_length=30, verbose_name='carrier')),
-                ('carrier_tracking_number', models.CharField(blank=True, max_length=30, verbose_name="carrier's tracking number")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='parcels', to='core.county')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parcels_created', to=settings.AUTH_USER_MODEL)),
-                ('destination_point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parcels_received', to='network.servicepoint', verbose_name='to point')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parcels', to='orders.order', verbose_name='order')),
-                ('origin_point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parcels_sent', to='network.servicepoint', verbose_name='from point')),
-                ('tote', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contents', to='logistics.parcel', verbose_name='tote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sscc", models.CharField(max_length=18, unique=True, verbose_name="SSCC")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("order", "Packed order"),
+                            ("tote", "Tote for a village point"),
+                            ("collection", "Collection from a village point"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("weight_g", models.BigIntegerField(verbose_name="weight (g)")),
+                ("volume_ml", models.BigIntegerField(default=0, verbose_name="volume (ml)")),
+                (
+                    "temperature_class",
+                    models.CharField(
+                        choices=[
+                            ("ambient", "Ambient"),
+                            ("chilled", "Chilled (0–4 °C)"),
+                            ("frozen", "Frozen (−18 °C or colder)"),
+                        ],
+                        max_length=10,
+                        verbose_name="temperature class",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Label printed"),
+                            ("collected", "Collected"),
+                            ("received_at_hub", "Received at the hub"),
+                            ("sorted", "Sorted"),
+                            ("put_away", "Put away"),
+                            ("picked", "Picked"),
+                            ("packed", "Packed"),
+                            ("loaded", "Loaded"),
+                            ("handed_to_bus", "Handed to a bus driver"),
+                            ("arrived_at_point", "Arrived at the point"),
+                            ("picked_up", "Picked up"),
+                            ("delivery_failed", "Delivery failed"),
+                            ("returned", "Returned"),
+                        ],
+                        default="created",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status since"),
+                ),
+                (
+                    "carrier_name",
+                    models.CharField(blank=True, max_length=30, verbose_name="carrier"),
+                ),
+                (
+                    "carrier_tracking_number",
+                    models.CharField(
+                        blank=True, max_length=30, verbose_name="carrier's tracking number"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parcels",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parcels_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "destination_point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parcels_received",
+                        to="network.servicepoint",
+                        verbose_name="to point",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parcels",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "origin_point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parcels_sent",
+                        to="network.servicepoint",
+                        verbose_name="from point",
+                    ),
+                ),
+                (
+                    "tote",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contents",
+                        to="logistics.parcel",
+                        verbose_name="tote",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcel',
-                'verbose_name_plural': 'parcels',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "parcel",
+                "verbose_name_plural": "parcels",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Vehicle',
+            name="Vehicle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plate', models.CharField(max_length=12, verbose_name='number plate')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('capacity_g', models.BigIntegerField(verbose_name='load capacity (g)')),
-                ('capacity_ml', models.BigIntegerField(verbose_name='load volume (ml)')),
-                ('refrigerated', models.BooleanField(default=False, verbose_name='refrigerated')),
-                ('shift_minutes', models.PositiveIntegerField(default=600, verbose_name='shift length (minutes)')),
-                ('cost_per_km_fen', models.BigIntegerField(verbose_name='cost per km (fen)')),
-                ('cost_per_hour_fen', models.BigIntegerField(verbose_name='cost per hour (fen)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vehicles', to='core.organisation', verbose_name='carrier')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vehicles', to='core.county')),
-                ('driver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vehicles_driven', to=settings.AUTH_USER_MODEL, verbose_name='usual driver')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plate", models.CharField(max_length=12, verbose_name="number plate")),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                ("capacity_g", models.BigIntegerField(verbose_name="load capacity (g)")),
+                ("capacity_ml", models.BigIntegerField(verbose_name="load volume (ml)")),
+                ("refrigerated", models.BooleanField(default=False, verbose_name="refrigerated")),
+                (
+                    "shift_minutes",
+                    models.PositiveIntegerField(default=600, verbose_name="shift length (minutes)"),
+                ),
+                ("cost_per_km_fen", models.BigIntegerField(verbose_name="cost per km (fen)")),
+                ("cost_per_hour_fen", models.BigIntegerField(verbose_name="cost per hour (fen)")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles",
+                        to="core.organisation",
+                        verbose_name="carrier",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles_driven",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="usual driver",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle',
-                'verbose_name_plural': 'vehicles',
-                'ordering': ['county_id', 'plate'],
+                "verbose_name": "vehicle",
+                "verbose_name_plural": "vehicles",
+                "ordering": ["county_id", "plate"],
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('collected', 'Collected'), ('received_at_hub', 'Received at the hub'), ('sorted', 'Sorted'), ('put_away', 'Put away'), ('picked', 'Picked'), ('packed', 'Packed'), ('loaded', 'Loaded'), ('handed_to_bus', 'Handed to a bus driver'), ('arrived_at_point', 'Arrived at the point'), ('picked_up', 'Picked up'), ('delivery_failed', 'Delivery failed'), ('returned', 'Returned')], max_length=20, verbose_name='what happened')),
-                ('occurred_at', models.DateTimeField(verbose_name='happened at')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('idempotency_key', models.CharField(max_length=80, verbose_name="device's key")),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('pickup_code_checked', models.BooleanField(default=False, verbose_name='pickup code checked')),
-                ('photo', models.CharField(blank=True, max_length=200, verbose_name='photo')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tracking_events', to=settings.AUTH_USER_MODEL)),
-                ('bus_line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='logistics.busline')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracking_events', to='core.county')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='logistics.hublocation')),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='logistics.parcel')),
-                ('point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tracking_events', to='network.servicepoint')),
-                ('vehicle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='logistics.vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("collected", "Collected"),
+                            ("received_at_hub", "Received at the hub"),
+                            ("sorted", "Sorted"),
+                            ("put_away", "Put away"),
+                            ("picked", "Picked"),
+                            ("packed", "Packed"),
+                            ("loaded", "Loaded"),
+                            ("handed_to_bus", "Handed to a bus driver"),
+                            ("arrived_at_point", "Arrived at the point"),
+                            ("picked_up", "Picked up"),
+                            ("delivery_failed", "Delivery failed"),
+                            ("returned", "Returned"),
+                        ],
+                        max_length=20,
+                        verbose_name="what happened",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="happened at")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                ),
+                ("idempotency_key", models.CharField(max_length=80, verbose_name="device's key")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "pickup_code_checked",
+                    models.BooleanField(default=False, verbose_name="pickup code checked"),
+                ),
+                ("photo", models.CharField(blank=True, max_length=200, verbose_name="photo")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracking_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "bus_line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="logistics.busline",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracking_events",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="logistics.hublocation",
+                    ),
+                ),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="logistics.parcel",
+                    ),
+                ),
+                (
+                    "point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracking_events",
+                        to="network.servicepoint",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="logistics.vehicle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tracking event',
-                'verbose_name_plural': 'tracking events',
-                'ordering': ['parcel_id', 'occurred_at', 'pk'],
+                "verbose_name": "tracking event",
+                "verbose_name_plural": "tracking events",
+                "ordering": ["parcel_id", "occurred_at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='busline',
-            constraint=models.UniqueConstraint(fields=('county', 'code'), name='bus_line_code_unique'),
+            model_name="busline",
+            constraint=models.UniqueConstraint(
+                fields=("county", "code"), name="bus_line_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='busline',
-            constraint=models.CheckConstraint(condition=models.Q(('fee_per_parcel_fen__gte', 0)), name='bus_line_fee_not_negative'),
+            model_name="busline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fee_per_parcel_fen__gte", 0)), name="bus_line_fee_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hubzone',
-            constraint=models.UniqueConstraint(fields=('county', 'code'), name='hub_zone_code_unique'),
+            model_name="hubzone",
+            constraint=models.UniqueConstraint(
+                fields=("county", "code"), name="hub_zone_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hublocation',
-            constraint=models.UniqueConstraint(fields=('county', 'code'), name='hub_location_code_unique'),
+            model_name="hublocation",
+            constraint=models.UniqueConstraint(
+                fields=("county", "code"), name="hub_location_code_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=models.Index(fields=['county', 'status'], name='parcel_county_status'),
+            model_name="parcel",
+            index=models.Index(fields=["county", "status"], name="parcel_county_status"),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.CheckConstraint(condition=models.Q(('volume_ml__gte', 0), ('weight_g__gte', 0)), name='parcel_size_not_negative'),
+            model_name="parcel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("volume_ml__gte", 0), ("weight_g__gte", 0)),
+                name="parcel_size_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'order'), ('order__isnull', False)), models.Q(('kind', 'order'), _negated=True), _connector='OR'), name='order_parcel_has_order'),
+            model_name="parcel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "order"), ("order__isnull", False)),
+                    models.Q(("kind", "order"), _negated=True),
+                    _connector="OR",
+                ),
+                name="order_parcel_has_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.UniqueConstraint(fields=('county', 'plate'), name='vehicle_plate_unique'),
+            model_name="vehicle",
+            constraint=models.UniqueConstraint(
+                fields=("county", "plate"), name="vehicle_plate_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity_g__gt', 0), ('capacity_ml__gt', 0)), name='vehicle_capacity_positive'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity_g__gt", 0), ("capacity_ml__gt", 0)),
+                name="vehicle_capacity_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_per_hour_fen__gte', 0), ('cost_per_km_fen__gte', 0)), name='vehicle_costs_not_negative'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost_per_hour_fen__gte", 0), ("cost_per_km_fen__gte", 0)),
+                name="vehicle_costs_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(fields=['parcel', 'occurred_at'], name='tracking_event_parcel_time'),
+            model_name="trackingevent",
+            index=models.Index(fields=["parcel", "occurred_at"], name="tracking_event_parcel_time"),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.UniqueConstraint(fields=('county', 'idempotency_key'), name='tracking_event_key_unique'),
+            model_name="trackingevent",
+            constraint=models.UniqueConstraint(
+                fields=("county", "idempotency_key"), name="tracking_event_key_unique"
+            ),
         ),
     ]
