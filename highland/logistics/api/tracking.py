@@ -250,7 +250,7 @@ def record_event_with_photo(
     reason: Form[str] = "",
     note: Form[str] = "",
     pickup_code: Form[str] = "",
-    photo: File[UploadedFile] | None = None,
+    photo: UploadedFile | None = File(None),
 ) -> Status[dict[str, Any]]:
     """One event as multipart form data, with a photo (JPEG, PNG or WebP, at most 8 MB)
     when the agent confirms a pickup without the code. 201 when stored, 200 when the same

@@ -8,6 +8,8 @@ key, so a double tap records the event once.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -135,6 +137,17 @@ def _recorded_message(recorded: RecordedEvent) -> str:
     return _("Recorded: %(kind)s.") % {"kind": event.get_kind_display()}
 
 
+def _first_time_of(key: str, user: User) -> dt.datetime:
+    """A blank time means now; the same form sent again (a double tap) keeps the time its
+    first sending was recorded with, so it is the same event, not a conflict."""
+    first = (
+        TrackingEvent.objects.filter(county=user.county, idempotency_key=key, actor=user)
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return first or timezone.now()
+
+
 def _record_from_form(form: TrackingEventForm, user: User) -> RecordedEvent:
     data = form.cleaned_data
     parcel = access_parcel_by_sscc(user, validate_sscc(data["sscc"]))
@@ -144,7 +157,7 @@ def _record_from_form(form: TrackingEventForm, user: User) -> RecordedEvent:
     return record_tracking_event(
         parcel,
         kind=data["kind"],
-        occurred_at=data["occurred_at"] or timezone.now(),
+        occurred_at=data["occurred_at"] or _first_time_of(data["idempotency_key"], user),
         idempotency_key=data["idempotency_key"],
         actor=user,
         location=places.location,
@@ -246,12 +259,13 @@ def point_parcel_action(request: HttpRequest, parcel_id: int, action: str) -> Ht
         raise ValidationFailed(_("This parcel goes to no point."), code="no_point")
     key = posted_text(request, "idempotency_key")[:80]
     try:
+        event_key = f"{key}:{parcel.pk}:{action}"
         if action == "arrived":
             recorded = record_tracking_event(
                 parcel,
                 kind="arrived_at_point",
-                occurred_at=timezone.now(),
-                idempotency_key=f"{key}:{parcel.pk}:arrived",
+                occurred_at=_first_time_of(event_key, user),
+                idempotency_key=event_key,
                 actor=user,
                 point=point,
             )
@@ -259,8 +273,8 @@ def point_parcel_action(request: HttpRequest, parcel_id: int, action: str) -> Ht
             recorded = record_tracking_event(
                 parcel,
                 kind="picked_up",
-                occurred_at=timezone.now(),
-                idempotency_key=f"{key}:{parcel.pk}:picked_up",
+                occurred_at=_first_time_of(event_key, user),
+                idempotency_key=event_key,
                 actor=user,
                 point=point,
                 pickup_code=posted_text(request, "pickup_code")[:8],
