@@ -54,7 +54,7 @@ def queue_arrival_text(tracking_event_id: int) -> bool:
     if (
         order is None
         or order.delivery != Delivery.PICKUP
-        or order.pickup_point_id is None
+        or order.pickup_point is None
         or tracking_event.point_id != order.pickup_point_id
         # A late "arrived" after "picked up" says nothing new.
         or parcel.status != ParcelStatus.ARRIVED_AT_POINT

@@ -43,7 +43,9 @@ class TrackingEventIn(Schema):
     sscc: str = Field(..., max_length=40, description="The parcel's 18-digit SSCC")
     kind: TrackingEventKind = Field(..., description="What happened")
     occurred_at: Moment = Field(..., description="When, on the device, with its time zone")
-    location_code: str = Field("", max_length=20, description="Hub location (put away, picked, sorted)")
+    location_code: str = Field(
+        "", max_length=20, description="Hub location (put away, picked, sorted)"
+    )
     vehicle_plate: str = Field("", max_length=12, description="Vehicle (loaded)")
     bus_line_code: str = Field("", max_length=20, description="Bus line (handed to a bus)")
     point_code: str = Field("", max_length=20, description="Service point (arrived, picked up)")
@@ -250,7 +252,7 @@ def record_event_with_photo(
     reason: Form[str] = "",
     note: Form[str] = "",
     pickup_code: Form[str] = "",
-    photo: UploadedFile | None = File(None),
+    photo: File[UploadedFile | None] = None,
 ) -> Status[dict[str, Any]]:
     """One event as multipart form data, with a photo (JPEG, PNG or WebP, at most 8 MB)
     when the agent confirms a pickup without the code. 201 when stored, 200 when the same
@@ -308,4 +310,3 @@ def parcel_out(parcel: Parcel) -> dict[str, Any]:
         "tote_sscc": parcel.tote.sscc if parcel.tote else None,
         "events": [event_out(event) for event in parcel_events(parcel)],
     }
-

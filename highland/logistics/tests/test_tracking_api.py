@@ -19,8 +19,13 @@ URL = "/api/v1/logistics/events"
 
 
 def event(sscc: str, kind: str, key: str, **fields: Any) -> dict[str, Any]:
-    return {"sscc": sscc, "kind": kind, "idempotency_key": key,
-            "occurred_at": minutes_ago(3).isoformat(), **fields}
+    return {
+        "sscc": sscc,
+        "kind": kind,
+        "idempotency_key": key,
+        "occurred_at": minutes_ago(3).isoformat(),
+        **fields,
+    }
 
 
 def upload(client: Client, events: list[dict[str, Any]]) -> Any:
@@ -46,15 +51,24 @@ def test_a_batch_gives_a_result_for_each_event_and_keeps_the_good_ones(
     unknown = "0" + "6999513" + "999999999"
     unknown += sscc_check_digit(unknown)
     client = device(demo, "driver")
-    response = upload(client, [
-        event(parcel.sscc, "loaded", "van-1:000001", vehicle_plate="川R·L2760"),
-        event(unknown, "loaded", "van-1:000002", vehicle_plate="川R·L2760"),
-        event(wrong_check_digit(other.sscc), "loaded", "van-1:000003", vehicle_plate="川R·L2760"),
-        event(other.sscc, "loaded", "van-1:000004", vehicle_plate="NO-SUCH"),
-        {"sscc": other.sscc, "kind": "loaded", "idempotency_key": "van-1:000005",
-         "occurred_at": "yesterday"},
-        event(other.sscc, "loaded", "van-1:000006", vehicle_plate="川R·L2760"),
-    ])
+    response = upload(
+        client,
+        [
+            event(parcel.sscc, "loaded", "van-1:000001", vehicle_plate="川R·L2760"),
+            event(unknown, "loaded", "van-1:000002", vehicle_plate="川R·L2760"),
+            event(
+                wrong_check_digit(other.sscc), "loaded", "van-1:000003", vehicle_plate="川R·L2760"
+            ),
+            event(other.sscc, "loaded", "van-1:000004", vehicle_plate="NO-SUCH"),
+            {
+                "sscc": other.sscc,
+                "kind": "loaded",
+                "idempotency_key": "van-1:000005",
+                "occurred_at": "yesterday",
+            },
+            event(other.sscc, "loaded", "van-1:000006", vehicle_plate="川R·L2760"),
+        ],
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["created"], body["duplicates"], body["refused"]) == (2, 0, 4)
@@ -93,8 +107,9 @@ def test_a_batch_sent_again_answers_duplicates_and_a_reused_key_is_refused(
 def test_a_parcel_of_another_point_is_the_same_404_as_none(demo, parcel_factory) -> None:
     elsewhere = parcel_factory.order_parcel("LT-S02-V01")
     client = device(demo, "village_agent")
-    body = upload(client, [event(elsewhere.sscc, "arrived_at_point", "agent:000001",
-                                 point_code="LT-S02-V01")]).json()
+    body = upload(
+        client, [event(elsewhere.sscc, "arrived_at_point", "agent:000001", point_code="LT-S02-V01")]
+    ).json()
     assert body["results"][0]["error"]["code"] == "not_found"
     assert client.get(f"/api/v1/logistics/parcels/{elsewhere.sscc}").status_code == 404
 
@@ -109,30 +124,38 @@ def test_an_anonymous_caller_is_refused(demo, parcel_factory) -> None:
 
 def test_a_buyer_gets_a_refusal_per_event(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
-    body = upload(device(demo, "buyer"), [
-        event(parcel.sscc, "loaded", "van-1:000001", vehicle_plate="川R·L2760")
-    ]).json()
+    body = upload(
+        device(demo, "buyer"),
+        [event(parcel.sscc, "loaded", "van-1:000001", vehicle_plate="川R·L2760")],
+    ).json()
     assert body["results"][0]["error"]["code"] == "not_found"
     assert not TrackingEvent.objects.exists()
 
 
 def test_a_batch_has_at_most_200_events(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
-    events = [event(parcel.sscc, "sorted", f"hub:{i:06d}", location_code="A-01") for i in range(201)]
+    events = [
+        event(parcel.sscc, "sorted", f"hub:{i:06d}", location_code="A-01") for i in range(201)
+    ]
     assert upload(device(demo, "operator"), events).status_code == 422
 
 
-def test_a_parcel_by_sscc_with_its_events_in_the_order_they_happened(
-    demo, parcel_factory
-) -> None:
+def test_a_parcel_by_sscc_with_its_events_in_the_order_they_happened(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     client = device(demo, "operator")
-    upload(client, [
-        dict(event(parcel.sscc, "put_away", "hub:000002", location_code="A-02"),
-             occurred_at=minutes_ago(5).isoformat()),
-        dict(event(parcel.sscc, "received_at_hub", "hub:000001"),
-             occurred_at=minutes_ago(9).isoformat()),
-    ])
+    upload(
+        client,
+        [
+            dict(
+                event(parcel.sscc, "put_away", "hub:000002", location_code="A-02"),
+                occurred_at=minutes_ago(5).isoformat(),
+            ),
+            dict(
+                event(parcel.sscc, "received_at_hub", "hub:000001"),
+                occurred_at=minutes_ago(9).isoformat(),
+            ),
+        ],
+    )
     response = client.get(f"/api/v1/logistics/parcels/({'00'}){parcel.sscc}")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -183,8 +206,12 @@ def test_a_pickup_without_proof_is_refused_as_multipart(demo, parcel_factory) ->
     parcel = parcel_factory.order_parcel()
     response = device(demo, "village_agent").post(
         f"/api/v1/logistics/parcels/{parcel.sscc}/events",
-        data={"idempotency_key": "agent-7:000002", "kind": "picked_up",
-              "occurred_at": minutes_ago(2).isoformat(), "point_code": "LT-S01-V01"},
+        data={
+            "idempotency_key": "agent-7:000002",
+            "kind": "picked_up",
+            "occurred_at": minutes_ago(2).isoformat(),
+            "point_code": "LT-S01-V01",
+        },
     )
     assert response.status_code == 422
     assert response.json()["code"] == "needs_proof"

@@ -51,9 +51,7 @@ def test_the_same_instant_in_another_time_zone_is_the_same_event(demo, parcel_fa
     assert again.created is False and again.event.pk == first.event.pk
 
 
-def test_one_key_for_another_event_is_a_conflict_and_nothing_changes(
-    demo, parcel_factory
-) -> None:
+def test_one_key_for_another_event_is_a_conflict_and_nothing_changes(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     when = minutes_ago(2)
     record(parcel, "loaded", demo.user("driver"), at=when, key="device-1:0001", vehicle=van(demo))
@@ -104,11 +102,16 @@ def test_impossible_times_are_refused_with_a_clear_message(
 def test_a_device_clock_a_little_fast_or_behind_is_accepted(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     ahead = record(
-        parcel, "sorted", demo.user("operator"), at=timezone.now() + dt.timedelta(minutes=3),
+        parcel,
+        "sorted",
+        demo.user("operator"),
+        at=timezone.now() + dt.timedelta(minutes=3),
         location=shelf(demo),
     )
     behind = record(
-        parcel, "received_at_hub", demo.user("operator"),
+        parcel,
+        "received_at_hub",
+        demo.user("operator"),
         at=parcel.created_at - dt.timedelta(minutes=20),
     )
     assert ahead.created and behind.created
@@ -152,9 +155,7 @@ def test_a_place_of_another_county_is_refused(demo, parcel_factory, other_county
 def test_picked_up_needs_proof(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     with pytest.raises(ValidationFailed) as refused:
-        record(
-            parcel, "picked_up", demo.user("village_agent"), point=demo.point("LT-S01-V01")
-        )
+        record(parcel, "picked_up", demo.user("village_agent"), point=demo.point("LT-S01-V01"))
     assert refused.value.code == "needs_proof"
     assert not TrackingEvent.objects.exists()
 
@@ -229,13 +230,27 @@ def test_subscribers_hear_of_each_new_event_once(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     heard: list[dict] = []
     with subscribed(
-        EVENT_RECORDED, "test.tracking", lambda event: heard.append(dict(event.payload)),
+        EVENT_RECORDED,
+        "test.tracking",
+        lambda event: heard.append(dict(event.payload)),
         in_transaction=True,
     ):
-        first = record(parcel, "put_away", demo.user("operator"), key="dev:000001",
-                       location=shelf(demo), at=minutes_ago(4))
-        record(parcel, "put_away", demo.user("operator"), key="dev:000001",
-               location=shelf(demo), at=first.event.occurred_at)
+        first = record(
+            parcel,
+            "put_away",
+            demo.user("operator"),
+            key="dev:000001",
+            location=shelf(demo),
+            at=minutes_ago(4),
+        )
+        record(
+            parcel,
+            "put_away",
+            demo.user("operator"),
+            key="dev:000001",
+            location=shelf(demo),
+            at=first.event.occurred_at,
+        )
     assert len(heard) == 1
     assert heard[0]["kind"] == "put_away"
     assert heard[0]["sscc"] == parcel.sscc

@@ -51,7 +51,9 @@ def test_a_second_loading_does_not_ship_twice(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     record(parcel, "loaded", demo.user("driver"), vehicle=van(demo), at=minutes_ago(10))
     record(parcel, "loaded", demo.user("driver"), vehicle=van(demo), at=minutes_ago(5))
-    shipped = AuditRecord.objects.filter(action="orders.order.shipped", object_id=str(parcel.order_id))
+    shipped = AuditRecord.objects.filter(
+        action="orders.order.shipped", object_id=str(parcel.order_id)
+    )
     assert shipped.count() == 1
 
 
@@ -77,7 +79,11 @@ def test_a_wrong_pickup_code_is_refused_and_nothing_changes(demo, parcel_factory
     wrong = "000000" if right != "000000" else "111111"
     with pytest.raises(ValidationFailed) as refused:
         record(
-            parcel, "picked_up", demo.user("village_agent"), point=demo.point(ZHAGA), pickup_code=wrong
+            parcel,
+            "picked_up",
+            demo.user("village_agent"),
+            point=demo.point(ZHAGA),
+            pickup_code=wrong,
         )
     assert (refused.value.code, refused.value.field) == ("wrong_pickup_code", "pickup_code")
     assert order_of(parcel).status == "shipped"
@@ -89,7 +95,11 @@ def test_the_agents_confirmation_with_a_photo_delivers_the_order(demo, parcel_fa
     parcel = parcel_factory.order_parcel()
     record(parcel, "loaded", demo.user("driver"), vehicle=van(demo), at=minutes_ago(10))
     recorded = record(
-        parcel, "picked_up", demo.user("village_agent"), point=demo.point(ZHAGA), photo=jpeg_upload()
+        parcel,
+        "picked_up",
+        demo.user("village_agent"),
+        point=demo.point(ZHAGA),
+        photo=jpeg_upload(),
     )
     assert order_of(parcel).status == "delivered"
     assert recorded.event.pickup_code_checked is False
@@ -100,14 +110,23 @@ def test_picked_up_arriving_before_loaded_ships_then_delivers(demo, parcel_facto
     # given the agent's phone uploads first, the driver's (an hour earlier) later
     parcel = parcel_factory.order_parcel()
     code = order_of(parcel).pickup_code
-    record(parcel, "picked_up", demo.user("village_agent"), point=demo.point(ZHAGA),
-           pickup_code=code, at=minutes_ago(2))
+    record(
+        parcel,
+        "picked_up",
+        demo.user("village_agent"),
+        point=demo.point(ZHAGA),
+        pickup_code=code,
+        at=minutes_ago(2),
+    )
     assert order_of(parcel).status == "delivered"
     late = record(parcel, "loaded", demo.user("driver"), vehicle=van(demo), at=minutes_ago(20))
     # then the order is delivered, shipped once, and the parcel stays picked up
     order = order_of(parcel)
     assert order.status == "delivered"
-    assert AuditRecord.objects.filter(action="orders.order.shipped", object_id=str(order.pk)).count() == 1
+    assert (
+        AuditRecord.objects.filter(action="orders.order.shipped", object_id=str(order.pk)).count()
+        == 1
+    )
     assert late.event.order_status == "delivered" and late.event.order_held_code == ""
     assert Parcel.objects.get(pk=parcel.pk).status == "picked_up"
 
@@ -184,7 +203,9 @@ def test_a_retried_tote_event_records_nothing_twice(demo, parcel_factory) -> Non
     tote = _tote_with(demo, inside)
     when = minutes_ago(3)
     record(tote, "loaded", demo.user("driver"), vehicle=van(demo), key="van-1:000042", at=when)
-    again = record(tote, "loaded", demo.user("driver"), vehicle=van(demo), key="van-1:000042", at=when)
+    again = record(
+        tote, "loaded", demo.user("driver"), vehicle=van(demo), key="van-1:000042", at=when
+    )
     assert again.created is False
     assert TrackingEvent.objects.count() == 3
 

@@ -100,7 +100,10 @@ def test_the_status_is_the_latest_event_whatever_the_order_of_arrival(
     for index in arrival:
         kind, minute = events[index]
         record(
-            parcel, kind, _actor(demo, kind), at=start + dt.timedelta(minutes=minute),
+            parcel,
+            kind,
+            _actor(demo, kind),
+            at=start + dt.timedelta(minutes=minute),
             **_details(demo, kind),
         )
     # then the status is the kind of the latest event, ties by the lifecycle order

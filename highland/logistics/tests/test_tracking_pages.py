@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from highland.core.gs1 import sscc_check_digit
 from highland.logistics.models import Parcel, TrackingEvent
@@ -27,10 +27,17 @@ PAGE_BUDGET = 50 * 1024
 
 
 def travelled(demo: Any, parcel: Parcel) -> Parcel:
-    record(parcel, "put_away", demo.user("operator"), at=minutes_ago(20), location=shelf(demo, "C-02"))
+    record(
+        parcel, "put_away", demo.user("operator"), at=minutes_ago(20), location=shelf(demo, "C-02")
+    )
     record(parcel, "handed_to_bus", demo.user("driver"), at=minutes_ago(10), bus_line=bus(demo))
-    record(parcel, "arrived_at_point", demo.user("village_agent"), at=minutes_ago(5),
-           point=demo.point("LT-S01-V01"))
+    record(
+        parcel,
+        "arrived_at_point",
+        demo.user("village_agent"),
+        at=minutes_ago(5),
+        point=demo.point("LT-S01-V01"),
+    )
     return Parcel.objects.get(pk=parcel.pk)
 
 
@@ -55,7 +62,14 @@ def test_the_public_page_shows_nothing_personal(demo, parcel_factory) -> None:
     order = Order.objects.select_related("buyer").get(pk=parcel.order_id)
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(TRACK, {"number": order.number}).content.decode()
     assert parcel.sscc in page
-    for private in (order.pickup_code, order.recipient_name, order.buyer.phone, "次仁", "拉姆", "A-01"):
+    for private in (
+        order.pickup_code,
+        order.recipient_name,
+        order.buyer.phone,
+        "次仁",
+        "拉姆",
+        "A-01",
+    ):
         assert private and private not in page, private
 
 
@@ -137,15 +151,24 @@ def test_who_sees_the_parcel_page(demo, parcel_factory, client_as, who, status) 
     assert response.status_code == status
 
 
-def test_another_countys_operator_sees_no_parcel(demo, parcel_factory, client_as, other_county) -> None:
+def test_another_countys_operator_sees_no_parcel(
+    demo, parcel_factory, client_as, other_county
+) -> None:
     parcel = parcel_factory.order_parcel()
-    assert client_as(other_county.operator).get(f"/logistics/parcels/{parcel.pk}/").status_code == 404
+    assert (
+        client_as(other_county.operator).get(f"/logistics/parcels/{parcel.pk}/").status_code == 404
+    )
 
 
 def test_the_proof_photo_is_shown_to_the_points_agent_only(demo, parcel_factory, client_as) -> None:
     parcel = parcel_factory.order_parcel()
-    event = record(parcel, "picked_up", demo.user("village_agent"), point=demo.point("LT-S01-V01"),
-                   photo=jpeg_upload()).event
+    event = record(
+        parcel,
+        "picked_up",
+        demo.user("village_agent"),
+        point=demo.point("LT-S01-V01"),
+        photo=jpeg_upload(),
+    ).event
     url = f"/logistics/parcels/{parcel.pk}/events/{event.pk}/photo/"
     agent = client_as(demo.user("village_agent")).get(url)
     assert agent.status_code == 200 and agent["Content-Type"] == "image/webp"
@@ -165,8 +188,12 @@ def test_the_record_form_records_once_however_often_it_is_sent(
     client = client_as(demo.user("operator"))
     form = client.get("/logistics/events/record/", {"sscc": parcel.sscc})
     assert form.status_code == 200 and parcel.sscc in form.content.decode()
-    post = {"sscc": parcel.sscc, "kind": "put_away", "location_code": "a-03",
-            "idempotency_key": "page:abcdef0123456789"}
+    post = {
+        "sscc": parcel.sscc,
+        "kind": "put_away",
+        "location_code": "a-03",
+        "idempotency_key": "page:abcdef0123456789",
+    }
     first = client.post("/logistics/events/record/", post)
     second = client.post("/logistics/events/record/", post)
     assert first.status_code == second.status_code == 302
@@ -179,14 +206,26 @@ def test_the_record_form_shows_refusals_by_their_field(demo, parcel_factory, cli
     parcel = parcel_factory.order_parcel()
     client = client_as(demo.user("operator"))
     typo = parcel.sscc[:-1] + str((int(parcel.sscc[-1]) + 1) % 10)
-    response = client.post("/logistics/events/record/", {
-        "sscc": typo, "kind": "put_away", "location_code": "A-03",
-        "idempotency_key": "page:abcdef0123456789"})
+    response = client.post(
+        "/logistics/events/record/",
+        {
+            "sscc": typo,
+            "kind": "put_away",
+            "location_code": "A-03",
+            "idempotency_key": "page:abcdef0123456789",
+        },
+    )
     assert response.status_code == 422
     assert "check digit is wrong" in response.content.decode()
-    response = client.post("/logistics/events/record/", {
-        "sscc": parcel.sscc, "kind": "put_away", "location_code": "Z-99",
-        "idempotency_key": "page:abcdef0123456789"})
+    response = client.post(
+        "/logistics/events/record/",
+        {
+            "sscc": parcel.sscc,
+            "kind": "put_away",
+            "location_code": "Z-99",
+            "idempotency_key": "page:abcdef0123456789",
+        },
+    )
     assert response.status_code == 422
     assert "No hub location has this code." in response.content.decode()
     assert not TrackingEvent.objects.exists()
@@ -194,9 +233,16 @@ def test_the_record_form_shows_refusals_by_their_field(demo, parcel_factory, cli
 
 def test_the_record_form_takes_a_proof_photo(demo, parcel_factory, client_as) -> None:
     parcel = parcel_factory.order_parcel()
-    response = client_as(demo.user("village_agent")).post("/logistics/events/record/", {
-        "sscc": parcel.sscc, "kind": "picked_up", "point_code": "LT-S01-V01",
-        "idempotency_key": "page:abcdef0123456789", "photo": jpeg_upload()})
+    response = client_as(demo.user("village_agent")).post(
+        "/logistics/events/record/",
+        {
+            "sscc": parcel.sscc,
+            "kind": "picked_up",
+            "point_code": "LT-S01-V01",
+            "idempotency_key": "page:abcdef0123456789",
+            "photo": jpeg_upload(),
+        },
+    )
     assert response.status_code == 302
     assert Order.objects.get(pk=parcel.order_id).status == "delivered"
 
@@ -218,11 +264,15 @@ def test_the_agent_lists_parcels_for_their_points_and_marks_them_arrived_then_pi
     assert "This event was recorded already." in tapped_twice.content.decode()
     assert TrackingEvent.objects.filter(parcel=mine, kind="arrived_at_point").count() == 1
     code = Order.objects.get(pk=mine.order_id).pickup_code
-    wrong = client.post(f"/logistics/my-point/parcels/{mine.pk}/picked_up/",
-                        {**key, "pickup_code": "000000" if code != "000000" else "111111"},
-                        follow=True)
+    wrong = client.post(
+        f"/logistics/my-point/parcels/{mine.pk}/picked_up/",
+        {**key, "pickup_code": "000000" if code != "000000" else "111111"},
+        follow=True,
+    )
     assert "The pickup code does not match." in wrong.content.decode()
-    right = client.post(f"/logistics/my-point/parcels/{mine.pk}/picked_up/", {**key, "pickup_code": code})
+    right = client.post(
+        f"/logistics/my-point/parcels/{mine.pk}/picked_up/", {**key, "pickup_code": code}
+    )
     assert right.status_code == 302
     assert Order.objects.get(pk=mine.order_id).status == "delivered"
     assert mine.sscc not in client.get("/logistics/my-point/parcels/").content.decode()
@@ -231,7 +281,8 @@ def test_the_agent_lists_parcels_for_their_points_and_marks_them_arrived_then_pi
 def test_an_agent_cannot_act_on_another_points_parcel(demo, parcel_factory, client_as) -> None:
     not_mine = parcel_factory.order_parcel("LT-S02-V01")
     response = client_as(demo.user("village_agent")).post(
-        f"/logistics/my-point/parcels/{not_mine.pk}/arrived/", {"idempotency_key": "page:0123456789"}
+        f"/logistics/my-point/parcels/{not_mine.pk}/arrived/",
+        {"idempotency_key": "page:0123456789"},
     )
     assert response.status_code == 404
     assert not TrackingEvent.objects.exists()
@@ -246,8 +297,12 @@ def test_the_point_list_costs_the_same_queries_for_one_parcel_or_many(
     with CaptureQueriesContext(connection) as one:
         client.get("/logistics/my-point/parcels/")
     for _ in range(4):
-        record(parcel_factory.order_parcel("LT-S01-V02"), "arrived_at_point",
-               demo.user("village_agent"), point=demo.point("LT-S01-V02"))
+        record(
+            parcel_factory.order_parcel("LT-S01-V02"),
+            "arrived_at_point",
+            demo.user("village_agent"),
+            point=demo.point("LT-S01-V02"),
+        )
     with CaptureQueriesContext(connection) as five:
         response = client.get("/logistics/my-point/parcels/")
     assert response.status_code == 200

@@ -53,9 +53,12 @@ def test_racing_retries_of_one_event_store_it_once(demo, parcel_factory) -> None
     assert len({pk for pk, _created in results}) == 1
     assert sorted(created for _pk, created in results) == [False] * (RACERS - 1) + [True]
     assert TrackingEvent.objects.filter(parcel=parcel).count() == 1
-    assert AuditRecord.objects.filter(
-        action="orders.order.shipped", object_id=str(parcel.order_id)
-    ).count() == 1
+    assert (
+        AuditRecord.objects.filter(
+            action="orders.order.shipped", object_id=str(parcel.order_id)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.postgres
