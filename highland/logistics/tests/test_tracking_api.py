@@ -216,3 +216,19 @@ def test_a_pickup_without_proof_is_refused_as_multipart(demo, parcel_factory) ->
     assert response.status_code == 422
     assert response.json()["code"] == "needs_proof"
     assert not TrackingEvent.objects.exists()
+
+
+def test_a_time_without_its_zone_is_refused(demo, parcel_factory) -> None:
+    parcel = parcel_factory.order_parcel()
+    naive = minutes_ago(3).replace(tzinfo=None).isoformat()
+    body = upload(
+        device(demo, "driver"),
+        [
+            dict(
+                event(parcel.sscc, "loaded", "van-1:000001", vehicle_plate="川R·L2760"),
+                occurred_at=naive,
+            )
+        ],
+    ).json()
+    assert body["results"][0]["error"]["code"] == "naive_time"
+    assert not TrackingEvent.objects.exists()
