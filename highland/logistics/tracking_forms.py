@@ -25,7 +25,9 @@ class TrackingEventForm(forms.Form):
         help_text=_("Scan the label's barcode or type its 18 digits."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    kind = forms.ChoiceField(label=_("What happened to the parcel"), choices=TrackingEventKind.choices)
+    kind = forms.ChoiceField(
+        label=_("What happened to the parcel"), choices=TrackingEventKind.choices
+    )
     occurred_at = forms.DateTimeField(
         label=_("When"),
         required=False,
