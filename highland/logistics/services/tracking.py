@@ -177,7 +177,11 @@ def record_tracking_event(
         )
         if recorded.created:
             event = recorded.event
-            contents = list(event.content_events.values_list("parcel__sscc", flat=True))
+            contents = (
+                list(event.content_events.values_list("parcel__sscc", flat=True))
+                if event.parcel.kind == ParcelKind.TOTE
+                else []
+            )
             audit.record(
                 actor,
                 "logistics.parcel.event_recorded",

@@ -244,3 +244,48 @@ def test_the_arrival_text_is_in_the_buyers_language_and_names_the_point(
     assert "扎嘎村" in text.body
     assert order.pickup_code in text.body
     assert text.params == {}  # confidential: the code is not kept beside the message
+
+
+# --- the order service tracking uses ---------------------------------------------------------
+
+
+def test_the_countys_own_delivery_ships_pickup_orders_only_for_those_who_carry_them(
+    demo, parcel_factory, order_factory
+) -> None:
+    from highland.core.errors import PermissionDenied
+    from highland.orders.fulfilment import ship_with_county_delivery
+    from highland.orders.services import pack_order
+
+    pickup = order_of(parcel_factory.order_parcel())
+    for outsider in ("buyer", "seller"):
+        with pytest.raises(PermissionDenied):
+            ship_with_county_delivery(pickup, actor=demo.user(outsider))
+    assert order_of(parcel_factory.order_parcel()).status == "packed"
+    shipped = ship_with_county_delivery(pickup, actor=demo.user("driver"))
+    assert (shipped.status, shipped.carrier) == ("shipped", "county")
+    to_chengdu = order_factory.paid()
+    pack_order(to_chengdu, {}, actor=demo.user("seller"))
+    with pytest.raises(ValidationFailed) as refused:
+        ship_with_county_delivery(to_chengdu, actor=demo.user("operator"))
+    assert refused.value.code == "not_pickup"
+    assert Order.objects.get(pk=to_chengdu.pk).status == "packed"
+
+
+def test_an_address_orders_parcel_is_tracked_without_shipping_its_order(
+    demo, order_factory
+) -> None:
+    from highland.orders.services import pack_order
+
+    to_chengdu = order_factory.paid()
+    pack_order(to_chengdu, {}, actor=demo.user("seller"))
+    parcel = create_parcel(
+        demo.county,
+        kind=ParcelKind.ORDER,
+        order_id=to_chengdu.pk,
+        weight_g=600,
+        temperature_class="ambient",
+        actor=demo.user("operator"),
+    )
+    recorded = record(parcel, "loaded", demo.user("driver"), vehicle=van(demo))
+    assert recorded.event.order_held_code == "address_order"
+    assert Order.objects.get(pk=to_chengdu.pk).status == "packed"
