@@ -48,11 +48,11 @@ def test_the_tracking_pages_fit_a_phone_and_are_light(
                 if load.status != 200:
                     problems.append(f"{path}: status {load.status}")
                     continue
-                for check in (lambda: assert_fits(page), lambda: assert_light(load)):
-                    try:
-                        check()
-                    except AssertionError as failure:
-                        problems.append(f"{path}: {str(failure).splitlines()[0]}")
+                try:
+                    assert_fits(page)
+                    assert_light(load)
+                except AssertionError as failure:
+                    problems.append(f"{path}: {str(failure).splitlines()[0]}")
         finally:
             page.context.close()
     assert problems == []
