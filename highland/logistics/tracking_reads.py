@@ -26,6 +26,7 @@ from highland.logistics.models import (
     Vehicle,
 )
 from highland.network.models import ServicePoint
+from highland.orders.models import Order
 
 PUBLIC_LOOKUP_SCOPE = "logistics.track"
 # An order number: the county code's last four digits, the day, ten random digits.
@@ -186,13 +187,16 @@ def look_up_tracking(request: HttpRequest, typed: str) -> list[PublicParcel]:
             % {"minutes": throttling.lockout_minutes()}
         )
     text = typed.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if ORDER_NUMBER.fullmatch(text) and not digits.startswith("00"):
-        parcels = Parcel.objects.filter(order__number=text, kind=ParcelKind.ORDER)
+    compact = re.sub(r"[\s-]", "", text)
+    order_number = bool(ORDER_NUMBER.fullmatch(compact)) and not compact.startswith("00")
+    if order_number:
+        parcels = Parcel.objects.filter(order__number=compact, kind=ParcelKind.ORDER)
     else:
-        sscc = validate_sscc(text)
-        parcels = Parcel.objects.filter(sscc=sscc)
+        parcels = Parcel.objects.filter(sscc=validate_sscc(text))
     found = _public_parcels(parcels)
+    if not found and order_number and Order.objects.filter(number=compact).exists():
+        # A real order (its number is ten random digits: no guess) not labelled yet.
+        raise NotFound(_("This order has no parcel label yet. Look again once it has been packed."))
     if not found:
         throttling.record_failed_lookup(request, PUBLIC_LOOKUP_SCOPE)
         raise NotFound(

@@ -80,6 +80,19 @@ def test_tracking_by_order_number(demo, parcel_factory) -> None:
     assert "川R" not in page
 
 
+def test_an_order_not_labelled_yet_says_so_and_is_not_a_wrong_guess(
+    demo, parcel_factory, settings
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 1
+    order = parcel_factory.packed_order()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    spaced = f"{order.number[:10]} {order.number[10:]}"
+    for _ in range(2):
+        response = client.get(TRACK, {"number": spaced})
+        assert response.status_code == 404
+        assert "no parcel label yet" in response.content.decode()
+
+
 def test_a_bad_check_digit_gets_its_own_message(demo, parcel_factory) -> None:
     parcel = parcel_factory.order_parcel()
     typo = parcel.sscc[:-1] + str((int(parcel.sscc[-1]) + 1) % 10)
