@@ -9,7 +9,7 @@ others. Proof of delivery with a photo goes one event at a time, as multipart.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -54,14 +54,19 @@ class TrackingEventIn(Schema):
     pickup_code: str = Field("", max_length=8, description="The recipient's pickup code")
 
 
+# A malformed event must not refuse the whole batch: whatever does not fit TrackingEventIn
+# is taken as a plain object here and refused on its own, with its errors, in the loop.
+LenientEvent = Annotated[TrackingEventIn | dict[str, Any], Field(union_mode="left_to_right")]
+
+
 class TrackingBatchIn(Schema):
-    events: list[dict[str, Any]] = Field(
+    events: list[LenientEvent] = Field(
         ...,
         min_length=1,
         max_length=MAX_BATCH,
         description=(
-            "Up to 200 events, each shaped as TrackingEventIn; each is checked on its own, "
-            "so a malformed one is refused alone."
+            "Up to 200 events, each a TrackingEventIn; each is checked and recorded on its "
+            "own, so a malformed one is refused alone."
         ),
     )
 
@@ -202,12 +207,18 @@ def upload_events(request: HttpRequest, payload: TrackingBatchIn) -> dict[str, A
     results: list[dict[str, Any]] = []
     counts = {"created": 0, "duplicate": 0, "refused": 0}
     for index, raw in enumerate(payload.events):
-        key = raw.get("idempotency_key") if isinstance(raw.get("idempotency_key"), str) else None
-        sscc = raw.get("sscc") if isinstance(raw.get("sscc"), str) else None
-        result: dict[str, Any] = {"index": index, "idempotency_key": key, "sscc": sscc}
+        fields = raw.model_dump() if isinstance(raw, TrackingEventIn) else raw
+        key, sscc = fields.get("idempotency_key"), fields.get("sscc")
+        result: dict[str, Any] = {
+            "index": index,
+            "idempotency_key": key if isinstance(key, str) else None,
+            "sscc": sscc if isinstance(sscc, str) else None,
+        }
         try:
             try:
-                item = TrackingEventIn.model_validate(raw)
+                item = (
+                    raw if isinstance(raw, TrackingEventIn) else TrackingEventIn.model_validate(raw)
+                )
             except ValidationError as error:
                 raise _schema_refusal(error) from None
             recorded = _record_one(user, item, None)
