@@ -40,11 +40,19 @@ def start(data: pyvrp.ProblemData, *, seed: int, deadline_wall: float) -> Helper
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+    except OSError:
+        logger.warning("second seed could not start", exc_info=True)
+        return None
+    try:
         assert process.stdin is not None
         process.stdin.write(pickle.dumps((data, seed, deadline_wall)))
         process.stdin.close()
+        # communicate() would flush the closed pipe; it has nothing more to send.
+        process.stdin = None
     except (OSError, ValueError):
-        logger.warning("second seed could not start", exc_info=True)
+        logger.warning("second seed could not be given its problem", exc_info=True)
+        process.kill()
+        process.communicate()
         return None
     return Helper(process, deadline_wall)
 
@@ -54,7 +62,7 @@ def collect(helper: Helper, data: pyvrp.ProblemData) -> tuple[pyvrp.Solution, in
     timeout = max(helper.deadline_wall - time.time(), 0.0) + _GRACE_SECONDS
     try:
         output, errors = helper.process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except (subprocess.TimeoutExpired, OSError, ValueError):
         helper.process.kill()
         helper.process.communicate()
         logger.warning("second seed overran its deadline and was stopped")

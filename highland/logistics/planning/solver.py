@@ -91,10 +91,20 @@ def solve(
             seconds=plan_seconds,
         )
 
-    model = _build(problem, kept, dims)
+    vehicle_types = [vt for vt in problem.vehicle_types if vt.count > 0]
+    room = _clearly_room(problem, kept, vehicle_types, dims)
+    # One core: stops are optional unless the fleet clearly has room. Two cores: this
+    # process searches with every stop required (as PyVRP is benchmarked), the child with
+    # optional stops when room is not clear, else a second seed of the same; the better wins.
+    second_core = _second_core_wanted(seconds)
+    model = _build(problem, kept, dims, optional=not (room or second_core))
     helper = None
-    if _second_core_wanted(seconds):
-        helper = secondcore.start(model.data, seed=seed + 1000, deadline_wall=_wall(deadline))
+    child_model = model
+    if second_core:
+        child_model = model if room else _build(problem, kept, dims, optional=True)
+        helper = secondcore.start(
+            child_model.data, seed=seed + 1000, deadline_wall=_wall(deadline)
+        )
 
     tracker = _Tracker(started, deadline, on_progress)
     result = pyvrp.solve(
@@ -108,13 +118,13 @@ def solve(
     iterations = result.num_iterations
     notes: list[str] = []
     if helper is not None:
-        other = secondcore.collect(helper, model.data)
+        other = secondcore.collect(helper, child_model.data)
         if other is not None:
             solution, other_iterations = other
             iterations += other_iterations
-            if _better(model, solution, best):
-                best = solution
-                notes.append("second_seed")
+            if _rank(child_model, solution) < _rank(model, best):
+                best, model = solution, child_model
+                notes.append("second_core")
 
     routes, no_room = _extract(problem, model, best)
     unserved.extend(no_room)
@@ -268,14 +278,13 @@ def _limit(value: int) -> int:
     return _NO_LIMIT if value >= UNREACHABLE else value
 
 
-def _build(problem: Problem, kept: Sequence[Stop], dims: int) -> _Model:
+def _build(problem: Problem, kept: Sequence[Stop], dims: int, *, optional: bool) -> _Model:
     size = len(problem.distance)
     distance = np.asarray(problem.distance, dtype=np.int64)
     duration = np.asarray(problem.duration, dtype=np.int64)
     vehicle_types = [vt for vt in problem.vehicle_types if vt.count > 0]
     cold = sum(1 for stop in kept if stop.needs_refrigeration)
     mixed = cold > 0 and any(not vt.refrigerated for vt in vehicle_types)
-    optional = not _clearly_room(problem, kept, vehicle_types, dims)
     prize = _prize(problem, kept, vehicle_types, distance, duration) if optional else 0
 
     depot_locations = list(problem.depots)
@@ -443,17 +452,13 @@ def _solution_cost(solution: pyvrp.Solution) -> int:
     )
 
 
-def _better(model: _Model, candidate: pyvrp.Solution, incumbent: pyvrp.Solution) -> bool:
+def _rank(model: _Model, solution: pyvrp.Solution) -> tuple[int, int, int]:
     """Feasible beats infeasible; then more stops served; then lower cost."""
-
-    def rank(solution: pyvrp.Solution) -> tuple[int, int, int]:
-        return (
-            0 if solution.is_feasible() else 1,
-            solution.num_missing_clients() if model.optional else 0,
-            _solution_cost(solution),
-        )
-
-    return rank(candidate) < rank(incumbent)
+    return (
+        0 if solution.is_feasible() else 1,
+        solution.num_missing_clients(),
+        _solution_cost(solution),
+    )
 
 
 # --- the plan --------------------------------------------------------------------------
