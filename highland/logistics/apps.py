@@ -9,6 +9,7 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels
+        from highland.logistics import auditlabels, roads_menu
 
         audit.register_actions(auditlabels.ACTIONS)
+        roads_menu.register()

@@ -11,4 +11,6 @@ ACTIONS = {
     "logistics.vehicle.changed": _("Vehicle changed"),
     "logistics.bus_line.added": _("Bus line added"),
     "logistics.parcel.created": _("Parcel created"),
+    "logistics.road_closure.added": _("Road closed"),
+    "logistics.road_closure.lifted": _("Road closure lifted"),
 }
