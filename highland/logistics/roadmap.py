@@ -107,8 +107,10 @@ def render_road_map(
         closed = edge.pk in closed_edge_ids
         road_class = RoadClass(edge.road_class)
         colour = CLOSED_COLOUR if closed else ROAD_COLOUR[road_class]
-        dashes = ' stroke-dasharray="8 5"' if closed else (
-            ' stroke-dasharray="4 3"' if not edge.paved else ""
+        dashes = (
+            ' stroke-dasharray="8 5"'
+            if closed
+            else (' stroke-dasharray="4 3"' if not edge.paved else "")
         )
         tooltip = _("%(road)s %(length)s km%(closed)s") % {
             "road": str(edge),
@@ -118,7 +120,7 @@ def render_road_map(
         parts.append(
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour}" '
             f'stroke-width="{ROAD_WIDTH[road_class]:g}"{dashes} data-edge="{edge.pk}"'
-            f'{" data-closed" if closed else ""}><title>{escape(tooltip)}</title></line>'
+            f"{' data-closed' if closed else ''}><title>{escape(tooltip)}</title></line>"
         )
     parts.append("</g>")
     for overlay in overlays:
@@ -130,7 +132,12 @@ def render_road_map(
             f'stroke-width="3" stroke-opacity="0.8" stroke-linejoin="round" class="route">'
             f"<title>{escape(overlay.title)}</title></polyline>"
         )
-    draw_order = {None: 0, Tier.VILLAGE_POINT: 1, Tier.TOWNSHIP_STATION: 2, Tier.COUNTY_CENTRE: 3}
+    draw_order: dict[str | None, int] = {
+        None: 0,
+        Tier.VILLAGE_POINT: 1,
+        Tier.TOWNSHIP_STATION: 2,
+        Tier.COUNTY_CENTRE: 3,
+    }
     for node in sorted(nodes, key=lambda n: draw_order.get(_tier(n), 0)):
         x, y = position[node.pk]
         tier = _tier(node)

@@ -53,6 +53,7 @@ class ClosureForm(forms.Form):
         assert isinstance(field, EdgeChoiceField)
         field.queryset = edges
         # By name, so a dispatcher finds the road by its ends.
-        field.choices = [("", field.empty_label)] + sorted(
-            ((edge.pk, edge_label(edge)) for edge in edges), key=lambda choice: choice[1]
-        )
+        field.choices = [
+            ("", field.empty_label),
+            *sorted(((edge.pk, edge_label(edge)) for edge in edges), key=lambda c: c[1]),
+        ]

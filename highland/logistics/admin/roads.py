@@ -118,7 +118,9 @@ class RoadClosureAdmin(ServiceRefusalsAsFormErrors):
         data = form.cleaned_data
         edge = data["edge"]
         if data["kind"] == ClosureKind.SEASONAL:
-            days = [data.get(name) for name in ("from_month", "from_day", "until_month", "until_day")]
+            days = [
+                data.get(name) for name in ("from_month", "from_day", "until_month", "until_day")
+            ]
             closure = roads.close_road_seasonally(
                 edge,
                 actor=_actor(request),

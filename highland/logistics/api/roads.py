@@ -184,9 +184,7 @@ def create_road_closure(
         )
         return Status(201, closure_out(closure, in_force=closure.in_force(timezone.now())))
     once = (
-        IdempotentRequest.of(idempotency_key, {"body": payload.dict()})
-        if idempotency_key
-        else None
+        IdempotentRequest.of(idempotency_key, {"body": payload.dict()}) if idempotency_key else None
     )
     closed = roads.close_road_once(
         edge,
@@ -203,9 +201,7 @@ def create_road_closure(
     )
 
 
-@router.post(
-    "/roads/closures/{closure_id}/lift", response={200: RoadClosureOut, **ERROR_RESPONSES}
-)
+@router.post("/roads/closures/{closure_id}/lift", response={200: RoadClosureOut, **ERROR_RESPONSES})
 def lift_road_closure(request: HttpRequest, closure_id: ObjectId) -> dict[str, Any]:
     """Open the road now (a seasonal closure: for the rest of this season)."""
     user = _user(request)

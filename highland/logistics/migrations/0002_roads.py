@@ -6,112 +6,312 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_county_gs1_prefix_and_serials'),
-        ('logistics', '0001_hub_fleet_parcels'),
-        ('network', '0002_residents'),
+        ("core", "0007_county_gs1_prefix_and_serials"),
+        ("logistics", "0001_hub_fleet_parcels"),
+        ("network", "0002_residents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoadNetwork',
+            name="RoadNetwork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveBigIntegerField(default=1, verbose_name='version')),
-                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),
-                ('county', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='road_network', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField(default=1, verbose_name="version")),
+                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="changed at")),
+                (
+                    "county",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="road_network",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road network',
-                'verbose_name_plural': 'road networks',
+                "verbose_name": "road network",
+                "verbose_name_plural": "road networks",
             },
         ),
         migrations.CreateModel(
-            name='RoadNode',
+            name="RoadNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=120, verbose_name='name (Chinese)')),
-                ('name_bo', models.CharField(max_length=200, verbose_name='name (Tibetan)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=30, verbose_name='code')),
-                ('latitude', models.DecimalField(decimal_places=6, max_digits=9, verbose_name='latitude')),
-                ('longitude', models.DecimalField(decimal_places=6, max_digits=9, verbose_name='longitude')),
-                ('altitude_m', models.PositiveIntegerField(verbose_name='altitude (m)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='road_nodes', to='core.county')),
-                ('point', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='road_node', to='network.servicepoint', verbose_name='service point')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=120, verbose_name="name (Chinese)")),
+                ("name_bo", models.CharField(max_length=200, verbose_name="name (Tibetan)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("code", models.CharField(max_length=30, verbose_name="code")),
+                (
+                    "latitude",
+                    models.DecimalField(decimal_places=6, max_digits=9, verbose_name="latitude"),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(decimal_places=6, max_digits=9, verbose_name="longitude"),
+                ),
+                ("altitude_m", models.PositiveIntegerField(verbose_name="altitude (m)")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="road_nodes",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "point",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="road_node",
+                        to="network.servicepoint",
+                        verbose_name="service point",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road node',
-                'verbose_name_plural': 'road nodes',
-                'ordering': ['county_id', 'code'],
+                "verbose_name": "road node",
+                "verbose_name_plural": "road nodes",
+                "ordering": ["county_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='RoadEdge',
+            name="RoadEdge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('road_name', models.CharField(blank=True, help_text='G318', max_length=40, verbose_name='road')),
-                ('road_class', models.CharField(choices=[('national', 'National road'), ('provincial', 'Provincial road'), ('county', 'County road'), ('township', 'Township road'), ('track', 'Track')], max_length=20, verbose_name='road class')),
-                ('length_m', models.PositiveIntegerField(verbose_name='length (m)')),
-                ('paved', models.BooleanField(default=True, verbose_name='paved')),
-                ('speed_kmh', models.PositiveSmallIntegerField(help_text='On a paved road below 4,000 m.', verbose_name='typical speed (km/h)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='road_edges', to='core.county')),
-                ('from_node', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edges_out', to='logistics.roadnode', verbose_name='from')),
-                ('to_node', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edges_in', to='logistics.roadnode', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "road_name",
+                    models.CharField(
+                        blank=True, help_text="G318", max_length=40, verbose_name="road"
+                    ),
+                ),
+                (
+                    "road_class",
+                    models.CharField(
+                        choices=[
+                            ("national", "National road"),
+                            ("provincial", "Provincial road"),
+                            ("county", "County road"),
+                            ("township", "Township road"),
+                            ("track", "Track"),
+                        ],
+                        max_length=20,
+                        verbose_name="road class",
+                    ),
+                ),
+                ("length_m", models.PositiveIntegerField(verbose_name="length (m)")),
+                ("paved", models.BooleanField(default=True, verbose_name="paved")),
+                (
+                    "speed_kmh",
+                    models.PositiveSmallIntegerField(
+                        help_text="On a paved road below 4,000 m.",
+                        verbose_name="typical speed (km/h)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="road_edges",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "from_node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edges_out",
+                        to="logistics.roadnode",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edges_in",
+                        to="logistics.roadnode",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road edge',
-                'verbose_name_plural': 'road edges',
-                'ordering': ['county_id', 'from_node_id', 'to_node_id'],
+                "verbose_name": "road edge",
+                "verbose_name_plural": "road edges",
+                "ordering": ["county_id", "from_node_id", "to_node_id"],
             },
         ),
         migrations.CreateModel(
-            name='RoadClosure',
+            name="RoadClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('seasonal', 'Seasonal'), ('ad_hoc', 'Ad hoc')], max_length=10, verbose_name='kind')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('from_month', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='from month')),
-                ('from_day', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='from day')),
-                ('until_month', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='until month')),
-                ('until_day', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='until day')),
-                ('starts_at', models.DateTimeField(blank=True, null=True, verbose_name='closed from')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='closed until')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='entered at')),
-                ('lifted_at', models.DateTimeField(blank=True, null=True, verbose_name='lifted at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='road_closures', to='core.county')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='lifted by')),
-                ('edge', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='closures', to='logistics.roadedge', verbose_name='road')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("seasonal", "Seasonal"), ("ad_hoc", "Ad hoc")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                (
+                    "from_month",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="from month"
+                    ),
+                ),
+                (
+                    "from_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="from day"
+                    ),
+                ),
+                (
+                    "until_month",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="until month"
+                    ),
+                ),
+                (
+                    "until_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="until day"
+                    ),
+                ),
+                (
+                    "starts_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed from"),
+                ),
+                (
+                    "ends_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed until"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="entered at")),
+                (
+                    "lifted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="lifted at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="road_closures",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="lifted by",
+                    ),
+                ),
+                (
+                    "edge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="closures",
+                        to="logistics.roadedge",
+                        verbose_name="road",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road closure',
-                'verbose_name_plural': 'road closures',
-                'ordering': ['county_id', '-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('from_day__range', (1, 31)), ('from_month__range', (1, 12)), ('kind', 'seasonal'), ('until_day__range', (1, 31)), ('until_month__range', (1, 12))), models.Q(('kind', 'ad_hoc'), ('starts_at__isnull', False)), _connector='OR'), name='road_closure_has_its_dates'), models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('starts_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='road_closure_ends_after_start')],
+                "verbose_name": "road closure",
+                "verbose_name_plural": "road closures",
+                "ordering": ["county_id", "-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("from_day__range", (1, 31)),
+                                ("from_month__range", (1, 12)),
+                                ("kind", "seasonal"),
+                                ("until_day__range", (1, 31)),
+                                ("until_month__range", (1, 12)),
+                            ),
+                            models.Q(("kind", "ad_hoc"), ("starts_at__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="road_closure_has_its_dates",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_at__isnull", True),
+                            ("starts_at__isnull", True),
+                            ("ends_at__gt", models.F("starts_at")),
+                            _connector="OR",
+                        ),
+                        name="road_closure_ends_after_start",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='roadnode',
-            constraint=models.UniqueConstraint(fields=('county', 'code'), name='road_node_code_unique'),
+            model_name="roadnode",
+            constraint=models.UniqueConstraint(
+                fields=("county", "code"), name="road_node_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roadedge',
-            constraint=models.CheckConstraint(condition=models.Q(('length_m__gt', 0)), name='road_edge_length_positive'),
+            model_name="roadedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("length_m__gt", 0)), name="road_edge_length_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roadedge',
-            constraint=models.CheckConstraint(condition=models.Q(('speed_kmh__gt', 0)), name='road_edge_speed_positive'),
+            model_name="roadedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("speed_kmh__gt", 0)), name="road_edge_speed_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roadedge',
-            constraint=models.CheckConstraint(condition=models.Q(('from_node', models.F('to_node')), _negated=True), name='road_edge_two_ends'),
+            model_name="roadedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_node", models.F("to_node")), _negated=True),
+                name="road_edge_two_ends",
+            ),
         ),
     ]

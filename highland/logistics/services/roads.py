@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,9 +54,7 @@ class Matrices:
 
 
 def road_version(county: County) -> int:
-    version = (
-        RoadNetwork.objects.filter(county=county).values_list("version", flat=True).first()
-    )
+    version = RoadNetwork.objects.filter(county=county).values_list("version", flat=True).first()
     return int(version or 0)
 
 
@@ -327,9 +326,7 @@ def _cache_key(county: County, version: int, closure_ids: set[int], point_ids: l
 def _compute(county: County, closed_edges: set[int], point_ids: list[int]) -> Matrices:
     graph = _graph(county, closed_edges)
     node_of = dict(
-        RoadNode.objects.filter(county=county, point_id__in=point_ids).values_list(
-            "point_id", "pk"
-        )
+        RoadNode.objects.filter(county=county, point_id__in=point_ids).values_list("point_id", "pk")
     )
     size = len(point_ids)
     distance = [[0 if i == j else UNREACHABLE for j in range(size)] for i in range(size)]
@@ -347,7 +344,7 @@ def _compute(county: County, closed_edges: set[int], point_ids: list[int]) -> Ma
             if node not in seconds:
                 continue
             path = paths[node]
-            metres = sum(graph[u][v]["length_m"] for u, v in zip(path, path[1:], strict=False))
+            metres = sum(graph[u][v]["length_m"] for u, v in itertools.pairwise(path))
             for j in indices:
                 duration[i][j] = int(seconds[node])
                 distance[i][j] = int(metres)
@@ -379,7 +376,7 @@ def closures_cutting(
         path = nx.shortest_path(graph, nodes[origin.pk], nodes[destination.pk], weight="seconds")
     except nx.NetworkXNoPath:
         return []
-    edge_ids = {graph[u][v]["edge_id"] for u, v in zip(path, path[1:], strict=False)}
+    edge_ids = {graph[u][v]["edge_id"] for u, v in itertools.pairwise(path)}
     return [closure for edge_id, closure in in_force.items() if edge_id in edge_ids]
 
 
@@ -396,7 +393,7 @@ def node_path(
     )
     path: list[int] = []
     stops = [nodes[p.pk] for p in places if p.pk in nodes]
-    for a, b in zip(stops, stops[1:], strict=False):
+    for a, b in itertools.pairwise(stops):
         try:
             leg = nx.shortest_path(graph, a, b, weight="seconds")
         except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -417,8 +414,6 @@ def road_network(county: County, at: datetime.datetime | None = None) -> RoadNet
     at = at or timezone.now()
     return RoadNetworkView(
         nodes=list(RoadNode.objects.filter(county=county).select_related("point")),
-        edges=list(
-            RoadEdge.objects.filter(county=county).select_related("from_node", "to_node")
-        ),
+        edges=list(RoadEdge.objects.filter(county=county).select_related("from_node", "to_node")),
         closed_edge_ids={closure.edge_id for closure in closures_in_force(county, at)},
     )

@@ -9,7 +9,13 @@ from django.core.cache import cache
 
 from highland.logistics.models import RoadEdge
 from highland.logistics.planning import solver
-from highland.logistics.planning.problem import UNREACHABLE, Problem, Stop, UnservedReason, VehicleType
+from highland.logistics.planning.problem import (
+    UNREACHABLE,
+    Problem,
+    Stop,
+    UnservedReason,
+    VehicleType,
+)
 from highland.logistics.services import roads
 from highland.logistics.tests.roads_testing import SmallRoads, build_small_roads
 
@@ -162,9 +168,7 @@ def day_problem(matrices: roads.Matrices, small: SmallRoads) -> Problem:
     )
 
 
-def test_closures_change_the_plan_a_detour_then_a_stop_cut_off_by_name(
-    small, other_county
-) -> None:
+def test_closures_change_the_plan_a_detour_then_a_stop_cut_off_by_name(small, other_county) -> None:
     open_plan = solver.solve(
         day_problem(roads.travel_matrices(small.county, places(small)), small), seconds=0.2
     )

@@ -130,9 +130,7 @@ def test_lifting_from_the_page(demo, client_as, landslide) -> None:
     assert landslide.lifted_at is not None
 
 
-def test_a_closure_of_another_county_is_not_found(
-    demo, client_as, other_county, landslide
-) -> None:
+def test_a_closure_of_another_county_is_not_found(demo, client_as, other_county, landslide) -> None:
     response = client_as(other_county.operator).post(
         f"/logistics/roads/closures/{landslide.pk}/lift/"
     )
@@ -156,9 +154,9 @@ def test_api_lists_closures_in_force_and_to_come(demo, client_as, landslide) -> 
     assert rows[landslide.pk]["kind"] == "ad_hoc"
     assert rows[landslide.pk]["reason"] == "萨戈村路段塌方"
     seasonal = [row for row in rows.values() if row["kind"] == "seasonal"]
-    assert [(r["from_month"], r["from_day"], r["until_month"], r["until_day"]) for r in seasonal] == [
-        (12, 1, 3, 31)
-    ]
+    assert [
+        (r["from_month"], r["from_day"], r["until_month"], r["until_day"]) for r in seasonal
+    ] == [(12, 1, 3, 31)]
 
 
 def test_api_permissions(demo, client_as, other_county, edge, landslide) -> None:
@@ -196,9 +194,12 @@ def test_api_closes_a_road_once_per_key_and_lifts_it(demo, client_as, edge) -> N
     assert lifted.status_code == 200
     assert lifted.json()["lifted_at"] is not None
     assert client.post(f"{url}/{closure_id}/lift").status_code == 422
-    assert AuditRecord.objects.filter(
-        action="logistics.road_closure.lifted", object_id=str(closure_id)
-    ).count() == 1
+    assert (
+        AuditRecord.objects.filter(
+            action="logistics.road_closure.lifted", object_id=str(closure_id)
+        ).count()
+        == 1
+    )
 
 
 def test_api_seasonal_closure_needs_its_days(demo, client_as, edge) -> None:

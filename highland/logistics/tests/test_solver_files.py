@@ -7,8 +7,8 @@ import subprocess
 from io import StringIO
 from pathlib import Path
 
-import pyvrp
 import pytest
+import pyvrp
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -61,8 +61,7 @@ def test_the_best_known_solomon_routes_cost_the_best_known_cost_in_our_units() -
     ]
     matrix = instance.problem.distance
     total = sum(
-        sum(matrix[a][b] for a, b in zip([0, *route], [*route, 0], strict=True))
-        for route in routes
+        sum(matrix[a][b] for a, b in zip([0, *route], [*route, 0], strict=True)) for route in routes
     )
     assert total / 10 == bks("C101")
 
@@ -98,7 +97,7 @@ def test_solve_vrp_refuses_a_missing_file_and_a_wrong_format(tmp_path: Path) -> 
         call_command("solve_vrp", str(tmp_path / "nope.vrp"), "--seconds", "1")
     notes = tmp_path / "notes.md"
     notes.write_text("hello")
-    with pytest.raises(CommandError, match="expected a VRPLIB .vrp file or a Solomon .txt"):
+    with pytest.raises(CommandError, match=r"expected a VRPLIB \.vrp file or a Solomon \.txt"):
         call_command("solve_vrp", str(notes), "--seconds", "1")
     broken = tmp_path / "broken.txt"
     broken.write_text("C101\n\nVEHICLE\nNUMBER CAPACITY\n")
@@ -186,7 +185,9 @@ def test_when_the_child_cannot_start_the_solver_plans_alone(monkeypatch) -> None
     from highland.logistics.planning.problem import Problem, Stop, VehicleType
 
     matrix = [[0, 10], [10, 0]]
-    problem = Problem(matrix, matrix, (0,), (Stop("a", 1, delivery=(1,)),), (VehicleType("v", 1, (5,)),))
+    problem = Problem(
+        matrix, matrix, (0,), (Stop("a", 1, delivery=(1,)),), (VehicleType("v", 1, (5,)),)
+    )
     plan = solver.solve(problem, seconds=0.1)
     assert plan.cost == 20
     assert plan.feasible

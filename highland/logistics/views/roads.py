@@ -91,9 +91,7 @@ def closure_create(request: HttpRequest) -> HttpResponse:
             raise
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _page(request, form, status=422)
-    messages.success(
-        request, _("The road %(road)s is closed.") % {"road": str(closure.edge)}
-    )
+    messages.success(request, _("The road %(road)s is closed.") % {"road": str(closure.edge)})
     return redirect("logistics:road-list")
 
 
