@@ -414,9 +414,20 @@ def _wall(deadline_perf: float) -> float:
 
 
 def _second_core_wanted(seconds: float) -> bool:
-    if os.environ.get("HIGHLAND_SOLVER_SECOND_CORE", "1") == "0":
+    """A second seed only pays when a core is idle: on a busy machine the child would take
+    CPU from this search and the plan would come out worse than one search alone.
+    HIGHLAND_SOLVER_SECOND_CORE: "auto" (default), "0" never, "1" whenever there are two."""
+    setting = os.environ.get("HIGHLAND_SOLVER_SECOND_CORE", "auto")
+    cores = os.cpu_count() or 1
+    if setting == "0" or cores < 2 or seconds < SECOND_CORE_MIN_SECONDS:
         return False
-    return seconds >= SECOND_CORE_MIN_SECONDS and (os.cpu_count() or 1) >= 2
+    if setting == "1":
+        return True
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return True
+    return load <= cores - 1
 
 
 class _Tracker(IteratedLocalSearchCallbacks):
