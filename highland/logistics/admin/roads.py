@@ -152,4 +152,4 @@ class RoadClosureAdmin(ServiceRefusalsAsFormErrors):
             else:
                 lifted += 1
         if lifted:
-            messages.success(request, _("%(count)d closures lifted.") % {"count": lifted})
+            messages.success(request, _("Closures lifted: %(count)d.") % {"count": lifted})
