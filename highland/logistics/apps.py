@@ -9,7 +9,8 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels, tracking_setup
+        from highland.logistics import auditlabels, roads_menu, tracking_setup
 
         audit.register_actions(auditlabels.ACTIONS)
         tracking_setup.register()
+        roads_menu.register()

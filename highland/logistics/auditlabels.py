@@ -12,4 +12,6 @@ ACTIONS = {
     "logistics.bus_line.added": _("Bus line added"),
     "logistics.parcel.created": _("Parcel created"),
     "logistics.parcel.event_recorded": _("Parcel tracking event recorded"),
+    "logistics.road_closure.added": _("Road closed"),
+    "logistics.road_closure.lifted": _("Road closure lifted"),
 }

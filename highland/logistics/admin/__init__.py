@@ -1,3 +1,7 @@
 """Logistics back office, one module per part."""
 
-from highland.logistics.admin import base, tracking  # noqa: F401
+from highland.logistics.admin import (  # noqa: F401
+    base,
+    roads,
+    tracking,
+)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from highland.logistics.api import tracking
+from highland.logistics.api import roads, tracking
 
 router = Router()
 router.add_router("/", tracking.router)
+router.add_router("", roads.router)

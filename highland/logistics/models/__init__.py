@@ -12,14 +12,28 @@ from highland.logistics.models.parcels import (
     TrackingEvent,
     TrackingEventKind,
 )
+from highland.logistics.models.roads import (
+    ClosureKind,
+    RoadClass,
+    RoadClosure,
+    RoadEdge,
+    RoadNetwork,
+    RoadNode,
+)
 
 __all__ = [
     "BusLine",
+    "ClosureKind",
     "HubLocation",
     "HubZone",
     "Parcel",
     "ParcelKind",
     "ParcelStatus",
+    "RoadClass",
+    "RoadClosure",
+    "RoadEdge",
+    "RoadNetwork",
+    "RoadNode",
     "TrackingEvent",
     "TrackingEventKind",
     "Vehicle",
