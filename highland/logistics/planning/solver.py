@@ -71,11 +71,14 @@ def solve(
     seconds: float,
     seed: int = 1,
     on_progress: Callable[[Progress], None] | None = None,
+    max_iterations: int | None = None,
 ) -> Plan:
     """Plan routes for `problem` within `seconds` of wall time.
 
     `Plan.feasible` is true when every stop is served and every route keeps every
     constraint. Raises ProblemInvalid only for a malformed Problem (matrix shape, indices).
+    `max_iterations` also stops the search after that many iterations, on one core: the
+    same problem and seed then give the same plan however busy the machine is (tests).
     """
     started = time.perf_counter()
     deadline = started + max(seconds, 0.0) - _RESERVE_SECONDS
@@ -98,7 +101,7 @@ def solve(
     # One core: stops are optional unless the fleet clearly has room. Two cores: this
     # process searches with every stop required (as PyVRP is benchmarked), the child with
     # optional stops when room is not clear, else a second seed of the same; the better wins.
-    second_core = _second_core_wanted(seconds)
+    second_core = max_iterations is None and _second_core_wanted(seconds)
     model = _build(problem, kept, dims, optional=not (room or second_core))
     helper = None
     child_model = model
@@ -106,7 +109,7 @@ def solve(
         child_model = model if room else _build(problem, kept, dims, optional=True)
         helper = secondcore.start(child_model.data, seed=seed + 1000, deadline_wall=_wall(deadline))
 
-    tracker = _Tracker(started, deadline, on_progress)
+    tracker = _Tracker(started, deadline, on_progress, max_iterations)
     with warnings.catch_warnings(record=True) as warned:
         # PyVRP warns when its penalties hit their bound: the stops barely fit. Say so in
         # the plan's notes instead of the log of every worker.
@@ -438,7 +441,9 @@ class _Tracker(IteratedLocalSearchCallbacks):
         started: float,
         deadline: float,
         on_progress: Callable[[Progress], None] | None,
+        max_iterations: int | None = None,
     ) -> None:
+        self.max_iterations = max_iterations
         self.started = started
         self.deadline = deadline
         self.on_progress = on_progress
@@ -452,6 +457,8 @@ class _Tracker(IteratedLocalSearchCallbacks):
         if self.on_progress is not None and now >= self.next_report:
             self.next_report = now + PROGRESS_INTERVAL
             _report(self.on_progress, self.best_cost, now - self.started, self.iterations)
+        if self.max_iterations is not None and self.iterations >= self.max_iterations:
+            return True
         return now >= self.deadline
 
     def on_best(self, best: pyvrp.Solution) -> None:

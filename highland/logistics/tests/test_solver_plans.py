@@ -18,6 +18,10 @@ from highland.logistics.planning.problem import (
     VehicleType,
 )
 
+# Searches stop after this many iterations, not at a deadline, so a busy machine
+# gets the same plans as an idle one (the deadline is only a guard).
+ITERATIONS = 2000
+
 # These tests need no database: the solver is plain Python over PyVRP.
 
 
@@ -40,8 +44,8 @@ def test_three_villages_on_one_road_are_served_out_and_back_in_one_trip() -> Non
         vehicle_types=(VehicleType("van", 1, capacity=(10,)),),
     )
 
-    # When it is planned
-    plan = solver.solve(problem, seconds=0.2)
+    # When it is planned (a tight day: the search needs more iterations to fit every stop)
+    plan = solver.solve(problem, seconds=30, max_iterations=10 * ITERATIONS)
 
     # Then the van drives to the far end and back, 60 km, every village on the way
     assert plan.cost == 60
@@ -129,8 +133,8 @@ def test_a_small_day_with_windows_and_two_way_loads_is_planned_at_its_brute_forc
         vehicle_types=(VehicleType("van", 2, capacity=(10,)),),
     )
 
-    # When it is planned
-    plan = solver.solve(problem, seconds=0.3)
+    # When it is planned (a tight day: the search needs more iterations to fit every stop)
+    plan = solver.solve(problem, seconds=30, max_iterations=10 * ITERATIONS)
 
     # Then its cost is the optimum found by trying every order
     assert plan.feasible
@@ -159,7 +163,7 @@ def test_a_stop_heavier_than_every_vehicle_is_reported_too_heavy_and_the_rest_pl
             Stop("heavy", 2, name="萨戈村", delivery=(1000, 500), pickup=(6000, 100)),
         )
     )
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     (unserved,) = plan.unserved
     assert unserved.stop_key == "heavy"
     assert unserved.reason == UnservedReason.TOO_HEAVY
@@ -174,7 +178,7 @@ def test_a_window_no_vehicle_can_reach_is_reported_window_impossible() -> None:
     problem = two_dimensions(
         stops=(Stop("late", 3, name="阿超村", window_start=0, window_end=250),)
     )
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     (unserved,) = plan.unserved
     assert (unserved.stop_key, unserved.reason) == ("late", UnservedReason.WINDOW_IMPOSSIBLE)
     assert plan.routes == ()
@@ -186,7 +190,7 @@ def test_a_stop_that_cannot_be_back_before_the_shift_ends_is_window_impossible()
         stops=(Stop("long", 3, window_start=700, window_end=800, service_duration=10),),
         vehicle_types=(VehicleType("van", 1, capacity=(5000, 4000), shift_end=1000),),
     )
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     assert [(u.stop_key, u.reason) for u in plan.unserved] == [
         ("long", UnservedReason.WINDOW_IMPOSSIBLE)
     ]
@@ -201,7 +205,7 @@ def test_a_stop_cut_off_by_a_closure_is_reported_unreachable_by_name() -> None:
         duration=cut,
         stops=(Stop("open", 1, name="扎嘎村"), Stop("cut", 2, name="然日卡村")),
     )
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     (unserved,) = plan.unserved
     assert unserved.reason == UnservedReason.UNREACHABLE
     assert unserved.detail == "no road between the depot and 然日卡村 in either direction"
@@ -214,13 +218,13 @@ def test_a_one_way_cut_says_which_way() -> None:
     problem = two_dimensions(
         distance=matrix, duration=matrix, stops=(Stop("cut", 1, name="托仁村"),)
     )
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     assert plan.unserved[0].detail == "no road from 托仁村 back to the depot"
 
 
 def test_a_cold_stop_without_a_refrigerated_vehicle_is_reported() -> None:
     problem = two_dimensions(stops=(Stop("cold", 1, name="扎嘎村", needs_refrigeration=True),))
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     assert [(u.stop_key, u.reason) for u in plan.unserved] == [
         ("cold", UnservedReason.NEEDS_REFRIGERATION)
     ]
@@ -234,7 +238,7 @@ def test_stops_that_all_pass_alone_but_do_not_fit_together_are_left_as_no_room()
             Stop("b", 2, delivery=(5000, 100)),
         ),
     )
-    plan = solver.solve(problem, seconds=0.2)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     assert [u.reason for u in plan.unserved] == [UnservedReason.NO_ROOM]
     served = [v.stop_key for r in plan.routes for v in r.visits]
     assert len(served) == 1
@@ -245,16 +249,20 @@ def test_stops_that_all_pass_alone_but_do_not_fit_together_are_left_as_no_room()
 
 def test_an_empty_fleet_leaves_every_stop_unserved_without_a_crash() -> None:
     problem = two_dimensions(vehicle_types=(VehicleType("van", 0, capacity=(1, 1)),))
-    plan = solver.solve(problem, seconds=0.1)
+    plan = solver.solve(problem, seconds=30, max_iterations=ITERATIONS)
     assert [(u.stop_key, u.reason) for u in plan.unserved] == [("ok", UnservedReason.NO_ROOM)]
     assert plan.routes == ()
 
 
 def test_a_malformed_problem_is_refused_with_a_clear_error() -> None:
     with pytest.raises(solver.ProblemInvalid, match="location 7 is not in the matrices"):
-        solver.solve(two_dimensions(stops=(Stop("x", 7),)), seconds=0.1)
+        solver.solve(two_dimensions(stops=(Stop("x", 7),)), seconds=30, max_iterations=ITERATIONS)
     with pytest.raises(solver.ProblemInvalid, match="loads must have 2 dimensions"):
-        solver.solve(two_dimensions(stops=(Stop("x", 1, delivery=(1,)),)), seconds=0.1)
+        solver.solve(
+            two_dimensions(stops=(Stop("x", 1, delivery=(1,)),)),
+            seconds=30,
+            max_iterations=ITERATIONS,
+        )
 
 
 def test_progress_is_reported_while_solving_and_ends_with_the_plans_cost() -> None:
