@@ -12,3 +12,7 @@ class LogisticsConfig(AppConfig):
         from highland.logistics import auditlabels
 
         audit.register_actions(auditlabels.ACTIONS)
+
+        from highland.logistics import hub_registrations
+
+        hub_registrations.register()
