@@ -51,13 +51,14 @@ def check_parcel_fits(parcel: Parcel, location: HubLocation) -> None:
     if not may_hold(zone.temperature_class, parcel.temperature_class):
         raise ValidationFailed(
             _(
-                "Parcel %(sscc)s is %(goods_class)s; location %(location)s is in a "
-                "%(place_class)s zone, too warm for it. Choose a %(goods_class)s location."
+                "Parcel %(sscc)s is %(goods_class)s and location %(location)s is in zone "
+                "%(zone)s, which is %(place_class)s: too warm for it. Choose a colder location."
             )
             % {
                 "sscc": parcel.sscc,
                 "goods_class": CLASS_NAMES[parcel.temperature_class],
                 "location": location.code,
+                "zone": zone.code,
                 "place_class": CLASS_NAMES[zone.temperature_class],
             },
             field="location",

@@ -91,13 +91,14 @@ def _lock_destination(location: HubLocation, lot: StockLot) -> HubLocation:
     if not may_hold(place_class, goods_class):
         raise ValidationFailed(
             _(
-                "Lot %(lot)s is %(goods_class)s goods; location %(location)s is in a "
-                "%(place_class)s zone, too warm for them. Choose a %(goods_class)s location."
+                "Lot %(lot)s is %(goods_class)s goods and location %(location)s is in zone "
+                "%(zone)s, which is %(place_class)s: too warm for them. Choose a colder location."
             )
             % {
                 "lot": lot.code,
                 "goods_class": CLASS_NAMES[goods_class],
                 "location": locked.code,
+                "zone": locked.zone.code,
                 "place_class": CLASS_NAMES[place_class],
             },
             field="location",
