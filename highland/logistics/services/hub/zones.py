@@ -134,19 +134,15 @@ def add_location(zone: HubZone, *, code: str, actor: User) -> HubLocation:
     return location
 
 
-def _refuse_if_holding(locations: list[HubLocation], what: str) -> None:
-    holding = (
+def _holding(locations: list[HubLocation]) -> str | None:
+    """The code of the first of these locations that holds goods, or None."""
+    code: str | None = (
         LotPlacement.objects.filter(location__in=locations, quantity__gt=0)
         .order_by("location__code")
         .values_list("location__code", flat=True)
         .first()
     )
-    if holding is not None:
-        raise Conflict(
-            _("%(what)s still holds goods at %(location)s; move them out first.")
-            % {"what": what, "location": holding},
-            code="location_not_empty",
-        )
+    return code
 
 
 @transaction.atomic
@@ -157,7 +153,12 @@ def deactivate_location(location: HubLocation, *, actor: User) -> HubLocation:
     location = HubLocation.objects.select_for_update().get(pk=location.pk)
     if not location.active:
         return location
-    _refuse_if_holding([location], _("Location %(code)s") % {"code": location.code})
+    if _holding([location]) is not None:
+        raise Conflict(
+            _("Location %(code)s still holds goods; move them out first.")
+            % {"code": location.code},
+            code="location_not_empty",
+        )
     location.active = False
     location.save(update_fields=["active"])
     audit.record(actor, "logistics.location.deactivated", location, {"code": location.code})
@@ -192,7 +193,13 @@ def deactivate_zone(zone: HubZone, *, actor: User) -> HubZone:
     locations = list(
         HubLocation.objects.select_for_update().filter(zone=zone, active=True).order_by("pk")
     )
-    _refuse_if_holding(locations, _("Zone %(code)s") % {"code": zone.code})
+    holding = _holding(locations)
+    if holding is not None:
+        raise Conflict(
+            _("Zone %(zone)s still holds goods at %(location)s; move them out first.")
+            % {"zone": zone.code, "location": holding},
+            code="location_not_empty",
+        )
     HubLocation.objects.filter(pk__in=[location.pk for location in locations]).update(
         active=False
     )
