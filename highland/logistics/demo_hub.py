@@ -17,9 +17,11 @@ from highland.logistics.services.hub import put_away
 def load_demo_hub(county: County, *, admin: User) -> dict[str, int]:
     """Put away what the demo county's lots hold and no location holds yet."""
     locations: dict[str, list[HubLocation]] = {}
-    for location in HubLocation.objects.filter(
-        county=county, active=True, zone__active=True
-    ).select_related("zone").order_by("code"):
+    for location in (
+        HubLocation.objects.filter(county=county, active=True, zone__active=True)
+        .select_related("zone")
+        .order_by("code")
+    ):
         locations.setdefault(location.zone.temperature_class, []).append(location)
     turns = {temperature_class: cycle(spots) for temperature_class, spots in locations.items()}
     placed = dict(

@@ -4,6 +4,7 @@ phone moves goods or receives a parcel once."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,17 +20,18 @@ def new_key() -> str:
 class KeyedForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", new_key())  # type: ignore[union-attr]
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = dict(kwargs.pop("initial", None) or {})
+        initial.setdefault("idempotency_key", new_key())
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
 
 
 def _quantity_field() -> forms.IntegerField:
     return forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_GRAMS)
 
 
-def _location_field(label: str | object) -> forms.CharField:
+def _location_field(label: Any) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=20,
@@ -47,7 +49,7 @@ class MoveForm(KeyedForm):
     to_location = _location_field(_("To location code"))
     quantity = _quantity_field()
 
-    def __init__(self, *args: object, sources: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from_location"].choices = sources  # type: ignore[attr-defined]
 
@@ -57,7 +59,7 @@ class PickForm(KeyedForm):
     quantity = _quantity_field()
     order = forms.CharField(label=_("For order (number, optional)"), max_length=24, required=False)
 
-    def __init__(self, *args: object, sources: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from_location"].choices = sources  # type: ignore[attr-defined]
 

@@ -52,10 +52,7 @@ def placements_cold_enough(county: County) -> list[str]:
     )
     too_warm = (
         Q(lot__sku__product__storage_class=frozen) & ~Q(location__zone__temperature_class=frozen)
-    ) | (
-        Q(lot__sku__product__storage_class=chilled)
-        & Q(location__zone__temperature_class=ambient)
-    )
+    ) | (Q(lot__sku__product__storage_class=chilled) & Q(location__zone__temperature_class=ambient))
     rows = (
         LotPlacement.objects.filter(county=county, quantity__gt=0)
         .filter(too_warm)

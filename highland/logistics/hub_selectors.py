@@ -241,7 +241,6 @@ def orders_for_carriers(county: County) -> list[Order]:
         Order.objects.filter(county=county, status=OrderStatus.PACKED, delivery=Delivery.ADDRESS)
         .order_by("packed_at", "pk")
         .only("pk", "number", "recipient_name", "province", "city", "packed_at", "county_id")[
-            :MAX_LOTS_FOUND * 5
+            : MAX_LOTS_FOUND * 5
         ]
     )
-

@@ -155,5 +155,9 @@ def verify_stock(county: County) -> list[str]:
         *skus_match_their_lots(county),
         *packed_lines_allocated(county),
         *lots_not_negative(county),
-        *(f"{name}: {problem}" for name, check in stock_checks.items() for problem in check(county)),
+        *(
+            f"{name}: {problem}"
+            for name, check in stock_checks.items()
+            for problem in check(county)
+        ),
     ]

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.admin import ServiceRefusalsAsFormErrors
@@ -32,7 +33,10 @@ class ServiceSavedForm(forms.ModelForm):
 
 
 def _each(
-    request: HttpRequest, queryset: QuerySet[Any], action: Callable[..., Any], done: str
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    action: Callable[..., Any],
+    done: str | Promise,
 ) -> None:
     changed = 0
     for item in queryset.order_by("pk"):
@@ -42,7 +46,7 @@ def _each(
         except DomainError as error:
             messages.error(request, f"{item.code}: {error.message}")
     if changed:
-        messages.success(request, done % {"count": changed})
+        messages.success(request, str(done) % {"count": changed})
 
 
 @admin.register(HubZone)
@@ -120,6 +124,14 @@ class LotPlacementAdmin(ReadOnly):
 
 @admin.register(LotMovement)
 class LotMovementAdmin(ReadOnly):
-    list_display = ("created_at", "lot", "kind", "from_location", "to_location", "quantity", "actor")
+    list_display = (
+        "created_at",
+        "lot",
+        "kind",
+        "from_location",
+        "to_location",
+        "quantity",
+        "actor",
+    )
     list_filter = ("kind", "county")
     search_fields = ("lot__code",)

@@ -423,7 +423,9 @@ def get_lot(request: HttpRequest, lot_id: ObjectId) -> dict[str, Any]:
 
 
 def _moved(moved: MovedLot) -> Status[dict[str, Any]]:
-    return Status(201 if moved.created else 200, movement_out(moved.movement, created=moved.created))
+    return Status(
+        201 if moved.created else 200, movement_out(moved.movement, created=moved.created)
+    )
 
 
 @router.post(
@@ -652,9 +654,7 @@ def totes_waiting(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post(
-    "/hub/totes", response={200: HubToteRunOut, **ERROR_RESPONSES}, summary="Make totes"
-)
+@router.post("/hub/totes", response={200: HubToteRunOut, **ERROR_RESPONSES}, summary="Make totes")
 def make_totes_api(request: HttpRequest, payload: HubTotesIn) -> dict[str, Any]:
     """Every packed pickup order gets a parcel; every waiting order parcel goes in the open
     tote of its point and class. Running it again adds only what arrived since."""
@@ -687,4 +687,3 @@ def make_totes_api(request: HttpRequest, payload: HubTotesIn) -> dict[str, Any]:
             for tote_id, added in run.filled.items()
         ],
     }
-

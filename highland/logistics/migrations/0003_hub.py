@@ -6,53 +6,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_stock_lots'),
-        ('core', '0007_county_gs1_prefix_and_serials'),
-        ('logistics', '0002_tracking'),
-        ('orders', '0014_opening_stock_lots_lots'),
+        ("catalog", "0005_stock_lots"),
+        ("core", "0007_county_gs1_prefix_and_serials"),
+        ("logistics", "0002_tracking"),
+        ("orders", "0014_opening_stock_lots_lots"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LotMovement',
+            name="LotMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('put_away', 'Put away'), ('moved', 'Moved'), ('picked', 'Picked'), ('taken', 'Taken out by packing or a stock count')], max_length=10, verbose_name='what happened')),
-                ('quantity', models.BigIntegerField(verbose_name='quantity')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lot_movements', to='core.county')),
-                ('from_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logistics.hublocation', verbose_name='from')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='catalog.stocklot', verbose_name='lot')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order', verbose_name='order')),
-                ('to_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logistics.hublocation', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("put_away", "Put away"),
+                            ("moved", "Moved"),
+                            ("picked", "Picked"),
+                            ("taken", "Taken out by packing or a stock count"),
+                        ],
+                        max_length=10,
+                        verbose_name="what happened",
+                    ),
+                ),
+                ("quantity", models.BigIntegerField(verbose_name="quantity")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lot_movements",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "from_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="logistics.hublocation",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="catalog.stocklot",
+                        verbose_name="lot",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "to_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="logistics.hublocation",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lot movement',
-                'verbose_name_plural': 'lot movements',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['lot', 'created_at'], name='lot_movement_lot_time')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='lot_movement_positive'), models.CheckConstraint(condition=models.Q(('from_location__isnull', False), ('to_location__isnull', False), _connector='OR'), name='lot_movement_has_a_place')],
+                "verbose_name": "lot movement",
+                "verbose_name_plural": "lot movements",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["lot", "created_at"], name="lot_movement_lot_time")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gt", 0)), name="lot_movement_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("from_location__isnull", False),
+                            ("to_location__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="lot_movement_has_a_place",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LotPlacement',
+            name="LotPlacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.BigIntegerField(verbose_name='quantity')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lot_placements', to='core.county')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='logistics.hublocation', verbose_name='location')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='catalog.stocklot', verbose_name='lot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.BigIntegerField(verbose_name="quantity")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lot_placements",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="logistics.hublocation",
+                        verbose_name="location",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="catalog.stocklot",
+                        verbose_name="lot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lot at a location',
-                'verbose_name_plural': 'lots at locations',
-                'ordering': ['lot_id', 'location__code'],
-                'constraints': [models.UniqueConstraint(fields=('lot', 'location'), name='lot_placement_unique'), models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='lot_placement_not_negative')],
+                "verbose_name": "lot at a location",
+                "verbose_name_plural": "lots at locations",
+                "ordering": ["lot_id", "location__code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("lot", "location"), name="lot_placement_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gte", 0)), name="lot_placement_not_negative"
+                    ),
+                ],
             },
         ),
     ]

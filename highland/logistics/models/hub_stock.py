@@ -44,9 +44,7 @@ class LotPlacement(models.Model):
         ordering = ["lot_id", "location__code"]
         constraints = [
             models.UniqueConstraint(fields=["lot", "location"], name="lot_placement_unique"),
-            models.CheckConstraint(
-                condition=Q(quantity__gte=0), name="lot_placement_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="lot_placement_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,12 @@ def test_where_is_a_lot_by_its_code(client_as, demo, hub):
     assert found["code"] == lot.code
     assert (found["unit"], found["on_hand"], found["not_yet_put_away"]) == ("g", quantity, 0)
     assert found["placements"] == [
-        {"location_code": code, "zone_code": "C", "temperature_class": "chilled", "quantity": quantity}
+        {
+            "location_code": code,
+            "zone_code": "C",
+            "temperature_class": "chilled",
+            "quantity": quantity,
+        }
     ]
 
 
@@ -80,7 +85,11 @@ def test_put_away_is_recorded_once_per_key(client_as, demo, hub):
 def test_put_away_needs_an_idempotency_key(client_as, demo, hub):
     lot = hub.new_lot("LT-YY-6", 8)
 
-    response = post(client_as(demo.user("operator")), f"/lots/{lot.pk}/put-away", {"location_code": "F-01", "quantity": 8})
+    response = post(
+        client_as(demo.user("operator")),
+        f"/lots/{lot.pk}/put-away",
+        {"location_code": "F-01", "quantity": 8},
+    )
 
     assert response.status_code == 422
     assert hub.placed(lot) == {}
@@ -105,7 +114,12 @@ def test_put_away_too_warm_is_a_422_naming_both_classes(client_as, demo, hub):
 def test_move_and_pick_through_the_api(client_as, demo, hub, order_factory):
     lot = hub.new_lot("LT-ZC-500", 10)
     client = client_as(demo.user("operator"))
-    post(client, f"/lots/{lot.pk}/put-away", {"location_code": "A-01", "quantity": 10}, key="k-put-0003")
+    post(
+        client,
+        f"/lots/{lot.pk}/put-away",
+        {"location_code": "A-01", "quantity": 10},
+        key="k-put-0003",
+    )
 
     moved = post(
         client,
@@ -159,7 +173,10 @@ def test_another_countys_lot_is_not_found(client_as, hub, other_county):
     assert client.get(f"{API}/lots/{lot.pk}").status_code == 404
     assert client.get(f"{API}/lots", {"code": lot.code}).json() == []
     moved = post(
-        client, f"/lots/{lot.pk}/put-away", {"location_code": "A-01", "quantity": 1}, key="k-put-0005"
+        client,
+        f"/lots/{lot.pk}/put-away",
+        {"location_code": "A-01", "quantity": 1},
+        key="k-put-0005",
     )
     assert moved.status_code == 404
 
@@ -187,7 +204,9 @@ def test_a_bad_sscc_check_digit_is_refused(client_as, demo, parcel_factory):
     parcel = parcel_factory.collection()
     wrong = parcel.sscc[:-1] + str((int(parcel.sscc[-1]) + 1) % 10)
 
-    response = post(client_as(demo.user("operator")), f"/parcels/{wrong}/receive", {}, key="dev-recv-0002")
+    response = post(
+        client_as(demo.user("operator")), f"/parcels/{wrong}/receive", {}, key="dev-recv-0002"
+    )
 
     assert response.status_code == 422
     assert response.json()["code"] == "bad_sscc"
@@ -197,7 +216,12 @@ def test_goods_received_through_the_api(client_as, demo, hub):
     response = post(
         client_as(demo.user("operator")),
         "/goods",
-        {"sku_code": "LT-YJ-100", "quantity": 30, "location_code": "A-05", "best_before": "2027-06-30"},
+        {
+            "sku_code": "LT-YJ-100",
+            "quantity": 30,
+            "location_code": "A-05",
+            "best_before": "2027-06-30",
+        },
         key="goods-key-0001",
     )
 

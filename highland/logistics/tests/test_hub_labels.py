@@ -40,7 +40,10 @@ def read_gs1_128(svg: str) -> str:
     values = [CODES.index(body[at : at + 11]) for at in range(0, len(body), 11)]
     *data, check = values
     assert data[:2] == [START_C, FNC1]
-    assert check == (data[0] + sum(position * value for position, value in enumerate(data[1:], 1))) % 103
+    assert (
+        check
+        == (data[0] + sum(position * value for position, value in enumerate(data[1:], 1))) % 103
+    )
     digits = "".join(f"{value:02d}" for value in data[2:])
     return f"({digits[:2]}){digits[2:]}"
 
@@ -115,7 +118,7 @@ def test_a_chilled_parcel_label_has_everything(parcel_factory, client_as, demo):
     assert "0–4 °C" in page
     assert "Weight 0.50 kg" in page
     assert "<script" not in page
-    assert 'label-100x150.css' in page
+    assert "label-100x150.css" in page
 
 
 def test_a4_sheets_hold_four_labels_each(parcel_factory, client_as, demo):

@@ -24,9 +24,7 @@ def _packed_for_address(order_factory, demo, lines):
 
 
 def test_an_order_parcel_weighs_its_goods_and_takes_the_coldest_class(parcel_factory, demo):
-    order = parcel_factory.packed_order(
-        "LT-S01-V01", lines=(("LT-SRF-500", 1), ("LT-ZC-500", 2))
-    )
+    order = parcel_factory.packed_order("LT-S01-V01", lines=(("LT-SRF-500", 1), ("LT-ZC-500", 2)))
 
     parcel = create_order_parcel(order, actor=demo.user("operator"))
 
@@ -74,9 +72,7 @@ def test_orders_for_one_point_share_a_tote_other_points_and_classes_get_their_ow
     assert len(run.totes_opened) == 3
     totes = {
         (tote.destination_point.code, tote.temperature_class): tote
-        for tote in Parcel.objects.filter(kind=ParcelKind.TOTE).select_related(
-            "destination_point"
-        )
+        for tote in Parcel.objects.filter(kind=ParcelKind.TOTE).select_related("destination_point")
     }
     assert set(totes) == {
         ("LT-S01-V01", "ambient"),
@@ -183,16 +179,21 @@ def test_an_address_order_goes_to_a_national_carrier_with_its_number(order_facto
         assert parcel.carrier_name == str(Carrier.SF.label)
     assert parcel.carrier_tracking_number == "SF1234567890"
     assert (parcel.weight_g, parcel.destination_point) == (5080, None)
-    assert AuditRecord.objects.get(
-        action="logistics.parcel.handed_to_carrier", object_id=str(parcel.pk)
-    ).changes["tracking_number"] == "SF1234567890"
+    assert (
+        AuditRecord.objects.get(
+            action="logistics.parcel.handed_to_carrier", object_id=str(parcel.pk)
+        ).changes["tracking_number"]
+        == "SF1234567890"
+    )
 
 
 def test_a_bad_tracking_number_ships_nothing(order_factory, demo):
     order = _packed_for_address(order_factory, demo, (("LT-ZC-500", 1),))
 
     with pytest.raises(ValidationFailed) as refused:
-        ship_by_carrier(order, carrier=Carrier.EMS, tracking_number="12", actor=demo.user("operator"))
+        ship_by_carrier(
+            order, carrier=Carrier.EMS, tracking_number="12", actor=demo.user("operator")
+        )
 
     assert "tracking_number" in refused.value.errors
     order.refresh_from_db()
@@ -204,7 +205,9 @@ def test_a_pickup_order_does_not_go_to_a_national_carrier(parcel_factory, demo):
     order = parcel_factory.packed_order("LT-S01-V01")
 
     with pytest.raises(ValidationFailed) as refused:
-        ship_by_carrier(order, carrier=Carrier.SF, tracking_number="SF99999999", actor=demo.user("operator"))
+        ship_by_carrier(
+            order, carrier=Carrier.SF, tracking_number="SF99999999", actor=demo.user("operator")
+        )
 
     assert refused.value.code == "pickup_order"
     order.refresh_from_db()

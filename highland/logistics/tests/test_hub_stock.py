@@ -280,7 +280,7 @@ def test_a_dispatcher_sees_the_hub_but_moves_nothing(hub, demo):
 
 def test_verify_reports_a_lot_placed_beyond_what_it_holds(hub, demo):
     lot = hub.demo_lot("LT-ZC-500")
-    [(source, before)] = hub.placed(lot).items()
+    [(_location, before)] = hub.placed(lot).items()
     LotPlacement.objects.filter(lot=lot).update(quantity=before + 5)
 
     problems = verify_stock(demo.county)
@@ -301,9 +301,7 @@ def test_verify_reports_a_frozen_lot_in_a_chilled_zone(hub, demo):
 
 
 def test_the_demo_hub_holds_every_demo_lot_in_a_zone_of_its_class(hub, demo):
-    lots = StockLot.objects.filter(county=demo.county, on_hand__gt=0).select_related(
-        "sku__product"
-    )
+    lots = StockLot.objects.filter(county=demo.county, on_hand__gt=0).select_related("sku__product")
     for lot in lots:
         placements = LotPlacement.objects.filter(lot=lot).select_related("location__zone")
         assert sum(placement.quantity for placement in placements) == lot.on_hand

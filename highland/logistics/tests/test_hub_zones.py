@@ -118,7 +118,9 @@ def test_a_location_holding_goods_is_not_closed(demo, hub):
 
 def test_closing_a_zone_closes_its_empty_locations_and_refuses_put_away(demo, hub):
     operator = demo.user("operator")
-    zone = add_zone(demo.county, code="Q", temperature_class="chilled", name_zh="检疫区", actor=operator)
+    zone = add_zone(
+        demo.county, code="Q", temperature_class="chilled", name_zh="检疫区", actor=operator
+    )
     for code in ("Q-01", "Q-02"):
         add_location(zone, code=code, actor=operator)
 
@@ -158,7 +160,9 @@ def test_a_sellers_goods_are_received_into_a_lot_and_put_away(demo, hub):
     sku = Sku.objects.get(code="LT-SR-W")
     stock_before = sku.stock
 
-    moved = receive_goods_at_hub(sku, quantity=3000, location=hub.location("F-04"), actor=hub.operator)
+    moved = receive_goods_at_hub(
+        sku, quantity=3000, location=hub.location("F-04"), actor=hub.operator
+    )
 
     lot = moved.movement.lot
     assert (lot.on_hand, lot.origin) == (3000, "seller")
@@ -188,10 +192,18 @@ def test_a_collection_is_received_and_put_away_once(demo, hub, parcel_factory):
     when = timezone.now()
 
     first = receive_parcel_at_hub(
-        parcel, idempotency_key="hub-recv-0001", location=hub.location("C-02"), actor=hub.operator, occurred_at=when
+        parcel,
+        idempotency_key="hub-recv-0001",
+        location=hub.location("C-02"),
+        actor=hub.operator,
+        occurred_at=when,
     )
     again = receive_parcel_at_hub(
-        parcel, idempotency_key="hub-recv-0001", location=hub.location("C-02"), actor=hub.operator, occurred_at=when
+        parcel,
+        idempotency_key="hub-recv-0001",
+        location=hub.location("C-02"),
+        actor=hub.operator,
+        occurred_at=when,
     )
 
     assert (first.received.created, first.put_away.created) == (True, True)
@@ -206,7 +218,10 @@ def test_a_chilled_collection_is_not_put_away_in_the_ambient_zone(demo, hub, par
 
     with pytest.raises(ValidationFailed) as refused:
         receive_parcel_at_hub(
-            parcel, idempotency_key="hub-recv-0002", location=hub.location("A-01"), actor=hub.operator
+            parcel,
+            idempotency_key="hub-recv-0002",
+            location=hub.location("A-01"),
+            actor=hub.operator,
         )
 
     assert refused.value.message == (

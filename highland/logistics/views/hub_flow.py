@@ -241,7 +241,9 @@ def outbound_ship(request: HttpRequest, order_id: int) -> HttpResponse:
         except DomainError as error:
             if error.status_code == 403:
                 raise
-            for field, problems in (error.errors or {None: [error.message]}).items():
+            if not error.errors:
+                form.add_error(None, error.message)
+            for field, problems in error.errors.items():
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:

@@ -60,7 +60,10 @@ def _render(request: HttpRequest, parcels: list[Parcel]) -> HttpResponse:
     ]
     paper = _paper(request)
     sheets = (
-        [labels[start : start + LABELS_PER_SHEET] for start in range(0, len(labels), LABELS_PER_SHEET)]
+        [
+            labels[start : start + LABELS_PER_SHEET]
+            for start in range(0, len(labels), LABELS_PER_SHEET)
+        ]
         if paper == "a4"
         else [[label] for label in labels]
     )

@@ -95,8 +95,7 @@ def create_order_parcel(order: Order, *, actor: User) -> Parcel:
         return existing
     if order.status != OrderStatus.PACKED:
         raise ValidationFailed(
-            _("Order %(order)s is not packed, so it has no parcel yet.")
-            % {"order": order.number},
+            _("Order %(order)s is not packed, so it has no parcel yet.") % {"order": order.number},
             code="order_not_packed",
         )
     return create_parcel(
@@ -187,9 +186,7 @@ def packed_pickup_orders_without_parcel(county: County) -> list[Order]:
         status__in=PARCEL_OVER
     )
     return list(
-        Order.objects.filter(
-            county=county, status=OrderStatus.PACKED, delivery=Delivery.PICKUP
-        )
+        Order.objects.filter(county=county, status=OrderStatus.PACKED, delivery=Delivery.PICKUP)
         .exclude(pk__in=with_parcel.values("order_id"))
         .order_by("packed_at", "pk")
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from highland.catalog.models import SellingUnit, StockLot
@@ -30,7 +31,7 @@ from highland.logistics.temperature import TemperatureClass, may_hold
 from highland.orders.models import Order, OrderStatus
 
 # Short names of the classes for sentences ("lot … is frozen, location … is chilled").
-CLASS_NAMES = {
+CLASS_NAMES: dict[str, str | Promise] = {
     TemperatureClass.AMBIENT: gettext_lazy("ambient"),
     TemperatureClass.CHILLED: gettext_lazy("chilled"),
     TemperatureClass.FROZEN: gettext_lazy("frozen"),

@@ -200,9 +200,7 @@ def deactivate_zone(zone: HubZone, *, actor: User) -> HubZone:
             % {"zone": zone.code, "location": holding},
             code="location_not_empty",
         )
-    HubLocation.objects.filter(pk__in=[location.pk for location in locations]).update(
-        active=False
-    )
+    HubLocation.objects.filter(pk__in=[location.pk for location in locations]).update(active=False)
     zone.active = False
     zone.save(update_fields=["active"])
     audit.record(
