@@ -26,8 +26,10 @@ class LotPlacement(models.Model):
     """
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="lot_placements")
+    # Lots are never deleted by the product; a data repair that removes one (or a test
+    # rebuilding the world before lots) takes where it lay and its moves with it.
     lot = models.ForeignKey(
-        StockLot, on_delete=models.PROTECT, related_name="placements", verbose_name=_("lot")
+        StockLot, on_delete=models.CASCADE, related_name="placements", verbose_name=_("lot")
     )
     location = models.ForeignKey(
         HubLocation,
@@ -66,7 +68,7 @@ class LotMovement(models.Model):
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="lot_movements")
     lot = models.ForeignKey(
-        StockLot, on_delete=models.PROTECT, related_name="movements", verbose_name=_("lot")
+        StockLot, on_delete=models.CASCADE, related_name="movements", verbose_name=_("lot")
     )
     kind = models.CharField(_("what happened"), max_length=10, choices=LotMovementKind.choices)
     from_location = models.ForeignKey(
