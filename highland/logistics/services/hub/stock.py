@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils.translation import gettext as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from highland.catalog.models import SellingUnit, StockLot
