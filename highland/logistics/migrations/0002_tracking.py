@@ -7,56 +7,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("logistics", "0001_hub_fleet_parcels"),
+        ('logistics', '0001_hub_fleet_parcels'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="trackingevent",
-            name="fingerprint",
-            field=models.CharField(blank=True, max_length=64, verbose_name="request fingerprint"),
+            model_name='trackingevent',
+            name='fingerprint',
+            field=models.CharField(blank=True, max_length=64, verbose_name='request fingerprint'),
         ),
         migrations.AddField(
-            model_name="trackingevent",
-            name="order_held_code",
-            field=models.CharField(
-                blank=True, max_length=40, verbose_name="order not moved (code)"
-            ),
+            model_name='trackingevent',
+            name='order_held_code',
+            field=models.CharField(blank=True, max_length=40, verbose_name='order not moved (code)'),
         ),
         migrations.AddField(
-            model_name="trackingevent",
-            name="order_held_detail",
-            field=models.CharField(
-                blank=True, max_length=300, verbose_name="order not moved because"
-            ),
+            model_name='trackingevent',
+            name='order_held_detail',
+            field=models.CharField(blank=True, max_length=300, verbose_name='order not moved because'),
         ),
         migrations.AddField(
-            model_name="trackingevent",
-            name="order_status",
-            field=models.CharField(blank=True, max_length=20, verbose_name="order status after"),
+            model_name='trackingevent',
+            name='order_status',
+            field=models.CharField(blank=True, max_length=20, verbose_name='order status after'),
         ),
         migrations.AddField(
-            model_name="trackingevent",
-            name="via_tote_event",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="content_events",
-                to="logistics.trackingevent",
-                verbose_name="recorded with the tote's event",
-            ),
+            model_name='trackingevent',
+            name='via_tote_event',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='content_events', to='logistics.trackingevent', verbose_name="recorded with the tote's event"),
         ),
         migrations.AlterField(
-            model_name="trackingevent",
-            name="photo",
-            field=models.FileField(
-                blank=True,
-                max_length=200,
-                storage=highland.core.storage.private_storage,
-                upload_to=highland.logistics.models.parcels.proof_photo_path,
-                verbose_name="photo",
-            ),
+            model_name='trackingevent',
+            name='photo',
+            field=models.FileField(blank=True, max_length=200, storage=highland.core.storage.private_storage, upload_to=highland.logistics.models.parcels.proof_photo_path, verbose_name='photo'),
         ),
     ]

@@ -513,9 +513,7 @@ def _check_event(
     has_photo: bool,
 ) -> None:
     if kind not in KIND_RANK:
-        raise ValidationFailed(
-            _("Choose what happened to the parcel."), code="bad_kind", field="kind"
-        )
+        raise ValidationFailed(_("Choose what happened to the parcel."), code="bad_kind", field="kind")
     check_occurred_at(occurred_at, parcel=parcel)
     for field, thing in (
         ("location", location),
