@@ -9,9 +9,10 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels
+        from highland.logistics import auditlabels, tracking_setup
 
         audit.register_actions(auditlabels.ACTIONS)
+        tracking_setup.register()
 
         from highland.logistics import hub_registrations
 

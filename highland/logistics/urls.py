@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import hub
+from highland.logistics.views import hub, tracking
 
 app_name = "logistics"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    *tracking.urlpatterns,
     *hub.urlpatterns,
 ]

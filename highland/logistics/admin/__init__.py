@@ -1,6 +1,3 @@
 """Logistics back office, one module per part."""
 
-from highland.logistics.admin import (
-    base,  # noqa: F401
-    hub,  # noqa: F401
-)
+from highland.logistics.admin import base, hub, tracking  # noqa: F401

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from highland.logistics.api import hub
+from highland.logistics.api import hub, tracking
 
 router = Router()
+router.add_router("/", tracking.router)
 router.add_router("/", hub.router)
