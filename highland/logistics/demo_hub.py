@@ -1,6 +1,7 @@
-"""The demo county's hub stock: every lot the demo catalogue made is put away in a zone
-of its class (frozen lots in F, chilled in C, ambient in A), spread over the zone's
-locations. Idempotent: only what is not yet put away is placed."""
+"""The demo county's hub stock: every lot the demo catalogue made (its sellers' stock) is
+put away in a zone of its class (frozen lots in F, chilled in C, ambient in A), spread
+over the zone's locations. The cooperatives' lots stay at their yards, not yet put away.
+Idempotent: only what is not yet put away is placed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from itertools import cycle
 
 from django.db.models import Sum
 
-from highland.catalog.models import StockLot
+from highland.catalog.models import LotOrigin, StockLot
 from highland.core.models import County, User
 from highland.logistics.models import HubLocation, LotPlacement
 from highland.logistics.services.hub import put_away
@@ -33,7 +34,9 @@ def load_demo_hub(county: County, *, admin: User) -> dict[str, int]:
     )
     count = 0
     for lot in (
-        StockLot.objects.filter(county=county, on_hand__gt=0)
+        StockLot.objects.filter(
+            county=county, on_hand__gt=0, origin__in=(LotOrigin.SELLER, LotOrigin.OPENING)
+        )
         .select_related("sku__product", "county")
         .order_by("pk")
     ):
