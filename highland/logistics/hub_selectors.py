@@ -21,7 +21,7 @@ from highland.logistics.models import (
     TrackingEvent,
 )
 from highland.logistics.services.hub.outbound import OPEN_TOTE, WAITING_AT_HUB
-from highland.logistics.services.hub.stock import quantity_text
+from highland.logistics.services.hub.stock import movement_text, quantity_text
 from highland.logistics.temperature import WARMTH, TemperatureClass
 from highland.network.models import ServicePoint
 from highland.orders.models import Delivery, Order, OrderStatus
@@ -160,7 +160,7 @@ def where_is(lot: StockLot) -> Whereabouts:
         .order_by("-created_at", "-pk")[:MOVEMENTS_SHOWN]
     )
     for movement in movements:
-        movement.quantity_text = quantity_text(lot, movement.quantity)  # type: ignore[attr-defined]
+        movement.text = movement_text(movement, lot)  # type: ignore[attr-defined]
     return Whereabouts(lot=lot, placements=placements, movements=movements)
 
 

@@ -33,7 +33,7 @@ from highland.logistics.hub_access import (
 from highland.logistics.hub_forms import MoveForm, PickForm, PutAwayForm
 from highland.logistics.models import HubLocation
 from highland.logistics.services.hub import move_lot, pick_from_location, put_away
-from highland.logistics.services.hub.stock import MovedLot, quantity_text
+from highland.logistics.services.hub.stock import MovedLot, movement_text
 from highland.logistics.views import hub_flow, hub_labels
 
 
@@ -110,26 +110,9 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
 
 
 def _moved_message(moved: MovedLot, lot: StockLot) -> str:
-    movement = moved.movement
-    text = quantity_text(lot, movement.quantity)
     if not moved.created:
         return _("This was already done; nothing was changed again.")
-    if movement.to_location is not None and movement.from_location is not None:
-        return _("Moved %(quantity)s from %(source)s to %(destination)s.") % {
-            "quantity": text,
-            "source": movement.from_location.code,
-            "destination": movement.to_location.code,
-        }
-    if movement.to_location is not None:
-        return _("Put %(quantity)s away at %(destination)s.") % {
-            "quantity": text,
-            "destination": movement.to_location.code,
-        }
-    assert movement.from_location is not None
-    return _("Picked %(quantity)s from %(source)s for packing.") % {
-        "quantity": text,
-        "source": movement.from_location.code,
-    }
+    return movement_text(moved.movement, lot)
 
 
 def _form_error(form: Any, error: DomainError) -> None:

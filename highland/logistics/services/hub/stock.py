@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from highland.catalog.models import SellingUnit, StockLot
 from highland.core import audit, idempotency
@@ -50,7 +50,40 @@ def quantity_text(lot: StockLot, quantity: int) -> str:
     """A lot's quantity for people: grams for goods sold by weight, units otherwise."""
     if lot.sku.selling_unit == SellingUnit.WEIGHT:
         return _("%(grams)d g") % {"grams": quantity}
-    return _("%(count)d units") % {"count": quantity}
+    return ngettext("%(count)d unit", "%(count)d units", quantity) % {"count": quantity}
+
+
+def movement_text(movement: LotMovement, lot: StockLot) -> str:
+    """What a movement did, as a sentence for people."""
+    quantity = quantity_text(lot, movement.quantity)
+    source = movement.from_location.code if movement.from_location else ""
+    destination = movement.to_location.code if movement.to_location else ""
+    if movement.kind == LotMovementKind.PUT_AWAY:
+        return _("Put %(quantity)s away at %(destination)s.") % {
+            "quantity": quantity,
+            "destination": destination,
+        }
+    if movement.kind == LotMovementKind.MOVED:
+        return _("Moved %(quantity)s from %(source)s to %(destination)s.") % {
+            "quantity": quantity,
+            "source": source,
+            "destination": destination,
+        }
+    if movement.kind == LotMovementKind.PICKED and movement.order is not None:
+        return _("Picked %(quantity)s from %(source)s for order %(order)s.") % {
+            "quantity": quantity,
+            "source": source,
+            "order": movement.order.number,
+        }
+    if movement.kind == LotMovementKind.PICKED:
+        return _("Picked %(quantity)s from %(source)s for packing.") % {
+            "quantity": quantity,
+            "source": source,
+        }
+    return _("%(quantity)s taken from %(source)s by packing or a stock count.") % {
+        "quantity": quantity,
+        "source": source,
+    }
 
 
 @dataclass(frozen=True)
