@@ -309,3 +309,20 @@ def test_the_demo_hub_holds_every_demo_lot_in_a_zone_of_its_class(hub, demo):
             lot.sku.product.storage_class
         }
     assert verify_stock(demo.county) == []
+
+
+def test_a_stocktake_that_counts_fewer_takes_them_from_the_locations(hub, demo):
+    from highland.catalog.services import set_stock
+
+    # Given the brick tea lot wholly at its shelf
+    lot = hub.demo_lot("LT-ZC-500")
+    [(source, before)] = hub.placed(lot).items()
+
+    # When a stocktake counts three fewer
+    set_stock(lot.sku, before - 3, actor=hub.operator, reason="盘点")
+
+    # Then the shelf holds three fewer too
+    assert hub.placed(lot) == {source: before - 3}
+    taken = LotMovement.objects.get(lot=lot, kind=LotMovementKind.TAKEN_BY_PACKING)
+    assert (taken.from_location.code, taken.quantity) == (source, 3)
+    assert verify_stock(demo.county) == []
