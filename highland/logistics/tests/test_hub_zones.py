@@ -229,3 +229,21 @@ def test_a_chilled_collection_is_not_put_away_in_the_ambient_zone(demo, hub, par
         "too warm for it. Choose a colder location."
     )
     assert not TrackingEvent.objects.filter(parcel=parcel).exists()
+
+
+def test_a_location_holding_a_parcel_is_not_closed(demo, hub, parcel_factory):
+    # Given a new, empty location with a collection put away there
+    zone = HubZone.objects.get(county=demo.county, code="A")
+    add_location(zone, code="A-07", actor=hub.operator)
+    parcel = parcel_factory.collection("LT-S01-V02")
+    receive_parcel_at_hub(
+        parcel, idempotency_key="hub-recv-0003", location=hub.location("A-07"), actor=hub.operator
+    )
+
+    # When the operator tries to close it
+    with pytest.raises(Conflict) as refused:
+        deactivate_location(hub.location("A-07"), actor=hub.operator)
+
+    # Then it is refused until the parcel has left
+    assert refused.value.message == "Location A-07 still holds goods; move them out first."
+    assert hub.location("A-07").active

@@ -9,13 +9,21 @@ from __future__ import annotations
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from highland.core import audit
 from highland.core.errors import Conflict, ValidationFailed
 from highland.core.models import County, User
 from highland.core.permissions import require
-from highland.logistics.models import HubLocation, HubZone, LotPlacement
+from highland.logistics.models import (
+    HubLocation,
+    HubZone,
+    LotPlacement,
+    ParcelStatus,
+    TrackingEvent,
+    TrackingEventKind,
+)
 from highland.logistics.temperature import TemperatureClass
 
 ZONE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
@@ -135,14 +143,26 @@ def add_location(zone: HubZone, *, code: str, actor: User) -> HubLocation:
 
 
 def _holding(locations: list[HubLocation]) -> str | None:
-    """The code of the first of these locations that holds goods, or None."""
-    code: str | None = (
-        LotPlacement.objects.filter(location__in=locations, quantity__gt=0)
-        .order_by("location__code")
-        .values_list("location__code", flat=True)
-        .first()
+    """The code of the first of these locations that holds goods (a lot's placement, or a
+    parcel whose latest event put it away there), or None."""
+    lots_at = LotPlacement.objects.filter(location__in=locations, quantity__gt=0).values_list(
+        "location__code", flat=True
     )
-    return code
+    parcels_at = TrackingEvent.objects.filter(
+        location__in=locations,
+        kind=TrackingEventKind.PUT_AWAY,
+        parcel__status=ParcelStatus.PUT_AWAY,
+        occurred_at=F("parcel__status_at"),
+    ).values_list("location__code", flat=True)
+    codes = [
+        code
+        for code in (
+            lots_at.order_by("location__code").first(),
+            parcels_at.order_by("location__code").first(),
+        )
+        if code
+    ]
+    return min(codes) if codes else None
 
 
 @transaction.atomic
