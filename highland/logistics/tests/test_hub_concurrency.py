@@ -109,3 +109,30 @@ def test_pickers_movers_and_a_packer_of_one_lot_never_overdraw_it(hub, parcel_fa
     assert lot.on_hand == before - 5
     assert 0 <= sum(hub.placed(lot).values()) <= lot.on_hand
     assert verify_stock(hub.demo.county) == []
+
+
+def test_two_tote_makers_at_once_make_one_tote_per_point(hub, parcel_factory, demo):
+    _on_postgres()
+    from highland.logistics.models import Parcel, ParcelKind
+    from highland.logistics.services.hub import make_totes
+
+    # Given three packed orders for one point and one for another
+    orders = [parcel_factory.packed_order("LT-S01-V01") for _ in range(3)]
+    orders.append(parcel_factory.packed_order("LT-S01-V02"))
+
+    # When two operators press "make totes" at the same moment
+    results = run_concurrently(lambda: make_totes(demo.county, actor=hub.operator), 2)
+
+    # Then no one failed, each point has one tote, and every order is in it once
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    totes = Parcel.objects.filter(kind=ParcelKind.TOTE)
+    assert sorted(totes.values_list("destination_point__code", flat=True)) == [
+        "LT-S01-V01",
+        "LT-S01-V02",
+    ]
+    assert Parcel.objects.filter(kind=ParcelKind.ORDER).count() == 4
+    assert Parcel.objects.filter(kind=ParcelKind.ORDER, tote__isnull=True).count() == 0
+    assert {tote.destination_point.code: tote.contents.count() for tote in totes} == {
+        "LT-S01-V01": 3,
+        "LT-S01-V02": 1,
+    }

@@ -31,6 +31,7 @@ from highland.logistics.services.tracking import record_tracking_event
 from highland.network.models import ServicePoint
 from highland.orders.fulfilment import carrier_label, ship_order
 from highland.orders.models import Carrier, Delivery, Order, OrderStatus
+from highland.orders.paying import lock_order
 
 # An order's parcel still at the hub, waiting to go into a tote.
 WAITING_AT_HUB = (
@@ -85,11 +86,8 @@ def create_order_parcel(order: Order, *, actor: User) -> Parcel:
     point (none for an address: a national carrier takes it)."""
     require(actor, "logistics.create_parcel", order.county)
     # Two operators making the same order's parcel at once: the second waits and finds it.
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("county", "pickup_point")
-        .get(pk=order.pk)
-    )
+    # The order's payment first, then the order: the lock order of every order path.
+    order = lock_order(order.pk)
     existing = parcel_of(order)
     if existing is not None:
         return existing
@@ -234,7 +232,6 @@ def _sort_key(tote: Parcel, parcel: Parcel, key: str) -> str:
     return f"hub-sort:{digest[:40]}"
 
 
-@transaction.atomic
 def make_totes(
     county: County,
     *,
@@ -248,6 +245,12 @@ def make_totes(
 
     Running it again puts in only what arrived since. With `sorted_at` (the bay where
     totes are filled), each parcel put in a tote gets a "sorted" tracking event there.
+
+    The order parcels are made first, each in its own transaction (each holds its order's
+    payment and order locks only while it is made); the totes are filled in one
+    transaction that holds no order lock. A tracking event locks its parcel, then the
+    payment and order: were both in one transaction, a tote maker holding a payment
+    shared by two orders and waiting for the other order's parcel could close a cycle.
     """
     require(actor, "logistics.run_hub", county)
     if point is not None and point.county_id != county.pk:
@@ -258,10 +261,24 @@ def make_totes(
     for order in packed_pickup_orders_without_parcel(county):
         if point is None or order.pickup_point_id == point.pk:
             run.parcels_made.append(create_order_parcel(order, actor=actor))
+    _fill_totes(county, run, actor=actor, point=point, sorted_at=sorted_at, when=occurred_at)
+    return run
+
+
+@transaction.atomic
+def _fill_totes(
+    county: County,
+    run: ToteRun,
+    *,
+    actor: User,
+    point: ServicePoint | None,
+    sorted_at: HubLocation | None,
+    when: dt.datetime | None,
+) -> None:
     waiting = waiting_order_parcels(county, point)
     point_ids = sorted({int(parcel.destination_point_id or 0) for parcel in waiting})
     if not point_ids:
-        return run
+        return
     # One tote maker per point at a time (points in ascending id, then the parcels).
     points = {
         each.pk: each
@@ -273,7 +290,7 @@ def make_totes(
         .order_by("pk")
     )
     totes = _open_totes(county, point_ids)
-    when = occurred_at or timezone.now()
+    occurred_at = when or timezone.now()
     for parcel in waiting:
         assert parcel.destination_point_id is not None
         group = (parcel.destination_point_id, parcel.temperature_class)
@@ -303,7 +320,7 @@ def make_totes(
             record_tracking_event(
                 parcel,
                 kind=ParcelStatus.SORTED,
-                occurred_at=when,
+                occurred_at=occurred_at,
                 idempotency_key=_sort_key(tote, parcel, "make-totes"),
                 actor=actor,
                 location=sorted_at,
@@ -323,7 +340,6 @@ def make_totes(
                         "weight_g": tote.weight_g,
                     },
                 )
-    return run
 
 
 def tote_filter(county: County) -> Q:
