@@ -222,3 +222,11 @@ def parcel_factory(demo: Demo, order_factory: OrderFactory) -> Any:
     from highland.logistics.testing import ParcelFactory
 
     return ParcelFactory(demo, order_factory)
+
+
+@pytest.fixture
+def hub(demo: Demo) -> Any:
+    """The demo hub: new lots to put away, locations by code (highland/logistics/hub_testing.py)."""
+    from highland.logistics.hub_testing import HubFactory
+
+    return HubFactory(demo)

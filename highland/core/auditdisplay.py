@@ -147,6 +147,15 @@ FACT_LABELS = {
     "contents": gettext_lazy("Parcels in the tote"),
     "order_status": gettext_lazy("Order status after"),
     "order_held": gettext_lazy("Order not moved because"),
+    # The county hub.
+    "locations": gettext_lazy("Locations"),
+    "from_location": gettext_lazy("From location"),
+    "to_location": gettext_lazy("To location"),
+    "order": gettext_lazy("Order"),
+    "point": gettext_lazy("Village point"),
+    "parcels": gettext_lazy("Parcels"),
+    "carrier": gettext_lazy("Carrier"),
+    "tracking_number": gettext_lazy("Tracking number"),
 }
 # A record whose data has "from" and "to" at the top level is a change of the object's status
 # (or of its place in the network, for a moved point).

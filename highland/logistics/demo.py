@@ -56,6 +56,9 @@ def load_demo_logistics(county: County, *, admin: User) -> dict[str, int]:
             HubLocation.objects.get_or_create(
                 county=county, code=f"{code}-{number:02d}", defaults={"zone": zone}
             )
+    from highland.logistics.demo_hub import load_demo_hub
+
+    created.update(load_demo_hub(county, admin=admin))
     carrier = Organisation.objects.filter(county=county, type=OrganisationType.CARRIER).first()
     if carrier is None:
         return created

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import roads, tracking
+from highland.logistics.views import hub, roads, tracking
 
 app_name = "logistics"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *tracking.urlpatterns,
     *roads.urlpatterns,
+    *hub.urlpatterns,
 ]

@@ -5,12 +5,15 @@
   its packed grams by weight);
 - no lot is negative; no allocation returned more than it took.
 
-Each check is one aggregate query, whatever the number of SKUs or lines.
+Each check is one aggregate query, whatever the number of SKUs or lines. Apps that keep
+more about lots (the hub's locations, ADR 0014) register their own checks with
+`register_stock_check`; `verify_stock` runs them after these.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
@@ -18,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from highland.catalog.models import Sku, StockLot
+from highland.core.hooks import Hook
 from highland.core.models import County
 from highland.orders.models import LineLotAllocation, OrderLine, OrderStatus
 
@@ -134,10 +138,26 @@ def lots_not_negative(county: County) -> list[str]:
     return problems
 
 
+StockCheck = Callable[[County], list[str]]
+
+stock_checks: Hook[StockCheck] = Hook("stock invariants")
+
+
+def register_stock_check(name: str, check: StockCheck) -> StockCheck:
+    """Add another app's stock check under a unique name (from its AppConfig.ready())."""
+    return stock_checks.register(name, check)
+
+
 def verify_stock(county: County) -> list[str]:
-    """Every stock-lot problem of the county; empty when all hold."""
+    """Every stock-lot problem of the county; empty when all hold. Problems found by
+    registered checks are prefixed with the check's name."""
     return [
         *skus_match_their_lots(county),
         *packed_lines_allocated(county),
         *lots_not_negative(county),
+        *(
+            f"{name}: {problem}"
+            for name, check in stock_checks.items()
+            for problem in check(county)
+        ),
     ]

@@ -4,7 +4,7 @@ lot. Packing takes them out again (orders allocates each line to lots)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
@@ -15,12 +15,19 @@ from highland.catalog.models import MAX_STOCK, LotOrigin, Sku, StockLot
 from highland.catalog.services.fields import _on_behalf_of, _printable, _stock_level
 from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
+from highland.core.hooks import Hook
 from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.pagecache import shop_changed
 from highland.core.permissions import require
 
 RECEIVE_SCOPE = "catalog.receive_lot"
+
+# Apps that keep track of where a lot's goods lie (the hub's locations, ADR 0014) follow
+# what leaves the lot. Each follower gets the (lot, quantity) parts just taken, with the
+# lots still locked and their `on_hand` already lowered, inside the caller's transaction.
+LotsTaken = Callable[[Sequence[tuple[StockLot, int]]], None]
+lots_taken: Hook[LotsTaken] = Hook("goods taken out of lots")
 
 
 def _lot_code(sku: Sku, received_on: dt.date) -> str:
@@ -229,10 +236,14 @@ def plan_fefo(lots: Sequence[StockLot], quantity: int) -> list[tuple[StockLot, i
 
 def take_from_lots(parts: Sequence[tuple[StockLot, int]]) -> None:
     """Take the goods out of the locked lots (in ascending id). The sellable stock is the
-    caller's: packing already had it reserved, a stocktake changes it itself."""
-    for lot, quantity in sorted(parts, key=lambda part: part[0].pk):
+    caller's: packing already had it reserved, a stocktake changes it itself. The apps
+    registered in `lots_taken` follow (the hub lowers the lots' placements)."""
+    ordered = sorted(parts, key=lambda part: part[0].pk)
+    for lot, quantity in ordered:
         StockLot.objects.filter(pk=lot.pk).update(on_hand=F("on_hand") - quantity)
         lot.on_hand -= quantity
+    for follow in lots_taken.values():
+        follow(ordered)
 
 
 def put_back_into_lots(parts: Sequence[tuple[int, int, int]]) -> None:

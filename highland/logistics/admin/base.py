@@ -1,31 +1,13 @@
-"""Back office for logistics: zones, locations, vehicles and bus lines are edited here by
-the centre; parcels and their events are read-only (they change only through services)."""
+"""Back office for logistics: vehicles and bus lines are edited here by the centre;
+parcels and their events are read-only (they change only through services). The hub's
+zones and locations are in `hub` (saved through the hub's services)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from highland.core.readonly_admin import ReadOnly, ReadOnlyInline
-from highland.logistics.models import (
-    BusLine,
-    HubLocation,
-    HubZone,
-    Parcel,
-    TrackingEvent,
-    Vehicle,
-)
-
-
-@admin.register(HubZone)
-class HubZoneAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "temperature_class", "county", "active")
-    list_filter = ("temperature_class", "county")
-
-
-@admin.register(HubLocation)
-class HubLocationAdmin(admin.ModelAdmin):
-    list_display = ("code", "zone", "county", "active")
-    list_filter = ("zone__temperature_class", "county")
+from highland.logistics.models import BusLine, Parcel, TrackingEvent, Vehicle
 
 
 @admin.register(Vehicle)

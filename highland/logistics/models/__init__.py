@@ -5,6 +5,7 @@ Each part adds its own module here (roads, planning, cold chain) and re-exports 
 
 from highland.logistics.models.fleet import BusLine, Vehicle
 from highland.logistics.models.hub import HubLocation, HubZone
+from highland.logistics.models.hub_stock import LotMovement, LotMovementKind, LotPlacement
 from highland.logistics.models.parcels import (
     Parcel,
     ParcelKind,
@@ -26,6 +27,9 @@ __all__ = [
     "ClosureKind",
     "HubLocation",
     "HubZone",
+    "LotMovement",
+    "LotMovementKind",
+    "LotPlacement",
     "Parcel",
     "ParcelKind",
     "ParcelStatus",
