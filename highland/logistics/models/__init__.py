@@ -3,6 +3,13 @@
 Each part adds its own module here (roads, planning, cold chain) and re-exports it.
 """
 
+from highland.logistics.models.buses import (
+    BusConsignment,
+    BusConsignmentStatus,
+    BusDeparture,
+    BusDepartureBooking,
+    BusLineStop,
+)
 from highland.logistics.models.fleet import BusLine, Vehicle
 from highland.logistics.models.hub import HubLocation, HubZone
 from highland.logistics.models.parcels import (
@@ -12,8 +19,35 @@ from highland.logistics.models.parcels import (
     TrackingEvent,
     TrackingEventKind,
 )
+from highland.logistics.models.planning import (
+    PLANNING_RUN_MACHINE,
+    BusChoice,
+    Carrier,
+    ParcelCost,
+    PlannedRoute,
+    PlannedStop,
+    PlanningRun,
+    PlanningRunStatus,
+    UnservedReasonCode,
+    UnservedStop,
+)
 
 __all__ = [
+    "PLANNING_RUN_MACHINE",
+    "BusChoice",
+    "BusConsignment",
+    "BusConsignmentStatus",
+    "BusDeparture",
+    "BusDepartureBooking",
+    "BusLineStop",
+    "Carrier",
+    "ParcelCost",
+    "PlannedRoute",
+    "PlannedStop",
+    "PlanningRun",
+    "PlanningRunStatus",
+    "UnservedReasonCode",
+    "UnservedStop",
     "BusLine",
     "HubLocation",
     "HubZone",
