@@ -140,6 +140,13 @@ FACT_LABELS = {
     "capital_by_volume": gettext_lazy("Capital part shared by volume"),
     "patronage_by_capital": gettext_lazy("Patronage part shared by capital"),
     "replaced_future_version": gettext_lazy("Replaced a version not yet in force"),
+    # Parcel tracking.
+    "event_kind": gettext_lazy("What happened"),
+    "occurred_at": gettext_lazy("Happened at"),
+    "idempotency_key": gettext_lazy("Device's key"),
+    "contents": gettext_lazy("Parcels in the tote"),
+    "order_status": gettext_lazy("Order status after"),
+    "order_held": gettext_lazy("Order not moved because"),
 }
 # A record whose data has "from" and "to" at the top level is a change of the object's status
 # (or of its place in the network, for a moved point).

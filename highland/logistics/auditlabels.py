@@ -11,4 +11,5 @@ ACTIONS = {
     "logistics.vehicle.changed": _("Vehicle changed"),
     "logistics.bus_line.added": _("Bus line added"),
     "logistics.parcel.created": _("Parcel created"),
+    "logistics.parcel.event_recorded": _("Parcel tracking event recorded"),
 }

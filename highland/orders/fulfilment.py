@@ -167,6 +167,34 @@ def ship_order(
     return order
 
 
+@transaction.atomic
+def ship_with_county_delivery(order: Order, *, actor: User) -> Order:
+    """The county's own delivery takes a packed pickup order on its way to the point (a
+    driver loads it, a bus driver takes it): shipped, carrier "county", no tracking number.
+
+    For logistics' tracking events; the seller's own shipping is `ship_order`.
+    """
+    order = paying.lock_order(order.pk)
+    require(actor, "orders.carry_order", order)
+    if order.delivery != Delivery.PICKUP:
+        raise ValidationFailed(
+            _("The county's own delivery goes to pickup points; choose an express carrier."),
+            code="not_pickup",
+        )
+    fields = ORDER_MACHINE.move(order, OrderStatus.SHIPPED)
+    order.carrier = Carrier.COUNTY
+    order.carrier_name = ""
+    order.tracking_number = ""
+    order.save(update_fields=[*fields, "carrier", "carrier_name", "tracking_number"])
+    audit.record(
+        actor,
+        "orders.order.shipped",
+        order,
+        {"carrier": Carrier.COUNTY, "carrier_name": "", "tracking_number": ""},
+    )
+    return order
+
+
 def carrier_label(order: Order) -> str:
     """The carrier's name as the reader sees it: the company's name for "other"."""
     if order.carrier == Carrier.OTHER:

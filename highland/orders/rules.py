@@ -114,6 +114,12 @@ add_rule(
 # see it; the seller, the operator and other agents do not.
 add_rule("orders.view_pickup_code", is_order_buyer | acts_for_order_buyer | serves_at_order_point)
 add_rule("orders.deliver_order", serves_at_order_point | is_centre_operator)
+# The county's own delivery carries pickup orders to their points: whoever loads the van
+# or hands the parcel to the bus (logistics' tracking events) ships it on the way.
+add_rule(
+    "orders.carry_order",
+    has_role(Role.DRIVER, Role.CARRIER_DISPATCHER) | serves_at_order_point | is_centre_operator,
+)
 add_rule("orders.run_settlement", is_centre_operator)
 
 

@@ -2,7 +2,7 @@
 
 A parcel's `status` is the kind of its latest event by the time the event happened, not by
 when it reached the server: devices record events offline and send them later in any
-order (ADR 0012). The status is therefore a projection of the event log, recomputed by
+order (ADR 0013). The status is therefore a projection of the event log, recomputed by
 `logistics.services.tracking` whenever an event lands, and not a state machine.
 """
 
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from highland.core.models import County, User
+from highland.core.storage import private_storage
 from highland.logistics.models.fleet import BusLine, Vehicle
 from highland.logistics.models.hub import HubLocation
 from highland.logistics.temperature import TemperatureClass
@@ -140,6 +141,11 @@ class Parcel(models.Model):
         return self.sscc
 
 
+def proof_photo_path(event: TrackingEvent, filename: str) -> str:
+    """Proof-of-delivery photos by county and month; the file name is random."""
+    return f"proof/{event.county_id}/{event.occurred_at:%Y/%m}/{filename}"
+
+
 class TrackingEvent(models.Model):
     """Something that happened to a parcel, where and when, as a device recorded it.
 
@@ -178,7 +184,29 @@ class TrackingEvent(models.Model):
     # Proof of delivery: the pickup code was checked, or the agent confirmed with a photo
     # (a private file: highland/core/storage.py).
     pickup_code_checked = models.BooleanField(_("pickup code checked"), default=False)
-    photo = models.CharField(_("photo"), max_length=200, blank=True)
+    photo = models.FileField(
+        _("photo"),
+        storage=private_storage,
+        upload_to=proof_photo_path,
+        max_length=200,
+        blank=True,
+    )
+    # What the device sent, hashed: the same key with other content is a conflict.
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True)
+    # An order parcel's event recorded because its tote was loaded or arrived.
+    via_tote_event = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="content_events",
+        verbose_name=_("recorded with the tote's event"),
+    )
+    # The parcel's order as this event left it, and why the order did not move when the
+    # event said it should have (a cancelled order, say): the event is kept either way.
+    order_status = models.CharField(_("order status after"), max_length=20, blank=True)
+    order_held_code = models.CharField(_("order not moved (code)"), max_length=40, blank=True)
+    order_held_detail = models.CharField(_("order not moved because"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("tracking event")
