@@ -77,6 +77,8 @@ class PlanningRun(models.Model):
     stop_count = models.PositiveIntegerField(_("stops"), default=0)
     van_cost_fen = models.BigIntegerField(_("cost of the vans (fen)"), null=True, blank=True)
     bus_fees_fen = models.BigIntegerField(_("bus fees (fen)"), default=0)
+    # Why it failed: a code (shown in the reader's language) and the error's own words.
+    failure_code = models.CharField(_("failure"), max_length=30, blank=True)
     message = models.TextField(_("message"), blank=True)
     is_current = models.BooleanField(_("the day's plan"), default=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
