@@ -31,6 +31,14 @@ from highland.logistics.models.planning import (
     UnservedReasonCode,
     UnservedStop,
 )
+from highland.logistics.models.roads import (
+    ClosureKind,
+    RoadClass,
+    RoadClosure,
+    RoadEdge,
+    RoadNetwork,
+    RoadNode,
+)
 
 __all__ = [
     "PLANNING_RUN_MACHINE",
@@ -49,11 +57,17 @@ __all__ = [
     "UnservedReasonCode",
     "UnservedStop",
     "BusLine",
+    "ClosureKind",
     "HubLocation",
     "HubZone",
     "Parcel",
     "ParcelKind",
     "ParcelStatus",
+    "RoadClass",
+    "RoadClosure",
+    "RoadEdge",
+    "RoadNetwork",
+    "RoadNode",
     "TrackingEvent",
     "TrackingEventKind",
     "Vehicle",
