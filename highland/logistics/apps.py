@@ -12,3 +12,6 @@ class LogisticsConfig(AppConfig):
         from highland.logistics import auditlabels
 
         audit.register_actions(auditlabels.ACTIONS)
+        from highland.logistics import plans_menu
+
+        plans_menu.register()

@@ -11,5 +11,13 @@ ACTIONS = {
     "logistics.vehicle.changed": _("Vehicle changed"),
     "logistics.bus_line.added": _("Bus line added"),
     "logistics.parcel.created": _("Parcel created"),
+    "logistics.planning_run.started": _("Planning run started"),
+    "logistics.planning_run.done": _("Planning run finished"),
+    "logistics.planning_run.failed": _("Planning run failed"),
+    "logistics.planning_run.cancelled": _("Planning run cancelled"),
+    "logistics.bus_stop.added": _("Bus stop added"),
+    "logistics.bus_stop.removed": _("Bus stop removed"),
+    "logistics.bus_departure.added": _("Bus departures added"),
+    "logistics.bus_departure.removed": _("Bus departure removed"),
     "logistics.parcel.event_recorded": _("Parcel tracking event recorded"),
 }

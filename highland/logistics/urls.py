@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from highland.logistics.views import plans
+
 app_name = "logistics"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *plans.urlpatterns,
+]

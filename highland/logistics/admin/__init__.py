@@ -1,3 +1,4 @@
 """Logistics back office, one module per part."""
 
 from highland.logistics.admin import base  # noqa: F401
+from highland.logistics.admin import plans  # noqa: F401

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from highland.logistics.api import plans
+
 router = Router()
+router.add_router("", plans.router)

@@ -282,13 +282,14 @@ def opening_periods(point_ids: Iterable[int], weekday: int) -> dict[int, list[Wi
 
 
 def travel_between(
-    county: County, places: Sequence[ServicePoint], day: dt.date
+    county: County, places: Sequence[ServicePoint], at: dt.datetime
 ) -> tuple[list[list[int]], list[list[int]]]:
-    """Distance (m) and duration (s) matrices over the county's roads, closures in force
-    included; cut-off pairs are UNREACHABLE. (The roads part computes and caches them.)"""
+    """Distance (m) and duration (s) matrices over the county's roads with the closures in
+    force `at` (when the vans leave); cut-off pairs are UNREACHABLE. (The roads part
+    computes and caches them.)"""
     from highland.logistics.services.roads import travel_matrices
 
-    matrices = travel_matrices(county, places)
+    matrices = travel_matrices(county, places, at=at)
     distance = [list(row) for row in matrices.distance_m]
     duration = [list(row) for row in matrices.duration_s]
     for origin, target in matrices.unreachable:
@@ -437,6 +438,20 @@ def _excluded(point: ServicePoint, reason: str, parcels: Sequence[Parcel], **det
     )
 
 
+def _closures_to(day: Day, point: ServicePoint) -> list[dict[str, str]]:
+    """The closures in force that cut the way from the hub to the point (for the message)."""
+    from highland.logistics.services.roads import closures_cutting
+
+    at = moment_of(day.day, day.departs_s)
+    cutting = closures_cutting(day.county, day.depot, point, at=at) or closures_cutting(
+        day.county, point, day.depot, at=at
+    )
+    return [
+        {"road": closure.edge.road_name or str(closure.edge), "reason": closure.reason}
+        for closure in cutting
+    ]
+
+
 def _stops_for_point(
     load: PointLoad,
     *,
@@ -468,7 +483,7 @@ def _stops_for_point(
                 UNREACHABLE_REASON,
                 tuple(everything),
                 sum(p.weight_g for p in everything) + load.loose_g,
-                {"loose_g": load.loose_g},
+                {"loose_g": load.loose_g, "closures": _closures_to(day, point)},
             )
         )
         return []
@@ -532,7 +547,7 @@ def build_day(county: County, day: dt.date, *, departs_at: dt.time) -> Day:
     loads = point_loads(county, on=day)
     ordered = sorted(loads.values(), key=lambda load: load.point.code)
     places = [depot, *(load.point for load in ordered)]
-    distance, duration = travel_between(county, places, day)
+    distance, duration = travel_between(county, places, moment_of(day, departs_s))
     result = Day(
         county=county,
         day=day,

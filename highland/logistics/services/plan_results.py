@@ -83,10 +83,10 @@ def save_plan(run_id: int, day: Day, plan: DayPlan) -> PlanningRun | None:
             run,
             {
                 "day": run.day.isoformat(),
-                "routes": len(plan.vans),
+                "route_count": len(plan.vans),
                 "van_cost_fen": van_cost,
                 "bus_fees_fen": bus_fees,
-                "unserved": len(unserved),
+                "unserved_count": len(unserved),
             },
         )
     return run
