@@ -5,6 +5,7 @@ own loader here (roads, sensors) and `load_demo_logistics` calls them in order."
 from __future__ import annotations
 
 from highland.core.models import County, Organisation, OrganisationType, User
+from highland.logistics.demo_roads import load_demo_roads
 from highland.logistics.models import BusLine, HubLocation, HubZone, Vehicle
 from highland.logistics.temperature import TemperatureClass
 
@@ -35,6 +36,7 @@ DEMO_BUS_LINES = [
 def load_demo_logistics(county: County, *, admin: User) -> dict[str, int]:
     """Create whatever of the demo county's logistics is missing; returns counts created."""
     created = {"hub_zones": 0, "vehicles": 0, "bus_lines": 0}
+    created.update(load_demo_roads(county, admin=admin))
     if not county.gs1_company_prefix:
         county.gs1_company_prefix = DEMO_GS1_PREFIX
         county.save(update_fields=["gs1_company_prefix"])

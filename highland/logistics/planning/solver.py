@@ -29,11 +29,13 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
 
 from highland.logistics.planning import secondcore
@@ -107,16 +109,28 @@ def solve(
         )
 
     tracker = _Tracker(started, deadline, on_progress)
-    result = pyvrp.solve(
-        model.data,
-        tracker,
-        seed=seed,
-        collect_stats=False,
-        params=pyvrp.SolveParams(ils=IteratedLocalSearchParams(callbacks=tracker)),
-    )
+    with warnings.catch_warnings(record=True) as warned:
+        # PyVRP warns when its penalties hit their bound: the stops barely fit. Say so in
+        # the plan's notes instead of the log of every worker.
+        warnings.simplefilter("always", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            model.data,
+            tracker,
+            seed=seed,
+            collect_stats=False,
+            params=pyvrp.SolveParams(ils=IteratedLocalSearchParams(callbacks=tracker)),
+        )
     best: pyvrp.Solution = result.best
     iterations = result.num_iterations
     notes: list[str] = []
+    for warning in warned:
+        if issubclass(warning.category, PenaltyBoundWarning):
+            if "hard_to_fit" not in notes:
+                notes.append("hard_to_fit")
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     if helper is not None:
         other = secondcore.collect(helper, child_model.data)
         if other is not None:
