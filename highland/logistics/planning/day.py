@@ -438,6 +438,10 @@ def _excluded(point: ServicePoint, reason: str, parcels: Sequence[Parcel], **det
     )
 
 
+def _in_order(parcels: Iterable[Parcel | None]) -> tuple[Parcel, ...]:
+    return tuple(sorted((p for p in parcels if p is not None), key=lambda parcel: parcel.pk))
+
+
 def _closures_to(day: Day, point: ServicePoint) -> list[dict[str, str]]:
     """The closures in force that cut the way from the hub to the point (for the message)."""
     from highland.logistics.services.roads import closures_cutting
@@ -498,8 +502,8 @@ def _stops_for_point(
     for index in range(count):
         drop_part = drop_groups[index] if index < len(drop_groups) else []
         collect_part = collect_groups[index] if index < len(collect_groups) else []
-        parcels_dropped = tuple(item[2] for item in drop_part if item[2] is not None)
-        parcels_collected = tuple(item[2] for item in collect_part if item[2] is not None)
+        parcels_dropped = _in_order(item[2] for item in drop_part)
+        parcels_collected = _in_order(item[2] for item in collect_part)
         loose = sum(item[0] for item in collect_part if item[2] is None)
         intakes = load.loose_intakes if loose and not any(s.loose_g for s in stops) else 0
         key = point.code if count == 1 else f"{point.code}#{index + 1}"

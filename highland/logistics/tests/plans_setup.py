@@ -1,70 +1,66 @@
-"""Shared setup for the planning tests: a road graph for the demo county (the roads
-part's demo graph when it is loaded, else a plain tree along the network: each village
-to its station, each station to the centre, 1.3 × the straight line), parcels for a day,
-and a day's run executed in this process."""
+"""Shared helpers of the planning tests: days, runs solved in this process, and the
+checks every plan must pass."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from django.utils import timezone
 
-from highland.logistics.models import RoadEdge, RoadNode
-from highland.logistics.services.roads import note_road_change
-from highland.network.models import ServicePoint
-
-DETOUR = 1.3
+from highland.logistics.models import PlannedRoute, PlanningRun
+from highland.logistics.services.planning import execute_planning_run, start_planning_run
 
 
-def _metres(a: ServicePoint, b: ServicePoint) -> int:
-    lat1, lon1, lat2, lon2 = map(
-        math.radians, (float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude))
-    )
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
-    return max(1, int(2 * 6_371_000 * math.asin(math.sqrt(h)) * DETOUR))
+def next_weekday(weekday: int) -> dt.date:
+    """The next day (tomorrow or later) that is `weekday` (0 = Monday)."""
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() != weekday:
+        day += dt.timedelta(days=1)
+    return day
 
 
-def ensure_roads(county: Any) -> None:
-    """A road graph reaching every active point of the county."""
-    points = list(ServicePoint.objects.filter(county=county, active=True))
-    if RoadNode.objects.filter(county=county, point__in=points).count() == len(points):
-        return
-    nodes = {}
-    for point in points:
-        node = RoadNode.objects.filter(point=point).first() or RoadNode.objects.create(
-            county=county,
-            code=f"N-{point.code}",
-            point=point,
-            name_zh=point.name_zh,
-            name_bo=point.name_bo,
-            name_en=point.name_en,
-            latitude=point.latitude,
-            longitude=point.longitude,
-            altitude_m=point.altitude_m,
+def solved_run(
+    demo: Any,
+    django_capture_on_commit_callbacks: Any,
+    *,
+    day: dt.date | None = None,
+    seconds: float = 0.5,
+    departs_at: dt.time = dt.time(7, 0),
+) -> PlanningRun:
+    """Start a run as the dispatcher and solve it here, as the worker would."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = start_planning_run(
+            demo.county,
+            day or next_weekday(1),
+            seconds=seconds,
+            departs_at=departs_at,
+            actor=demo.user("dispatcher"),
         )
-        nodes[point.pk] = node
-    by_id = {point.pk: point for point in points}
-    for point in points:
-        parent = by_id.get(point.parent_id or 0)
-        if parent is None:
-            continue
-        if RoadEdge.objects.filter(from_node=nodes[point.pk], to_node=nodes[parent.pk]).exists():
-            continue
-        RoadEdge.objects.create(
-            county=county,
-            from_node=nodes[parent.pk],
-            to_node=nodes[point.pk],
-            road_name="X" + point.code[-3:],
-            road_class="county" if point.tier == "township_station" else "township",
-            length_m=_metres(parent, point),
-            speed_kmh=40,
-        )
-    note_road_change(county)
+    assert len(callbacks) == 1  # the hand-over to the worker, not run here
+    finished = execute_planning_run(run.pk)
+    assert finished is not None
+    return finished
 
 
-def tomorrow() -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=1)
+def check_plan(run: PlanningRun) -> None:
+    """Every route holds: loads within capacity on every leg, service within the point's
+    opening, refrigerated loads on refrigerated vehicles, times in order."""
+    for route in PlannedRoute.objects.filter(run=run).select_related("vehicle"):
+        vehicle = route.vehicle
+        assert route.load_at_start_g <= vehicle.capacity_g
+        assert route.load_at_start_ml <= vehicle.capacity_ml
+        clock = route.starts_at
+        for stop in route.stops.order_by("sequence"):
+            assert stop.load_after_g <= vehicle.capacity_g, (route, stop)
+            assert stop.load_after_ml <= vehicle.capacity_ml, (route, stop)
+            assert stop.load_after_g >= 0
+            assert clock <= stop.arrives_at <= stop.service_starts_at < stop.departs_at
+            assert stop.window_opens_at <= stop.service_starts_at <= stop.window_closes_at
+            if stop.needs_refrigeration:
+                assert vehicle.refrigerated, (route, stop)
+            clock = stop.departs_at
+        assert clock <= route.ends_at
+        duration = (route.ends_at - route.starts_at).total_seconds()
+        assert route.duration_s == duration
+        assert duration <= vehicle.shift_minutes * 60
