@@ -19,7 +19,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from highland.core.errors import DomainError
+from highland.core.errors import DomainError, PermissionDenied
 from highland.core.http import domain_errors_as_pages, run_action_and_redirect
 from highland.core.models import User
 from highland.core.permissions import allowed
@@ -56,8 +56,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     county = planning_county(user)
     may_plan = allowed(user, "logistics.plan_runs", county)
+    if request.method == "POST" and not may_plan:
+        raise PermissionDenied(_("Only dispatchers and the centre plan runs."))
     form = PlanningRunForm(request.POST or None)
-    if request.method == "POST" and may_plan and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             run = start_planning_run(
