@@ -25,6 +25,12 @@ from highland.logistics.models import (
 from highland.logistics.services.buses import add_bus_departures, add_bus_stop
 
 
+def _become(obj: Any, created: Any) -> None:
+    """The admin's unsaved object takes the saved one's values (for its log and message)."""
+    for field in created._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+
+
 def _actor(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
@@ -102,7 +108,7 @@ class BusLineStopAdmin(_ServiceAdmin):
             minutes_from_departure=data["minutes_from_departure"],
             actor=_actor(request),
         )
-        obj.pk = created.pk
+        _become(obj, created)
 
 
 @admin.register(BusDeparture)
@@ -121,4 +127,4 @@ class BusDepartureAdmin(_ServiceAdmin):
             driver=data.get("driver"),
             actor=_actor(request),
         )
-        obj.pk = created[0].pk
+        _become(obj, created[0])
