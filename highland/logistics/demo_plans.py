@@ -24,7 +24,7 @@ DEMO_BUS_STOPS = {
     "B1": [("LT-S01-V02", 20), ("LT-S01", 35), ("LT-S01-V01", 40), ("LT-S01-V04", 80)],
     "B2": [],
 }
-DEMO_DEPARTURES = {
+DEMO_DEPARTURES: dict[str, list[tuple[tuple[int, ...] | range, dt.time, int | None]]] = {
     # line: [(weekdays, departs at, parcels on this departure or None for the line's)]
     "B1": [(EVERY_DAY, dt.time(8, 0), None), ((0, 2, 4), dt.time(14, 0), 10)],
     "B2": [(EVERY_DAY, dt.time(7, 30), None)],

@@ -78,7 +78,11 @@ def access_vehicle(user: User, vehicle_id: int) -> Vehicle:
 
 def access_bus_line(user: User, line_id: int) -> BusLine:
     county = home_county(user)
-    line = BusLine.objects.select_related("county", "carrier").filter(pk=line_id, county=county).first()
+    line = (
+        BusLine.objects.select_related("county", "carrier")
+        .filter(pk=line_id, county=county)
+        .first()
+    )
     if line is None or not allowed(user, "logistics.view_plans", line):
         raise NotFound(_("No such bus line."))
     return line
@@ -148,9 +152,13 @@ def drivers_bus_departures(user: User, county: County) -> list[BusDeparture]:
     """Today's bus departures the person drives that carry parcels of the day's plan."""
     require(user, "logistics.drive", county)
     today = timezone.localdate()
-    consignments = BusConsignment.objects.filter(
-        departure_date=today, status=BusConsignmentStatus.BOOKED, run__is_current=True
-    ).select_related("parcel", "point").order_by("arrives_at", "point__code", "parcel__sscc")
+    consignments = (
+        BusConsignment.objects.filter(
+            departure_date=today, status=BusConsignmentStatus.BOOKED, run__is_current=True
+        )
+        .select_related("parcel", "point")
+        .order_by("arrives_at", "point__code", "parcel__sscc")
+    )
     return list(
         BusDeparture.objects.filter(
             county=county, driver=user, weekday=today.weekday(), active=True

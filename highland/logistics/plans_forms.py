@@ -38,11 +38,14 @@ class PlanningRunForm(forms.Form):
         today = timezone.localdate()
         self.fields["day"].initial = today + dt.timedelta(days=1)
         self.fields["day"].widget.attrs.update(
-            {"min": today.isoformat(), "max": (today + dt.timedelta(days=MAX_DAYS_AHEAD)).isoformat()}
+            {
+                "min": today.isoformat(),
+                "max": (today + dt.timedelta(days=MAX_DAYS_AHEAD)).isoformat(),
+            }
         )
 
 
-def drivers_of(county: County) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+def drivers_of(county: County) -> forms.ModelChoiceField:
     people = User.objects.filter(
         pk__in=Membership.objects.filter(county=county, role=Role.DRIVER, active=True).values(
             "user_id"
@@ -77,6 +80,10 @@ class VehicleForm(forms.Form):
         self.fields["driver"] = drivers_of(county)
 
 
+def _point_label(point: ServicePoint) -> str:
+    return f"{point.code} {point.name}"
+
+
 class BusStopForm(forms.Form):
     point = forms.ModelChoiceField(queryset=ServicePoint.objects.none(), label=_("Point"))
     minutes_from_departure = forms.IntegerField(
@@ -92,7 +99,7 @@ class BusStopForm(forms.Form):
             .exclude(tier=Tier.COUNTY_CENTRE)
             .order_by("code")
         )
-        point.label_from_instance = lambda p: f"{p.code} {p.name}"  # type: ignore[method-assign]
+        point.label_from_instance = _point_label  # type: ignore[method-assign,assignment]
 
 
 class BusDepartureForm(forms.Form):

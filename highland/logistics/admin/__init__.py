@@ -1,4 +1,6 @@
 """Logistics back office, one module per part."""
 
-from highland.logistics.admin import base  # noqa: F401
-from highland.logistics.admin import plans  # noqa: F401
+from highland.logistics.admin import (
+    base,  # noqa: F401
+    plans,  # noqa: F401
+)

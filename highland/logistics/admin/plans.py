@@ -53,7 +53,15 @@ class BusChoiceInline(ReadOnlyInline):
 
 @admin.register(PlanningRun)
 class PlanningRunAdmin(ReadOnly):
-    list_display = ("pk", "day", "status", "is_current", "van_cost_fen", "bus_fees_fen", "created_at")
+    list_display = (
+        "pk",
+        "day",
+        "status",
+        "is_current",
+        "van_cost_fen",
+        "bus_fees_fen",
+        "created_at",
+    )
     list_filter = ("status", "is_current", "county")
     inlines = [PlannedRouteInline, UnservedStopInline, BusChoiceInline]
 

@@ -104,6 +104,9 @@ class BusDepartureBooking(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.departure_id} {self.date} {self.booked}/{self.capacity}"
+
 
 class BusConsignmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")

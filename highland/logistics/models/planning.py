@@ -252,6 +252,9 @@ class BusChoice(models.Model):
         verbose_name_plural = _("bus or van choices")
         ordering = ["run_id", "point__code"]
 
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.point_id} {self.chosen}"
+
 
 class ParcelCost(models.Model):
     """A parcel's share of its route's cost (or its bus fee) in the day's plan: what
@@ -280,3 +283,6 @@ class ParcelCost(models.Model):
             models.CheckConstraint(condition=Q(cost_fen__gte=0), name="parcel_cost_not_negative"),
         ]
         indexes = [models.Index(fields=["county", "day"], name="parcel_cost_day")]
+
+    def __str__(self) -> str:
+        return f"{self.parcel_id} {self.day} {self.cost_fen}"

@@ -123,9 +123,7 @@ def departure_room(day: Day, departures: Sequence[BusDeparture]) -> dict[int, in
     current plan booked (a new plan replaces it). 2 queries."""
     booked = {
         booking.departure_id: booking.booked
-        for booking in BusDepartureBooking.objects.filter(
-            departure__in=departures, date=day.day
-        )
+        for booking in BusDepartureBooking.objects.filter(departure__in=departures, date=day.day)
     }
     replaced = dict(
         BusConsignment.objects.filter(
@@ -193,8 +191,9 @@ class BusPlanner:
     def _without_drops(self, stop: StopLoad) -> StopLoad | None:
         if not stop.collect and not stop.loose_g:
             return None
-        return StopLoad(stop.key, stop.point, (), stop.collect, stop.loose_g,
-                        stop.loose_intakes, stop.window)
+        return StopLoad(
+            stop.key, stop.point, (), stop.collect, stop.loose_g, stop.loose_intakes, stop.window
+        )
 
     def marginal_units(self, point_id: int) -> int | None:
         """What the point's deliveries add to the vans' cost (None: no van serves it)."""
@@ -262,11 +261,15 @@ class BusPlanner:
             if self.room.get(choice.departure.pk, 0) >= len(parcels):
                 return choice, "", {}
         best = max(open_choices, key=lambda c: self.room.get(c.departure.pk, 0))
-        return None, BUS_FULL, {
-            "line": best.line.code,
-            "room": max(self.room.get(best.departure.pk, 0), 0),
-            "parcels": len(parcels),
-        }
+        return (
+            None,
+            BUS_FULL,
+            {
+                "line": best.line.code,
+                "room": max(self.room.get(best.departure.pk, 0), 0),
+                "parcels": len(parcels),
+            },
+        )
 
     def decide(self) -> list[BusDecision]:
         decided: dict[int, BusDecision] = {}

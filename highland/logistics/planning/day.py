@@ -348,7 +348,7 @@ def _loose_items(grams: int, capacity: tuple[int, int]) -> list[Item]:
     if grams <= 0:
         return []
     per_piece = max(1, min(capacity[0], capacity[1] // 2 if capacity[1] else capacity[0]))
-    pieces = []
+    pieces: list[Item] = []
     left = grams
     while left > 0:
         piece = min(left, per_piece)
@@ -421,14 +421,18 @@ def _split_point(
                 capacity_g=largest_any[0],
             )
         )
-    cold = any(item[2] is not None and needs_refrigeration(item[2].temperature_class)
-               for item in (*keep["drop"], *keep["collect"]))
+    cold = any(
+        item[2] is not None and needs_refrigeration(item[2].temperature_class)
+        for item in (*keep["drop"], *keep["collect"])
+    )
     capacity = _largest(vehicles, refrigerated=cold) or (0, 0)
     keep["collect"].extend(_loose_items(load.loose_g, capacity))
     return keep["drop"], keep["collect"], cold
 
 
-def _excluded(point: ServicePoint, reason: str, parcels: Sequence[Parcel], **details: object) -> Excluded:
+def _excluded(
+    point: ServicePoint, reason: str, parcels: Sequence[Parcel], **details: object
+) -> Excluded:
     return Excluded(
         point=point,
         reason=reason,

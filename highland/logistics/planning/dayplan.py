@@ -117,11 +117,11 @@ def plan_day(
         placed.update(keys)
         if keys:
             vans.append(PlannedVan(route.vehicle_type_key, keys))
-    for key, stop in list(day.stops.items()):
+    for key, load in list(day.stops.items()):
         if key in placed:
             continue
         entry = left_out.get(key)
-        unserved.append(_unserved_stop(stop, entry.reason if entry else NO_ROOM))
+        unserved.append(_unserved_stop(load, entry.reason if entry else NO_ROOM))
         del day.stops[key]
 
     candidates = {stop.point.pk for stop in day.stops.values() if stop.drop} | {
@@ -130,7 +130,9 @@ def plan_day(
         if excluded.reason in (NO_ROOM, WINDOW_IMPOSSIBLE)
     }
     options = bus_options(day, sorted(candidates))
-    departures = {option.departure.pk: option.departure for opts in options.values() for option in opts}
+    departures = {
+        option.departure.pk: option.departure for opts in options.values() for option in opts
+    }
     room = departure_room(day, list(departures.values()))
     decisions = BusPlanner(day, vans, unserved, options, room).decide() if options else []
     routes = {

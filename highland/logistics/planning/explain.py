@@ -53,9 +53,9 @@ def unserved_message(entry: UnservedStop) -> str:
                 "%(point)s is open %(periods)s; the earliest a vehicle can be there is "
                 "%(earliest)s."
             ) % {"point": point, "periods": periods, "earliest": details.get("earliest", "")}
-        return _("No vehicle can be at %(point)s while it is open and be back within its shift.") % {
-            "point": point
-        }
+        return _(
+            "No vehicle can be at %(point)s while it is open and be back within its shift."
+        ) % {"point": point}
     if reason == "too_heavy":
         return _(
             "%(point)s: parcel %(codes)s is heavier or bigger than any vehicle carries "
@@ -95,17 +95,21 @@ def bus_choice_message(choice: BusChoice) -> str:
     }
     reason = choice.reason
     if reason == "bus_cheaper":
-        return ngettext(
-            "Bus %(line)s, %(fee)s for %(count)d parcel, arrives %(arrives)s; the van stop "
-            "would add %(van)s.",
-            "Bus %(line)s, %(fee)s for %(count)d parcels, arrives %(arrives)s; the van stop "
-            "would add %(van)s.",
-            choice.parcel_count,
-        ) % facts
+        return (
+            ngettext(
+                "Bus %(line)s, %(fee)s for %(count)d parcel, arrives %(arrives)s; the van stop "
+                "would add %(van)s.",
+                "Bus %(line)s, %(fee)s for %(count)d parcels, arrives %(arrives)s; the van stop "
+                "would add %(van)s.",
+                choice.parcel_count,
+            )
+            % facts
+        )
     if reason == "van_cheaper":
-        return _(
-            "The van stop adds %(van)s; bus %(line)s would cost %(fee)s (arrives %(arrives)s)."
-        ) % facts
+        return (
+            _("The van stop adds %(van)s; bus %(line)s would cost %(fee)s (arrives %(arrives)s).")
+            % facts
+        )
     if reason == "bus_only":
         return _("No van could serve it; bus %(line)s arrives %(arrives)s for %(fee)s.") % facts
     if reason == "bus_arrives_closed":

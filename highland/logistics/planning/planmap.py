@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
@@ -125,8 +126,10 @@ def render_plan_map(run: PlanningRun, routes: Sequence[PlannedRoute]) -> str:
                 project(node_at[edge.from_node_id]),
                 project(node_at[edge.to_node_id]),
             )
-            closed = "" if graph.has_edge(edge.from_node_id, edge.to_node_id) else (
-                ' stroke="#ef4444" stroke-dasharray="4 3"'
+            closed = (
+                ""
+                if graph.has_edge(edge.from_node_id, edge.to_node_id)
+                else (' stroke="#ef4444" stroke-dasharray="4 3"')
             )
             parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"{closed}/>')
         parts.append("</g>")
@@ -144,7 +147,7 @@ def render_plan_map(run: PlanningRun, routes: Sequence[PlannedRoute]) -> str:
             continue
         path: list[Coordinates] = []
         sequence = [hub, *(stop.point for stop in stops), hub]
-        for a, b in zip(sequence, sequence[1:], strict=False):
+        for a, b in pairwise(sequence):
             leg = _road_path(graph, node_of_point, node_at, a, b)
             path.extend(leg if not path else leg[1:])
         parts.append(
@@ -155,7 +158,7 @@ def render_plan_map(run: PlanningRun, routes: Sequence[PlannedRoute]) -> str:
         for stop in stops:
             x, y = project(_at(stop.point))
             parts.append(
-                f'<g><title>{escape(f"{stop.sequence}. {stop.point.name}")}</title>'
+                f"<g><title>{escape(f'{stop.sequence}. {stop.point.name}')}</title>"
                 f'<circle cx="{x}" cy="{y}" r="8" fill="{route.colour}" stroke="#fff"/>'
                 f'<text x="{x}" y="{y + 3.5:g}" font-size="10" text-anchor="middle" '
                 f'fill="#fff">{stop.sequence}</text></g>'
@@ -197,7 +200,7 @@ def _legend(routes: Sequence[PlannedRoute]) -> str:
         (BUS_COLOUR, "square", _("By passenger bus")),
         (UNSERVED_COLOUR, "ring", _("Left unserved")),
     ]
-    items = [f'<g class="legend" font-size="11" transform="translate(8,8)">']
+    items = ['<g class="legend" font-size="11" transform="translate(8,8)">']
     items.append(
         f'<rect width="210" height="{len(rows) * 15 + 8}" fill="#ffffff" fill-opacity="0.85"/>'
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from highland.logistics.planning.problem import UNREACHABLE, Problem, Stop, VehicleType
 
@@ -99,7 +100,7 @@ def evaluate_route(
     locations = [depot, *(stop.location for stop in stops), depot]
     distance = 0
     unreachable_at: int | None = None
-    for leg, (origin, target) in enumerate(zip(locations, locations[1:], strict=False)):
+    for leg, (origin, target) in enumerate(pairwise(locations)):
         step = problem.distance[origin][target]
         if step >= UNREACHABLE or problem.duration[origin][target] >= UNREACHABLE:
             unreachable_at = min(leg, len(stops) - 1) if stops else None
@@ -150,9 +151,7 @@ def evaluate_route(
         previous = stop.location
     end = clock + _travel(problem, previous, depot)
     duration = end - start
-    if violation is None and (
-        end > vehicle_type.shift_end or duration > vehicle_type.max_duration
-    ):
+    if violation is None and (end > vehicle_type.shift_end or duration > vehicle_type.max_duration):
         violation = Violation("shift", len(stops) - 1 if stops else None)
     cost = (
         vehicle_type.unit_distance_cost * distance

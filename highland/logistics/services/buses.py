@@ -65,8 +65,9 @@ def _booking(departure: BusDeparture, date: dt.date) -> BusDepartureBooking:
 
 def _check_point(line: BusLine, point: ServicePoint) -> None:
     if point.county_id != line.county_id:
-        raise ValidationFailed(_("That point is in another county."), code="wrong_county",
-                               field="point")
+        raise ValidationFailed(
+            _("That point is in another county."), code="wrong_county", field="point"
+        )
     if point.tier == Tier.COUNTY_CENTRE:
         raise ValidationFailed(
             _("The bus leaves from the county town; add the townships and villages it stops at."),

@@ -64,17 +64,22 @@ class CostRow:
         return (2 * self.total_fen + self.parcels) // (2 * self.parcels) if self.parcels else 0
 
 
-def cost_per_parcel_report(
-    county: County, *, since: dt.date, until: dt.date
-) -> list[CostRow]:
+def cost_per_parcel_report(county: County, *, since: dt.date, until: dt.date) -> list[CostRow]:
     """Cost per parcel per point and month, between two days inclusive (one query)."""
     rows = (
         ParcelCost.objects.filter(
             county=county, run__is_current=True, day__gte=since, day__lte=until
         )
         .annotate(month=TruncMonth("day"))
-        .values("month", "point_id", "point__code", "point__name_zh", "point__name_bo",
-                "point__name_en", "carrier")
+        .values(
+            "month",
+            "point_id",
+            "point__code",
+            "point__name_zh",
+            "point__name_bo",
+            "point__name_en",
+            "carrier",
+        )
         .annotate(parcels=Count("pk"), total=Sum("cost_fen"))
         .order_by("-month", "point__code", "carrier")
     )
@@ -90,13 +95,24 @@ def cost_per_parcel_report(
         bus = row["parcels"] if row["carrier"] == "bus" else 0
         if previous is None:
             merged[key] = CostRow(
-                row["month"], row["point_id"], row["point__code"], name,
-                row["parcels"], int(row["total"]), van, bus,
+                row["month"],
+                row["point_id"],
+                row["point__code"],
+                name,
+                row["parcels"],
+                int(row["total"]),
+                van,
+                bus,
             )
         else:
             merged[key] = CostRow(
-                previous.month, previous.point_id, previous.point_code, previous.point_name,
-                previous.parcels + row["parcels"], previous.total_fen + int(row["total"]),
-                previous.van_parcels + van, previous.bus_parcels + bus,
+                previous.month,
+                previous.point_id,
+                previous.point_code,
+                previous.point_name,
+                previous.parcels + row["parcels"],
+                previous.total_fen + int(row["total"]),
+                previous.van_parcels + van,
+                previous.bus_parcels + bus,
             )
     return list(merged.values())

@@ -64,7 +64,12 @@ def _record_all(
         key = parcel_key(form_key, kind, parcel)
         try:
             recorded = record_tracking_event(
-                parcel, kind=kind, occurred_at=now, idempotency_key=key, actor=actor, **place  # type: ignore[arg-type]
+                parcel,
+                kind=kind,
+                occurred_at=now,
+                idempotency_key=key,
+                actor=actor,
+                **place,  # type: ignore[arg-type]
             )
         except Conflict:
             earlier = TrackingEvent.objects.filter(

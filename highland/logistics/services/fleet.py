@@ -80,7 +80,7 @@ def add_vehicle(county: County, details: VehicleDetails, *, actor: User) -> Vehi
     cleaned = _checked(county, details)
     if Vehicle.objects.filter(county=county, plate=cleaned["plate"]).exists():
         raise _plate_taken(str(cleaned["plate"]))
-    vehicle = Vehicle.objects.create(county=county, **cleaned)  # type: ignore[arg-type]
+    vehicle = Vehicle.objects.create(county=county, **cleaned)
     audit.record(
         actor,
         "logistics.vehicle.added",
@@ -107,7 +107,5 @@ def change_vehicle(vehicle: Vehicle, details: VehicleDetails, *, actor: User) ->
         except IntegrityError as error:
             raise _plate_taken(str(cleaned["plate"])) from error
 
-    audit.save_changes(
-        locked, cleaned, actor=actor, action="logistics.vehicle.changed", save=save
-    )
+    audit.save_changes(locked, cleaned, actor=actor, action="logistics.vehicle.changed", save=save)
     return locked

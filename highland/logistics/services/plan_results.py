@@ -297,4 +297,3 @@ def _save_unserved(run: PlanningRun, unserved: list[Excluded]) -> None:
 
 def _plain(details: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in details.items() if value not in (None, "", [])}
-

@@ -111,7 +111,11 @@ def start_planning_run(
         actor,
         "logistics.planning_run.started",
         run,
-        {"day": day.isoformat(), "seconds": float(seconds), "departs_at": f"{run.departs_at:%H:%M}"},
+        {
+            "day": day.isoformat(),
+            "seconds": float(seconds),
+            "departs_at": f"{run.departs_at:%H:%M}",
+        },
     )
     transaction.on_commit(lambda: enqueue_planning_run(run.pk))
     return run
@@ -183,7 +187,9 @@ def execute_planning_run(run_id: int) -> PlanningRun | None:
     return PlanningRun.objects.filter(pk=run_id).first()
 
 
-def progress_writer(run_id: int, *, every: float = PROGRESS_EVERY_SECONDS) -> Callable[[Progress], None]:
+def progress_writer(
+    run_id: int, *, every: float = PROGRESS_EVERY_SECONDS
+) -> Callable[[Progress], None]:
     """The solver's `on_progress`: writes the best cost and elapsed time at most every
     `every` seconds, and stops the search (PlanningCancelled) once the run is no longer
     running."""
@@ -195,9 +201,7 @@ def progress_writer(run_id: int, *, every: float = PROGRESS_EVERY_SECONDS) -> Ca
             return
         last[0] = now
         best = None if progress.best_cost is None else units_to_fen(progress.best_cost)
-        updated = PlanningRun.objects.filter(
-            pk=run_id, status=PlanningRunStatus.RUNNING
-        ).update(
+        updated = PlanningRun.objects.filter(pk=run_id, status=PlanningRunStatus.RUNNING).update(
             best_cost_fen=best,
             elapsed_seconds=round(progress.elapsed, 2),
             iterations=progress.iterations,

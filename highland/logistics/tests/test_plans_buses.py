@@ -16,13 +16,13 @@ from highland.logistics.models import (
     BusLine,
     Parcel,
     ParcelCost,
+    Vehicle,
 )
 from highland.logistics.planning.buses import BusOption, BusPlanner, PlannedVan
 from highland.logistics.planning.day import Day, Excluded, StopLoad, vehicle_type_for
 from highland.logistics.planning.routes import evaluate_route
 from highland.logistics.services.buses import book_departure
 from highland.logistics.tests.plans_setup import next_weekday, solved_run
-from highland.logistics.models import Vehicle
 from highland.network.models import ServicePoint
 from highland.testing import run_concurrently
 
@@ -32,15 +32,26 @@ ALL_DAY = (0, 24 * HOUR)
 
 def _point(pk: int, code: str, name: str) -> ServicePoint:
     return ServicePoint(
-        pk=pk, code=code, name_zh=name, name_bo=name, name_en=name,
-        latitude=Decimal("30"), longitude=Decimal("100"), altitude_m=4000,
+        pk=pk,
+        code=code,
+        name_zh=name,
+        name_bo=name,
+        name_en=name,
+        latitude=Decimal("30"),
+        longitude=Decimal("100"),
+        altitude_m=4000,
     )
 
 
 def _parcel(pk: int, point: ServicePoint, temperature_class: str = "ambient") -> Parcel:
     return Parcel(
-        pk=pk, sscc=f"{pk:018d}", kind="order", destination_point_id=point.pk, weight_g=1_000,
-        volume_ml=2_000, temperature_class=temperature_class,
+        pk=pk,
+        sscc=f"{pk:018d}",
+        kind="order",
+        destination_point_id=point.pk,
+        weight_g=1_000,
+        volume_ml=2_000,
+        temperature_class=temperature_class,
     )
 
 
@@ -51,8 +62,14 @@ def _day(far_parcels: tuple[Parcel, ...], *, far_served: bool = True) -> tuple[D
     """Hub, a near point A (10 km) and a far one B (50 km; 45 km from A); one van at
     ¥2.00 a km and ¥36.00 an hour; both points open all day."""
     van = Vehicle(
-        pk=7, plate="TEST", capacity_g=1_000_000, capacity_ml=5_000_000, refrigerated=False,
-        shift_minutes=600, cost_per_km_fen=200, cost_per_hour_fen=3600,
+        pk=7,
+        plate="TEST",
+        capacity_g=1_000_000,
+        capacity_ml=5_000_000,
+        refrigerated=False,
+        shift_minutes=600,
+        cost_per_km_fen=200,
+        cost_per_hour_fen=3600,
     )
     stops = {"A": StopLoad("A", NEAR, (_parcel(11, NEAR),), (), 0, 0, ALL_DAY)}
     unserved: list[Excluded] = []
@@ -86,8 +103,9 @@ def _b1(fee_fen: int, *, departs_at: dt.time = dt.time(8, 0), capacity: int = 20
     return BusOption(line, departure, arrives)
 
 
-def _decide(option: BusOption, far_parcels: tuple[Parcel, ...], *, room: int = 20,
-            far_served: bool = True):
+def _decide(
+    option: BusOption, far_parcels: tuple[Parcel, ...], *, room: int = 20, far_served: bool = True
+):
     day, unserved = _day(far_parcels, far_served=far_served)
     vans = [PlannedVan("V7", ["A", "B"] if far_served else ["A"])]
     planner = BusPlanner(day, vans, unserved, {FAR.pk: [option]}, {option.departure.pk: room})
@@ -125,7 +143,7 @@ def test_a_cheap_bus_takes_the_far_point_and_the_van_no_longer_goes():
 
 
 def test_an_expensive_bus_loses_to_the_van():
-    decisions, vans, _unserved, _day_ = _decide(_b1(20_000), TWO)
+    decisions, vans, _unserved, _ = _decide(_b1(20_000), TWO)
 
     [decision] = decisions
     assert (decision.chosen, decision.reason) == ("van", "van_cheaper")
@@ -134,7 +152,7 @@ def test_an_expensive_bus_loses_to_the_van():
 
 
 def test_a_bus_without_room_for_all_the_points_parcels_is_not_chosen():
-    decisions, vans, _unserved, _day_ = _decide(_b1(500), TWO, room=1)
+    decisions, vans, _unserved, _ = _decide(_b1(500), TWO, room=1)
 
     [decision] = decisions
     assert (decision.chosen, decision.reason) == ("van", "bus_full")
@@ -143,7 +161,7 @@ def test_a_bus_without_room_for_all_the_points_parcels_is_not_chosen():
 
 
 def test_a_bus_reaching_the_point_while_it_is_closed_is_not_chosen():
-    decisions, _vans, _unserved, _day_ = _decide(_b1(500, departs_at=dt.time(14, 0)), TWO)
+    decisions, _vans, _unserved, _ = _decide(_b1(500, departs_at=dt.time(14, 0)), TWO)
 
     [decision] = decisions
     assert (decision.chosen, decision.reason) == ("van", "bus_arrives_closed")
@@ -153,14 +171,14 @@ def test_a_bus_reaching_the_point_while_it_is_closed_is_not_chosen():
 def test_chilled_goods_never_ride_the_bus():
     cold = (_parcel(21, FAR), _parcel(22, FAR, temperature_class="chilled"))
 
-    decisions, _vans, _unserved, _day_ = _decide(_b1(1), cold)
+    decisions, _vans, _unserved, _ = _decide(_b1(1), cold)
 
     [decision] = decisions
     assert (decision.chosen, decision.reason) == ("van", "cold_goods")
 
 
 def test_a_point_no_van_could_serve_goes_by_bus():
-    decisions, vans, unserved, _day_ = _decide(_b1(20_000), TWO, far_served=False)
+    decisions, vans, unserved, _ = _decide(_b1(20_000), TWO, far_served=False)
 
     [decision] = decisions
     assert (decision.chosen, decision.reason) == ("bus", "bus_only")

@@ -22,7 +22,9 @@ items = st.lists(
 
 @given(cost=st.integers(0, 10**9), sizes=items)
 def test_the_shares_of_a_route_sum_to_its_cost_exactly(cost, sizes):
-    shares = share_route_cost(cost, [(index, grams, metres) for index, (grams, metres) in enumerate(sizes)])
+    shares = share_route_cost(
+        cost, [(index, grams, metres) for index, (grams, metres) in enumerate(sizes)]
+    )
 
     assert sum(shares.values()) == cost
     assert all(share >= 0 for share in shares.values())
@@ -44,8 +46,12 @@ def test_weightless_items_share_equally_and_a_doorstep_parcel_is_not_free():
     assert share_route_cost(100, [("hub", 1_000, 0), ("far", 1_000, 99)]) == {"hub": 1, "far": 99}
 
 
-@given(per_km=st.integers(0, 100_000), per_hour=st.integers(0, 100_000),
-       metres=st.integers(0, 10**6), seconds=st.integers(0, 86_400))
+@given(
+    per_km=st.integers(0, 100_000),
+    per_hour=st.integers(0, 100_000),
+    metres=st.integers(0, 10**6),
+    seconds=st.integers(0, 86_400),
+)
 def test_the_solvers_cost_units_are_exact_fractions_of_a_fen(per_km, per_hour, metres, seconds):
     per_metre, per_second = unit_costs(per_km, per_hour)
     units = per_metre * metres + per_second * seconds
@@ -74,7 +80,9 @@ def test_every_route_is_shared_among_its_parcels_and_the_report_counts_the_days_
     run = PlanningRun.objects.get(county=demo.county, day=day, is_current=True)
     for route in PlannedRoute.objects.filter(run=run):
         shares = ParcelCost.objects.filter(route=route)
-        loose = sum(PlannedStop.objects.filter(route=route).values_list("loose_cost_fen", flat=True))
+        loose = sum(
+            PlannedStop.objects.filter(route=route).values_list("loose_cost_fen", flat=True)
+        )
         assert sum(share.cost_fen for share in shares) + loose == route.cost_fen
     rows = cost_per_parcel_report(demo.county, since=day.replace(day=1), until=day)
     by_point = {row.point_code: row for row in rows}
@@ -84,15 +92,19 @@ def test_every_route_is_shared_among_its_parcels_and_the_report_counts_the_days_
     assert tuoren.per_parcel_fen == (2 * tuoren.total_fen + 3) // 6
     achao = by_point["LT-S01-V04"]
     assert (achao.parcels, achao.bus_parcels, achao.total_fen, achao.per_parcel_fen) == (
-        1, 1, 500, 500,
+        1,
+        1,
+        500,
+        500,
     )
     assert {row.month for row in rows} == {day.replace(day=1)}
     assert ParcelCost.objects.filter(carrier=Carrier.BUS).count() == 2  # one per run
 
 
 @pytest.mark.django_db
-def test_the_report_page_shows_cards_and_downloads(demo, client_as, parcel_factory,
-                                                   django_capture_on_commit_callbacks):
+def test_the_report_page_shows_cards_and_downloads(
+    demo, client_as, parcel_factory, django_capture_on_commit_callbacks
+):
     parcel_factory.order_parcel("LT-S01-V04", weight_g=500)
     day = next_weekday(1)
     solved_run(demo, django_capture_on_commit_callbacks, day=day)
@@ -111,7 +123,14 @@ def test_the_report_page_shows_cards_and_downloads(demo, client_as, parcel_facto
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:4] == ["Month", "Point code", "Point", "Parcels"]
     assert lines[1].split(",") == [
-        f"{day:%Y-%m}", "LT-S01-V04", "Achao Village Service Point", "1", "0", "1", "5.00", "5.00"
+        f"{day:%Y-%m}",
+        "LT-S01-V04",
+        "Achao Village Service Point",
+        "1",
+        "0",
+        "1",
+        "5.00",
+        "5.00",
     ]
     assert excel.content[:2] == b"PK"
 

@@ -121,9 +121,7 @@ def test_a_point_closed_that_weekday_is_left_out_by_name(demo, parcel_factory):
     assert excluded.details["weekday"] == 6
 
 
-def test_a_window_no_vehicle_can_reach_is_reported_with_the_earliest_arrival(
-    demo, parcel_factory
-):
+def test_a_window_no_vehicle_can_reach_is_reported_with_the_earliest_arrival(demo, parcel_factory):
     parcel_factory.order_parcel("LT-S01-V01")
 
     # Leaving at 20:55, nobody is at a village point before it closes at 21:00.
@@ -192,9 +190,9 @@ def test_a_load_larger_than_every_vehicle_is_split_into_stops_at_the_same_point(
 def test_a_point_cut_off_by_a_closure_is_unreachable_naming_the_road(demo, parcel_factory):
     parcel_factory.order_parcel("LT-S01-V04")
     village = demo.point("LT-S01-V04")
-    edges = RoadEdge.objects.filter(county=demo.county, to_node__point=village) | RoadEdge.objects.filter(
-        county=demo.county, from_node__point=village
-    )
+    edges = RoadEdge.objects.filter(
+        county=demo.county, to_node__point=village
+    ) | RoadEdge.objects.filter(county=demo.county, from_node__point=village)
     for edge in edges:
         close_road(edge, actor=demo.user("dispatcher"), reason="塌方")
 
@@ -204,4 +202,3 @@ def test_a_point_cut_off_by_a_closure_is_unreachable_naming_the_road(demo, parce
     [excluded] = day.excluded
     assert (excluded.point.code, excluded.reason) == ("LT-S01-V04", "unreachable")
     assert {closure["reason"] for closure in excluded.details["closures"]} == {"塌方"}
-

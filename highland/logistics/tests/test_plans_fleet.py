@@ -84,7 +84,9 @@ def test_a_bad_vehicle_is_refused(demo, changes, field):
 
 def test_the_driver_must_hold_the_driver_role(demo):
     with pytest.raises(ValidationFailed) as refused:
-        add_vehicle(demo.county, _details(demo, driver=demo.user("agent")), actor=demo.user("dispatcher"))
+        add_vehicle(
+            demo.county, _details(demo, driver=demo.user("agent")), actor=demo.user("dispatcher")
+        )
 
     assert list(refused.value.errors) == ["driver"]
 
@@ -103,16 +105,26 @@ def test_the_vehicle_pages(demo, client_as):
     added = client.post(
         "/logistics/vehicles/create/",
         {
-            "plate": "川R·L9002", "name": "小车", "carrier": carrier.pk, "capacity_kg": "500",
-            "capacity_litres": "2500", "shift_minutes": "480", "cost_per_km": "1.20",
-            "cost_per_hour": "35.00", "active": "on",
+            "plate": "川R·L9002",
+            "name": "小车",
+            "carrier": carrier.pk,
+            "capacity_kg": "500",
+            "capacity_litres": "2500",
+            "shift_minutes": "480",
+            "cost_per_km": "1.20",
+            "cost_per_hour": "35.00",
+            "active": "on",
         },
     )
     duplicate = client.post(
         "/logistics/vehicles/create/",
         {
-            "plate": "川R·L9002", "carrier": carrier.pk, "capacity_kg": "500",
-            "capacity_litres": "2500", "shift_minutes": "480", "cost_per_km": "1.20",
+            "plate": "川R·L9002",
+            "carrier": carrier.pk,
+            "capacity_kg": "500",
+            "capacity_litres": "2500",
+            "shift_minutes": "480",
+            "cost_per_km": "1.20",
             "cost_per_hour": "35.00",
         },
     )
@@ -121,7 +133,9 @@ def test_the_vehicle_pages(demo, client_as):
     assert added.status_code == 302
     vehicle = Vehicle.objects.get(plate="川R·L9002")
     assert (vehicle.capacity_g, vehicle.capacity_ml, vehicle.cost_per_km_fen) == (
-        500_000, 2_500_000, 120,
+        500_000,
+        2_500_000,
+        120,
     )
     assert duplicate.status_code == 200
     assert "The county has a vehicle with plate 川R·L9002 already." in duplicate.content.decode()
@@ -132,16 +146,21 @@ def test_a_bus_line_gets_stops_in_travel_order_and_a_timetable(demo):
     dispatcher = demo.user("dispatcher")
     line = BusLine.objects.get(county=demo.county, code="B2")
 
-    first = add_bus_stop(line, point=demo.point("LT-S04"), minutes_from_departure=90, actor=dispatcher)
-    second = add_bus_stop(line, point=demo.point("LT-S04-V01"), minutes_from_departure=120,
-                          actor=dispatcher)
+    first = add_bus_stop(
+        line, point=demo.point("LT-S04"), minutes_from_departure=90, actor=dispatcher
+    )
+    second = add_bus_stop(
+        line, point=demo.point("LT-S04-V01"), minutes_from_departure=120, actor=dispatcher
+    )
     with pytest.raises(ValidationFailed) as earlier:
-        add_bus_stop(line, point=demo.point("LT-S04-V02"), minutes_from_departure=100,
-                     actor=dispatcher)
+        add_bus_stop(
+            line, point=demo.point("LT-S04-V02"), minutes_from_departure=100, actor=dispatcher
+        )
     with pytest.raises(ValidationFailed) as centre:
         add_bus_stop(line, point=demo.point("LT-C"), minutes_from_departure=200, actor=dispatcher)
-    departures = add_bus_departures(line, weekdays=[5, 6], departs_at=dt.time(9, 30),
-                                    parcel_capacity=8, actor=dispatcher)
+    departures = add_bus_departures(
+        line, weekdays=[5, 6], departs_at=dt.time(9, 30), parcel_capacity=8, actor=dispatcher
+    )
     with pytest.raises(ValidationFailed) as twice:
         add_bus_departures(line, weekdays=[6], departs_at=dt.time(9, 30), actor=dispatcher)
 
@@ -169,7 +188,11 @@ def test_the_bus_line_page_adds_a_stop(demo, client_as):
 
     response = client.post(
         f"/logistics/bus-lines/{line.pk}/",
-        {"form": "stop", "stop-point": demo.point("LT-S04").pk, "stop-minutes_from_departure": "60"},
+        {
+            "form": "stop",
+            "stop-point": demo.point("LT-S04").pk,
+            "stop-minutes_from_departure": "60",
+        },
     )
     page = client_as(demo.user("official")).get(f"/logistics/bus-lines/{line.pk}/")
 

@@ -28,8 +28,15 @@ def done_run(demo, parcel_factory, django_capture_on_commit_callbacks):
 
 @pytest.mark.parametrize(
     ("username", "status"),
-    [(None, 302), ("buyer", 403), ("agent", 403), ("driver", 200), ("official", 200),
-     ("dispatcher", 200), ("operator", 200)],
+    [
+        (None, 302),
+        ("buyer", 403),
+        ("agent", 403),
+        ("driver", 200),
+        ("official", 200),
+        ("dispatcher", 200),
+        ("operator", 200),
+    ],
 )
 def test_who_sees_the_planning_page(demo, client_as, username, status):
     response = client_as(demo.user(username) if username else None).get(PLANS)
@@ -44,7 +51,9 @@ def test_the_dispatcher_starts_a_run_from_the_page(
     day = next_weekday(2)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(PLANS, {"day": day.isoformat(), "seconds": "5", "departs_at": "06:30"})
+        response = client.post(
+            PLANS, {"day": day.isoformat(), "seconds": "5", "departs_at": "06:30"}
+        )
 
     run = PlanningRun.objects.get(county=demo.county)
     assert response.status_code == 302
@@ -75,9 +84,14 @@ def test_a_bad_day_is_refused_on_the_form(demo, client_as):
 
 def test_a_running_run_shows_its_progress_and_polls_for_more(demo, client_as):
     run = PlanningRun.objects.create(
-        county=demo.county, day=next_weekday(1), time_limit_seconds=30,
-        status=PlanningRunStatus.RUNNING, best_cost_fen=123_456, elapsed_seconds=12.3,
-        iterations=4_000, created_by=demo.user("dispatcher"),
+        county=demo.county,
+        day=next_weekday(1),
+        time_limit_seconds=30,
+        status=PlanningRunStatus.RUNNING,
+        best_cost_fen=123_456,
+        elapsed_seconds=12.3,
+        iterations=4_000,
+        created_by=demo.user("dispatcher"),
     )
     client = client_as(demo.user("dispatcher"))
 
@@ -97,8 +111,9 @@ def test_a_running_run_shows_its_progress_and_polls_for_more(demo, client_as):
     assert "hx-trigger" not in finished.content.decode()
 
 
-def test_a_done_run_shows_routes_on_a_map_and_manifests(done_run, demo, client_as,
-                                                        django_assert_max_num_queries):
+def test_a_done_run_shows_routes_on_a_map_and_manifests(
+    done_run, demo, client_as, django_assert_max_num_queries
+):
     client = client_as(demo.user("dispatcher"))
 
     with django_assert_max_num_queries(25):
@@ -109,7 +124,7 @@ def test_a_done_run_shows_routes_on_a_map_and_manifests(done_run, demo, client_a
     assert "<polyline" in text and 'class="county-map plan-map"' in text
     assert "Tuoren Village Service Point" in text
     assert "drop 2 parcels (3 kg)" in text
-    assert 'hx-trigger' not in text
+    assert "hx-trigger" not in text
     assert len(response.content) < 50_000
 
 
@@ -140,7 +155,9 @@ def test_another_countys_run_is_not_found(done_run, other_county, client_as):
 
 def test_the_dispatcher_cancels_a_queued_run(demo, client_as):
     run = PlanningRun.objects.create(
-        county=demo.county, day=next_weekday(1), time_limit_seconds=30,
+        county=demo.county,
+        day=next_weekday(1),
+        time_limit_seconds=30,
         created_by=demo.user("dispatcher"),
     )
 
@@ -179,7 +196,9 @@ def test_the_driver_confirms_a_drop_once_even_when_the_tap_is_sent_twice(
 
     assert first.redirect_chain == again.redirect_chain == [("/logistics/driver/", 302)]
     assert "Recorded for 2 parcels." in first.content.decode()
-    events = TrackingEvent.objects.filter(parcel__in=stop.drop_parcels.all(), kind="arrived_at_point")
+    events = TrackingEvent.objects.filter(
+        parcel__in=stop.drop_parcels.all(), kind="arrived_at_point"
+    )
     assert events.count() == 2
     assert {event.point_id for event in events} == {stop.point_id}
     assert {event.vehicle_id for event in events} == {stop.route.vehicle_id}
@@ -194,12 +213,18 @@ def test_the_driver_confirms_loading_and_collection(done_run, demo, client_as):
     stop = route.stops.get()
     text = client.get("/logistics/driver/").content.decode()
 
-    client.post(f"/logistics/driver/routes/{route.pk}/loaded/",
-                {"key": _key(text, f"/logistics/driver/routes/{route.pk}/loaded/")})
-    client.post(f"/logistics/driver/stops/{stop.pk}/collect/",
-                {"key": _key(text, f"/logistics/driver/stops/{stop.pk}/collect/")})
+    client.post(
+        f"/logistics/driver/routes/{route.pk}/loaded/",
+        {"key": _key(text, f"/logistics/driver/routes/{route.pk}/loaded/")},
+    )
+    client.post(
+        f"/logistics/driver/stops/{stop.pk}/collect/",
+        {"key": _key(text, f"/logistics/driver/stops/{stop.pk}/collect/")},
+    )
 
-    kinds = sorted(TrackingEvent.objects.filter(vehicle=route.vehicle).values_list("kind", flat=True))
+    kinds = sorted(
+        TrackingEvent.objects.filter(vehicle=route.vehicle).values_list("kind", flat=True)
+    )
     assert kinds == ["collected", "loaded", "loaded"]
     [collection] = stop.collect_parcels.all()
     collection.refresh_from_db()
@@ -258,7 +283,9 @@ def test_the_api_refuses_outsiders_and_a_second_run_of_the_day(
     client = client_as(demo.user("dispatcher"))
     with django_capture_on_commit_callbacks(execute=False):
         client.post("/api/v1/logistics/plans", {"day": day}, content_type="application/json")
-        again = client.post("/api/v1/logistics/plans", {"day": day}, content_type="application/json")
+        again = client.post(
+            "/api/v1/logistics/plans", {"day": day}, content_type="application/json"
+        )
     driver = client_as(demo.user("driver")).post(
         "/api/v1/logistics/plans", {"day": day}, content_type="application/json"
     )

@@ -68,9 +68,9 @@ def test_a_run_covers_the_stops_and_keeps_every_constraint(
             "parcel_id", flat=True
         )
     ) | set(
-        PlannedStop.collect_parcels.through.objects.filter(
-            plannedstop__route__run=run
-        ).values_list("parcel_id", flat=True)
+        PlannedStop.collect_parcels.through.objects.filter(plannedstop__route__run=run).values_list(
+            "parcel_id", flat=True
+        )
     )
     on_buses = set(run.bus_consignments.values_list("parcel_id", flat=True))
     unserved = set(
@@ -173,9 +173,7 @@ def test_a_run_cancelled_before_its_worker_starts_is_not_solved(
 ):
     parcel_factory.order_parcel("LT-S01-V01")
     with django_capture_on_commit_callbacks(execute=False):
-        run = start_planning_run(
-            demo.county, TUESDAY, seconds=0.5, actor=demo.user("dispatcher")
-        )
+        run = start_planning_run(demo.county, TUESDAY, seconds=0.5, actor=demo.user("dispatcher"))
     cancel_planning_run(run, actor=demo.user("dispatcher"))
 
     assert execute_planning_run(run.pk) is None
@@ -261,7 +259,9 @@ def test_planning_a_day_again_replaces_its_plan(
     )
 
 
-def test_closing_the_road_changes_the_plan(demo, parcel_factory, django_capture_on_commit_callbacks):
+def test_closing_the_road_changes_the_plan(
+    demo, parcel_factory, django_capture_on_commit_callbacks
+):
     from django.core.cache import cache
 
     from highland.logistics.models import RoadEdge
@@ -316,9 +316,7 @@ def test_without_a_broker_the_run_is_solved_on_a_thread_of_this_process(demo, pa
 def test_with_a_broker_the_run_goes_to_celery(demo, settings, monkeypatch):
     queued: list[int] = []
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/9"
-    monkeypatch.setattr(
-        "highland.logistics.planning.tasks.solve_planning_run.delay", queued.append
-    )
+    monkeypatch.setattr("highland.logistics.planning.tasks.solve_planning_run.delay", queued.append)
 
     assert enqueue_planning_run(41) is None
     assert queued == [41]
@@ -340,4 +338,3 @@ def test_a_run_that_cannot_be_queued_fails_at_once(demo, settings, monkeypatch):
     run.refresh_from_db()
     assert (run.status, run.failure_code) == (PlanningRunStatus.FAILED, "not_queued")
     assert run.message == "ConnectionError: broker down"
-

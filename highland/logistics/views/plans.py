@@ -72,16 +72,16 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             if error.status_code in (403, 404):
                 raise
-            for field, texts in (error.errors or {None: [error.message]}).items():
+            for field, texts in (error.errors or {"": [error.message]}).items():
                 for text in texts:
                     form.add_error(field if field in form.fields else None, text)
         else:
             messages.success(request, _("Planning started."))
             return redirect("logistics:plan-detail", run.pk)
     runs = Paginator(
-        PlanningRun.objects.filter(county=county).select_related("created_by").order_by(
-            "-created_at", "-pk"
-        ),
+        PlanningRun.objects.filter(county=county)
+        .select_related("created_by")
+        .order_by("-created_at", "-pk"),
         RUNS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     return render(

@@ -120,8 +120,14 @@ def driver_today(request: HttpRequest) -> HttpResponse:
                 by_point[consignment.point_id] = card
             card.parcels.append(consignment.parcel)
         cards_by_point = [
-            BusPointCard(c.point_id, c.point_name, c.arrives_at, c.parcels,
-                         _all_in(c.parcels, AT_POINT), c.key)
+            BusPointCard(
+                c.point_id,
+                c.point_name,
+                c.arrives_at,
+                c.parcels,
+                _all_in(c.parcels, AT_POINT),
+                c.key,
+            )
             for c in by_point.values()
         ]
         parcels = [consignment.parcel for consignment in consignments]
@@ -183,9 +189,7 @@ def confirm_route_loaded(request: HttpRequest, route_id: int) -> HttpResponse:
 def confirm_stop_view(request: HttpRequest, stop_id: int, what: str) -> HttpResponse:
     user = _person(request)
     stop = access_drivers_stop(user, stop_id)
-    return _confirmed(
-        request, lambda key: confirm_stop(stop, what=what, form_key=key, actor=user)
-    )
+    return _confirmed(request, lambda key: confirm_stop(stop, what=what, form_key=key, actor=user))
 
 
 def _departure_parcels(departure: BusDeparture) -> list[Parcel]:
@@ -224,9 +228,7 @@ def confirm_bus_drop_view(request: HttpRequest, departure_id: int, point_id: int
 
 urlpatterns: list[URLPattern] = [
     path("driver/", driver_today, name="driver-today"),
-    path(
-        "driver/routes/<int:route_id>/loaded/", confirm_route_loaded, name="driver-route-loaded"
-    ),
+    path("driver/routes/<int:route_id>/loaded/", confirm_route_loaded, name="driver-route-loaded"),
     path(
         "driver/stops/<int:stop_id>/drop/",
         confirm_stop_view,

@@ -47,7 +47,7 @@ def _form_errors(form: Any, error: DomainError, renames: dict[str, str] | None =
     if error.status_code in (403, 404):
         raise error
     renames = renames or {}
-    for field, texts in (error.errors or {None: [error.message]}).items():
+    for field, texts in (error.errors or {"": [error.message]}).items():
         name = renames.get(field or "", field)
         for text in texts:
             form.add_error(name if name in form.fields else None, text)
@@ -111,10 +111,10 @@ def vehicle_form(request: HttpRequest, vehicle_id: int | None = None) -> HttpRes
         else:
             messages.success(request, _("The vehicle was saved."))
             return redirect("logistics:vehicle-list")
-    title = _("Edit vehicle %(plate)s") % {"plate": vehicle.plate} if vehicle else _("Add a vehicle")
-    return render(
-        request, "logistics/plans/vehicle_form.html", {"form": form, "title": title}
+    title = (
+        _("Edit vehicle %(plate)s") % {"plate": vehicle.plate} if vehicle else _("Add a vehicle")
     )
+    return render(request, "logistics/plans/vehicle_form.html", {"form": form, "title": title})
 
 
 @login_required
@@ -134,11 +134,13 @@ def bus_line_detail(request: HttpRequest, line_id: int) -> HttpResponse:
     county = line.county
     may_edit = allowed(user, "logistics.manage_fleet", line)
     stop_form = BusStopForm(
-        request.POST if request.POST.get("form") == "stop" else None, county=county,
+        request.POST if request.POST.get("form") == "stop" else None,
+        county=county,
         prefix="stop",
     )
     departure_form = BusDepartureForm(
-        request.POST if request.POST.get("form") == "departure" else None, county=county,
+        request.POST if request.POST.get("form") == "departure" else None,
+        county=county,
         prefix="departure",
     )
     if request.method == "POST" and may_edit:
@@ -203,9 +205,9 @@ def bus_stop_remove(request: HttpRequest, line_id: int, stop_id: int) -> HttpRes
 def bus_departure_remove(request: HttpRequest, line_id: int, departure_id: int) -> HttpResponse:
     user = _person(request)
     line = access_bus_line(user, line_id)
-    departure = BusDeparture.objects.select_related("line").filter(
-        pk=departure_id, line=line
-    ).first()
+    departure = (
+        BusDeparture.objects.select_related("line").filter(pk=departure_id, line=line).first()
+    )
     if departure is None:
         messages.error(request, _("No such departure."))
         return redirect("logistics:bus-line-detail", line.pk)
