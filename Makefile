@@ -17,7 +17,7 @@ SMS_SANDBOX_SECRET := sms-sandbox-secret-not-for-production
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck layers check ci bench clean
+.PHONY: help run setup install messages migrate demo test test-postgres lint format typecheck layers check ci bench bench-vrp clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ check: messages ## Django checks and migrations in sync
 
 bench: messages ## Benchmarks (~4 min, not in test/ci); report in docs/benchmarks.md
 	bash bench/run.sh
+
+bench-vrp: messages ## Planner quality vs PyVRP and OR-Tools (~40 min; BENCH_VRP_SECONDS, BENCH_VRP_INSTANCES)
+	$(PY) -m bench.vrp
 
 ci: ## What CI runs
 	bash .ci/run

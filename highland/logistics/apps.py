@@ -9,9 +9,8 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels
+        from highland.logistics import auditlabels, plans_menu, roads_menu
 
         audit.register_actions(auditlabels.ACTIONS)
-        from highland.logistics import plans_menu
-
         plans_menu.register()
+        roads_menu.register()

@@ -20,4 +20,6 @@ ACTIONS = {
     "logistics.bus_departure.added": _("Bus departures added"),
     "logistics.bus_departure.removed": _("Bus departure removed"),
     "logistics.parcel.event_recorded": _("Parcel tracking event recorded"),
+    "logistics.road_closure.added": _("Road closed"),
+    "logistics.road_closure.lifted": _("Road closure lifted"),
 }

@@ -31,22 +31,71 @@ from highland.network.models import ServicePoint
 # code, zh, bo, en, latitude, longitude, altitude.
 JUNCTIONS: list[tuple[str, str, str, str, str, str, int]] = [
     ("J-KZL", "卡子拉山垭口", "ཁ་ཙི་ལ།", "Kazila Pass", "30.045000", "100.530000", 4718),
-    ("J-YAJ", "县界（往雅江）", "རྫོང་མཚམས། (ཉག་ཆུ་ཁ།)", "County border (to Yajiang)",
-     "30.030000", "100.720000", 4100),
-    ("J-GNT", "G318 格聂路口", "དགེ་བསྙེན་ལམ་མདོ།", "Genie turn-off on G318",
-     "29.975000", "99.970000", 4200),
-    ("J-HZW", "海子山（G318）", "ཧེ་ཙི་ཤན། (G318)", "Haizi Shan (G318)",
-     "30.010000", "99.640000", 4685),
-    ("J-BAT", "县界（往巴塘）", "རྫོང་མཚམས། (འབའ་ཐང་།)", "County border (to Batang)",
-     "29.990000", "99.460000", 3900),
+    (
+        "J-YAJ",
+        "县界（往雅江）",
+        "རྫོང་མཚམས། (ཉག་ཆུ་ཁ།)",
+        "County border (to Yajiang)",
+        "30.030000",
+        "100.720000",
+        4100,
+    ),
+    (
+        "J-GNT",
+        "G318 格聂路口",
+        "དགེ་བསྙེན་ལམ་མདོ།",
+        "Genie turn-off on G318",
+        "29.975000",
+        "99.970000",
+        4200,
+    ),
+    (
+        "J-HZW",
+        "海子山（G318）",
+        "ཧེ་ཙི་ཤན། (G318)",
+        "Haizi Shan (G318)",
+        "30.010000",
+        "99.640000",
+        4685,
+    ),
+    (
+        "J-BAT",
+        "县界（往巴塘）",
+        "རྫོང་མཚམས། (འབའ་ཐང་།)",
+        "County border (to Batang)",
+        "29.990000",
+        "99.460000",
+        3900,
+    ),
     ("J-GNP", "格聂山口", "དགེ་བསྙེན་ལ།", "Genie Pass", "29.900000", "99.900000", 4650),
-    ("J-N01", "G227 北段岔口", "G227 བྱང་ལམ་མདོ།", "G227 north junction",
-     "30.200000", "100.400000", 4300),
+    (
+        "J-N01",
+        "G227 北段岔口",
+        "G227 བྱང་ལམ་མདོ།",
+        "G227 north junction",
+        "30.200000",
+        "100.400000",
+        4300,
+    ),
     ("J-TES", "兔儿山", "ཐུའུ་ཨར་ཤན།", "Tuer Shan", "29.600000", "100.150000", 4696),
-    ("J-HZS", "海子山（G227）", "ཧེ་ཙི་ཤན། (G227)", "Haizi Shan (G227)",
-     "29.450000", "100.120000", 4685),
-    ("J-DAO", "县界（往稻城）", "རྫོང་མཚམས། (འདབ་པ།)", "County border (to Daocheng)",
-     "29.300000", "100.160000", 4200),
+    (
+        "J-HZS",
+        "海子山（G227）",
+        "ཧེ་ཙི་ཤན། (G227)",
+        "Haizi Shan (G227)",
+        "29.450000",
+        "100.120000",
+        4685,
+    ),
+    (
+        "J-DAO",
+        "县界（往稻城）",
+        "རྫོང་མཚམས། (འདབ་པ།)",
+        "County border (to Daocheng)",
+        "29.300000",
+        "100.160000",
+        4200,
+    ),
     ("J-GWP", "呷洼山口", "ག་བ་ལ།", "Gawa Pass", "29.700000", "100.540000", 4500),
 ]
 
@@ -116,9 +165,10 @@ def crow_flies_m(a: Any, b: Any) -> float:
     lat1, lon1, lat2, lon2 = map(
         math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude))
     )
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
@@ -180,12 +230,11 @@ def load_demo_roads(county: County, *, admin: User) -> dict[str, int]:
         if any(created.values()):
             note_road_change(county)
     start, end = SEASONAL_CLOSURE_EDGE
-    edge = RoadEdge.objects.filter(
-        county=county, from_node__code=start, to_node__code=end
-    ).first()
-    if edge is not None and not RoadClosure.objects.filter(
-        edge=edge, kind=ClosureKind.SEASONAL
-    ).exists():
+    edge = RoadEdge.objects.filter(county=county, from_node__code=start, to_node__code=end).first()
+    if (
+        edge is not None
+        and not RoadClosure.objects.filter(edge=edge, kind=ClosureKind.SEASONAL).exists()
+    ):
         (from_month, from_day), (until_month, until_day) = SEASONAL_CLOSURE_DAYS
         close_road_seasonally(
             edge,

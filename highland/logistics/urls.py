@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import plans
+from highland.logistics.views import plans, roads
 
 app_name = "logistics"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *plans.urlpatterns,
+    *roads.urlpatterns,
 ]

@@ -3,4 +3,5 @@
 from highland.logistics.admin import (
     base,  # noqa: F401
     plans,  # noqa: F401
+    roads,  # noqa: F401
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from highland.logistics.api import plans
+from highland.logistics.api import plans, roads
 
 router = Router()
 router.add_router("", plans.router)
+router.add_router("", roads.router)

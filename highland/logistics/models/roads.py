@@ -107,7 +107,9 @@ class RoadEdge(models.Model):
     to_node = models.ForeignKey(
         RoadNode, on_delete=models.PROTECT, related_name="edges_in", verbose_name=_("to")
     )
-    road_name = models.CharField(_("road"), max_length=40, blank=True, help_text=_("G318"))
+    road_name = models.CharField(
+        _("road"), max_length=40, blank=True, help_text=_("The road's number, such as G318.")
+    )
     road_class = models.CharField(_("road class"), max_length=20, choices=RoadClass.choices)
     length_m = models.PositiveIntegerField(_("length (m)"))
     paved = models.BooleanField(_("paved"), default=True)

@@ -57,9 +57,7 @@ def read_instance(path: str | Path) -> Instance:
         raise
     except Exception as error:  # vrplib and pyvrp raise many kinds on a broken file
         raise InstanceUnreadable(f"{where.name} is not a readable instance: {error}") from error
-    raise InstanceUnreadable(
-        f"{where.name}: expected a VRPLIB .vrp file or a Solomon .txt file"
-    )
+    raise InstanceUnreadable(f"{where.name}: expected a VRPLIB .vrp file or a Solomon .txt file")
 
 
 def _read_vrplib(where: Path) -> Instance:

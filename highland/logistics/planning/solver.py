@@ -48,8 +48,8 @@ from highland.logistics.planning.problem import (
     Stop,
     Unserved,
     UnservedReason,
-    Visit,
     VehicleType,
+    Visit,
 )
 
 _NO_LIMIT = int(np.iinfo(np.int64).max)
@@ -104,9 +104,7 @@ def solve(
     child_model = model
     if second_core:
         child_model = model if room else _build(problem, kept, dims, optional=True)
-        helper = secondcore.start(
-            child_model.data, seed=seed + 1000, deadline_wall=_wall(deadline)
-        )
+        helper = secondcore.start(child_model.data, seed=seed + 1000, deadline_wall=_wall(deadline))
 
     tracker = _Tracker(started, deadline, on_progress)
     with warnings.catch_warnings(record=True) as warned:
@@ -351,8 +349,8 @@ def _build(problem: Problem, kept: Sequence[Stop], dims: int, *, optional: bool)
         clients=clients,
         depots=depots,
         vehicle_types=types,
-        distance_matrices=[np.minimum(distance, cap)],
-        duration_matrices=[np.minimum(duration, cap)],
+        distance_matrices=[np.minimum(distance, cap)],  # type: ignore[list-item]
+        duration_matrices=[np.minimum(duration, cap)],  # type: ignore[list-item]
     )
     return _Model(data, tuple(kept), tuple(vehicle_types), dims, optional)
 
@@ -416,9 +414,20 @@ def _wall(deadline_perf: float) -> float:
 
 
 def _second_core_wanted(seconds: float) -> bool:
-    if os.environ.get("HIGHLAND_SOLVER_SECOND_CORE", "1") == "0":
+    """A second seed only pays when a core is idle: on a busy machine the child would take
+    CPU from this search and the plan would come out worse than one search alone.
+    HIGHLAND_SOLVER_SECOND_CORE: "auto" (default), "0" never, "1" whenever there are two."""
+    setting = os.environ.get("HIGHLAND_SOLVER_SECOND_CORE", "auto")
+    cores = os.cpu_count() or 1
+    if setting == "0" or cores < 2 or seconds < SECOND_CORE_MIN_SECONDS:
         return False
-    return seconds >= SECOND_CORE_MIN_SECONDS and (os.cpu_count() or 1) >= 2
+    if setting == "1":
+        return True
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return True
+    return load <= cores - 1
 
 
 class _Tracker(IteratedLocalSearchCallbacks):
@@ -461,9 +470,7 @@ def _report(
 
 
 def _solution_cost(solution: pyvrp.Solution) -> int:
-    return int(
-        solution.distance_cost() + solution.duration_cost() + solution.fixed_vehicle_cost()
-    )
+    return int(solution.distance_cost() + solution.duration_cost() + solution.fixed_vehicle_cost())
 
 
 def _rank(model: _Model, solution: pyvrp.Solution) -> tuple[int, int, int]:
@@ -571,7 +578,9 @@ def _validate(problem: Problem) -> None:
     keys = set()
     for stop in problem.stops:
         if not 0 <= stop.location < size:
-            raise ProblemInvalid(f"stop {stop.key}: location {stop.location} is not in the matrices")
+            raise ProblemInvalid(
+                f"stop {stop.key}: location {stop.location} is not in the matrices"
+            )
         if len(stop.delivery) not in (0, dims) or len(stop.pickup) not in (0, dims):
             raise ProblemInvalid(f"stop {stop.key}: loads must have {dims} dimensions")
         if stop.key in keys:

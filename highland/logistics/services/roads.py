@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,8 +23,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from highland.core import audit
+from highland.core import audit, idempotency
 from highland.core.errors import ValidationFailed
+from highland.core.idempotency import IdempotentRequest
 from highland.core.models import County, User
 from highland.core.permissions import require
 from highland.logistics.models import ClosureKind, RoadClosure, RoadEdge, RoadNetwork, RoadNode
@@ -34,6 +36,7 @@ from highland.network.models import ServicePoint
 Place = ServicePoint
 
 CACHE_SECONDS = 24 * 60 * 60
+CLOSE_ROAD_SCOPE = "logistics.close_road"
 # Seasonal days are checked against a leap year, so 29 February may be entered.
 _LEAP_YEAR = 2024
 
@@ -51,9 +54,7 @@ class Matrices:
 
 
 def road_version(county: County) -> int:
-    version = (
-        RoadNetwork.objects.filter(county=county).values_list("version", flat=True).first()
-    )
+    version = RoadNetwork.objects.filter(county=county).values_list("version", flat=True).first()
     return int(version or 0)
 
 
@@ -68,6 +69,12 @@ def note_road_change(county: County) -> None:
 # --- closures --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ClosedRoad:
+    closure: RoadClosure
+    created: bool  # False: the same request came again and got the first closure
+
+
 def close_road(
     edge: RoadEdge,
     *,
@@ -77,21 +84,44 @@ def close_road(
     ends_at: datetime.datetime | None = None,
 ) -> RoadClosure:
     """Close `edge` from `starts_at` (now) until `ends_at`, or until lifted when None."""
+    return close_road_once(
+        edge, actor=actor, reason=reason, starts_at=starts_at, ends_at=ends_at
+    ).closure
+
+
+def close_road_once(
+    edge: RoadEdge,
+    *,
+    actor: User,
+    reason: str,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    idempotent_request: IdempotentRequest | None = None,
+) -> ClosedRoad:
+    """`close_road` for pages and devices: with `idempotent_request`, the same request
+    again returns the first closure instead of closing the road twice."""
     require(actor, "logistics.manage_roads", edge)
     reason = _clean_reason(reason)
     now = timezone.now()
     starts_at = starts_at or now
-    if ends_at is not None and ends_at <= starts_at:
-        raise ValidationFailed(
-            _("A closure must end after it starts."), code="closure_ends_first", field="ends_at"
-        )
     if ends_at is not None and ends_at <= now:
         raise ValidationFailed(
             _("This closure would already be over; give a time in the future."),
             code="closure_in_past",
             field="ends_at",
         )
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationFailed(
+            _("A closure must end after it starts."), code="closure_ends_first", field="ends_at"
+        )
     with transaction.atomic():
+        claim = None
+        if idempotent_request is not None:
+            claim = idempotency.claim(
+                CLOSE_ROAD_SCOPE, caller=idempotency.caller_of(actor), request=idempotent_request
+            )
+            if claim.replayed:
+                return ClosedRoad(claim.stored_object(RoadClosure), created=False)
         closure = RoadClosure.objects.create(
             county=edge.county,
             edge=edge,
@@ -114,7 +144,9 @@ def close_road(
                 "ends_at": ends_at.isoformat() if ends_at else None,
             },
         )
-    return closure
+        if claim is not None:
+            claim.complete(obj=closure)
+    return ClosedRoad(closure, created=True)
 
 
 def close_road_seasonally(
@@ -294,9 +326,7 @@ def _cache_key(county: County, version: int, closure_ids: set[int], point_ids: l
 def _compute(county: County, closed_edges: set[int], point_ids: list[int]) -> Matrices:
     graph = _graph(county, closed_edges)
     node_of = dict(
-        RoadNode.objects.filter(county=county, point_id__in=point_ids).values_list(
-            "point_id", "pk"
-        )
+        RoadNode.objects.filter(county=county, point_id__in=point_ids).values_list("point_id", "pk")
     )
     size = len(point_ids)
     distance = [[0 if i == j else UNREACHABLE for j in range(size)] for i in range(size)]
@@ -314,7 +344,7 @@ def _compute(county: County, closed_edges: set[int], point_ids: list[int]) -> Ma
             if node not in seconds:
                 continue
             path = paths[node]
-            metres = sum(graph[u][v]["length_m"] for u, v in zip(path, path[1:], strict=False))
+            metres = sum(graph[u][v]["length_m"] for u, v in itertools.pairwise(path))
             for j in indices:
                 duration[i][j] = int(seconds[node])
                 distance[i][j] = int(metres)
@@ -346,5 +376,44 @@ def closures_cutting(
         path = nx.shortest_path(graph, nodes[origin.pk], nodes[destination.pk], weight="seconds")
     except nx.NetworkXNoPath:
         return []
-    edge_ids = {graph[u][v]["edge_id"] for u, v in zip(path, path[1:], strict=False)}
+    edge_ids = {graph[u][v]["edge_id"] for u, v in itertools.pairwise(path)}
     return [closure for edge_id, closure in in_force.items() if edge_id in edge_ids]
+
+
+def node_path(
+    county: County, places: Sequence[Place], *, at: datetime.datetime | None = None
+) -> list[int]:
+    """Road nodes along the fastest roads through `places` in order, for drawing a route;
+    a leg with no open road is skipped (the line jumps)."""
+    graph = road_graph(county, at)
+    nodes = dict(
+        RoadNode.objects.filter(county=county, point__in=[p.pk for p in places]).values_list(
+            "point_id", "pk"
+        )
+    )
+    path: list[int] = []
+    stops = [nodes[p.pk] for p in places if p.pk in nodes]
+    for a, b in itertools.pairwise(stops):
+        try:
+            leg = nx.shortest_path(graph, a, b, weight="seconds")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            leg = [a, b]
+        path.extend(leg if not path else leg[1:])
+    return path or stops
+
+
+@dataclass(frozen=True)
+class RoadNetworkView:
+    nodes: list[RoadNode]
+    edges: list[RoadEdge]
+    closed_edge_ids: set[int]
+
+
+def road_network(county: County, at: datetime.datetime | None = None) -> RoadNetworkView:
+    """Every node (with its point) and edge (with its ends) and which edges are closed."""
+    at = at or timezone.now()
+    return RoadNetworkView(
+        nodes=list(RoadNode.objects.filter(county=county).select_related("point")),
+        edges=list(RoadEdge.objects.filter(county=county).select_related("from_node", "to_node")),
+        closed_edge_ids={closure.edge_id for closure in closures_in_force(county, at)},
+    )

@@ -27,8 +27,16 @@ class SmallRoads:
     edges: dict[str, RoadEdge]
 
 
-def _point(county: object, code: str, tier: str, parent: ServicePoint | None, name: str,
-           altitude: int, lat: str, lon: str) -> ServicePoint:
+def _point(
+    county: object,
+    code: str,
+    tier: str,
+    parent: ServicePoint | None,
+    name: str,
+    altitude: int,
+    lat: str,
+    lon: str,
+) -> ServicePoint:
     return ServicePoint.objects.create(
         county=county,
         code=code,
@@ -47,28 +55,48 @@ def _point(county: object, code: str, tier: str, parent: ServicePoint | None, na
 def build_small_roads(other_county: object) -> SmallRoads:
     county = other_county.county  # type: ignore[attr-defined]
     centre = other_county.centre  # type: ignore[attr-defined]
-    station = _point(county, "HY-S1", Tier.TOWNSHIP_STATION, centre, "安曲站", 3500,
-                     "32.700000", "102.600000")
-    village_1 = _point(county, "HY-V1", Tier.VILLAGE_POINT, station, "色地村", 3600,
-                       "32.650000", "102.650000")
-    village_2 = _point(county, "HY-V2", Tier.VILLAGE_POINT, station, "壤口村", 3600,
-                       "32.680000", "102.700000")
+    station = _point(
+        county, "HY-S1", Tier.TOWNSHIP_STATION, centre, "安曲站", 3500, "32.700000", "102.600000"
+    )
+    village_1 = _point(
+        county, "HY-V1", Tier.VILLAGE_POINT, station, "色地村", 3600, "32.650000", "102.650000"
+    )
+    village_2 = _point(
+        county, "HY-V2", Tier.VILLAGE_POINT, station, "壤口村", 3600, "32.680000", "102.700000"
+    )
     nodes = {}
     for point in (centre, station, village_1, village_2):
         nodes[point.code] = RoadNode.objects.create(
-            county=county, code=point.code, point=point, name_zh=point.name_zh,
-            name_bo=point.name_bo, name_en=point.name_en, latitude=point.latitude,
-            longitude=point.longitude, altitude_m=point.altitude_m,
+            county=county,
+            code=point.code,
+            point=point,
+            name_zh=point.name_zh,
+            name_bo=point.name_bo,
+            name_en=point.name_en,
+            latitude=point.latitude,
+            longitude=point.longitude,
+            altitude_m=point.altitude_m,
         )
     nodes["J"] = RoadNode.objects.create(
-        county=county, code="J", name_zh="垭口", name_bo="ལ།", name_en="Pass",
-        latitude="32.720000", longitude="102.560000", altitude_m=4200,
+        county=county,
+        code="J",
+        name_zh="垭口",
+        name_bo="ལ།",
+        name_en="Pass",
+        latitude="32.720000",
+        longitude="102.560000",
+        altitude_m=4200,
     )
 
     def edge(a: str, b: str, metres: int, road_class: str, speed: int, paved: bool) -> RoadEdge:
         return RoadEdge.objects.create(
-            county=county, from_node=nodes[a], to_node=nodes[b], length_m=metres,
-            road_class=road_class, speed_kmh=speed, paved=paved,
+            county=county,
+            from_node=nodes[a],
+            to_node=nodes[b],
+            length_m=metres,
+            road_class=road_class,
+            speed_kmh=speed,
+            paved=paved,
         )
 
     edges = {

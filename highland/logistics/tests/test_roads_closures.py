@@ -36,7 +36,9 @@ def test_a_dispatcher_closes_a_road_until_a_time_and_it_is_recorded(demo, demo_e
     version = roads.road_version(demo.county)
     until = timezone.now() + datetime.timedelta(hours=6)
 
-    closure = roads.close_road(demo_edge, actor=dispatcher, reason="  塌方，  正在抢修 ", ends_at=until)
+    closure = roads.close_road(
+        demo_edge, actor=dispatcher, reason="  塌方，  正在抢修 ", ends_at=until
+    )
 
     assert closure.kind == ClosureKind.AD_HOC
     assert closure.reason == "塌方， 正在抢修"
@@ -178,7 +180,31 @@ def test_the_demo_pass_is_closed_every_winter_and_genie_is_reached_the_long_way(
     )
     assert summer.unreachable == winter.unreachable == set()
     assert winter.duration_s[0][1] > summer.duration_s[0][1]
-    overview = roads.closure_overview(
-        demo.county, datetime.datetime(2026, 1, 15, tzinfo=SHANGHAI)
-    )
+    overview = roads.closure_overview(demo.county, datetime.datetime(2026, 1, 15, tzinfo=SHANGHAI))
     assert [c.edge.to_node.code for c in overview.in_force] == ["J-GNP"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_lifting_one_closure_at_once_lift_it_once(other_county) -> None:
+    """Real threads: the row lock makes the second find the road already open."""
+    from django.db import transaction
+
+    from highland.testing import run_concurrently
+
+    small = build_small_roads(other_county)
+    closure = roads.close_road(small.edges["S-V1"], actor=other_county.operator, reason="塌方")
+    version = roads.road_version(small.county)
+
+    def lift() -> str:
+        with transaction.atomic():
+            roads.lift_closure(RoadClosure.objects.get(pk=closure.pk), actor=other_county.operator)
+        return "lifted"
+
+    results = run_concurrently(lift, 2)
+
+    assert sorted(str(r) if isinstance(r, str) else type(r).__name__ for r in results) == [
+        "ValidationFailed",
+        "lifted",
+    ]
+    assert AuditRecord.objects.filter(action="logistics.road_closure.lifted").count() == 1
+    assert roads.road_version(small.county) == version + 1

@@ -9,7 +9,13 @@ from django.core.cache import cache
 
 from highland.logistics.models import RoadEdge
 from highland.logistics.planning import solver
-from highland.logistics.planning.problem import UNREACHABLE, Problem, Stop, UnservedReason, VehicleType
+from highland.logistics.planning.problem import (
+    UNREACHABLE,
+    Problem,
+    Stop,
+    UnservedReason,
+    VehicleType,
+)
 from highland.logistics.services import roads
 from highland.logistics.tests.roads_testing import SmallRoads, build_small_roads
 
@@ -162,9 +168,7 @@ def day_problem(matrices: roads.Matrices, small: SmallRoads) -> Problem:
     )
 
 
-def test_closures_change_the_plan_a_detour_then_a_stop_cut_off_by_name(
-    small, other_county
-) -> None:
+def test_closures_change_the_plan_a_detour_then_a_stop_cut_off_by_name(small, other_county) -> None:
     open_plan = solver.solve(
         day_problem(roads.travel_matrices(small.county, places(small)), small), seconds=0.2
     )
@@ -187,3 +191,32 @@ def test_closures_change_the_plan_a_detour_then_a_stop_cut_off_by_name(
     assert [(u.stop_key, u.reason) for u in cut.unserved] == [("v2", UnservedReason.UNREACHABLE)]
     assert "壤口村" in cut.unserved[0].detail
     assert cut.cost == 60_000
+
+
+def test_node_path_follows_the_open_roads_for_drawing_a_route(small, other_county) -> None:
+    nodes = small.nodes
+    path = roads.node_path(small.county, [small.centre, small.village_1, small.centre])
+    assert path == [nodes[c].pk for c in ("HY-C", "HY-S1", "HY-V1", "HY-S1", "HY-C")]
+
+    roads.close_road(small.edges["S-V1"], actor=other_county.operator, reason="塌方")
+    detour = roads.node_path(small.county, [small.centre, small.village_1])
+    assert detour == [nodes[c].pk for c in ("HY-C", "J", "HY-V1")]
+
+
+def test_the_road_map_draws_closed_roads_red_and_routes_over_them(small, other_county) -> None:
+    from highland.logistics import roadmap
+
+    roads.close_road(small.edges["S-V2"], actor=other_county.operator, reason="洪水")
+    network = roads.road_network(small.county)
+    path = roads.node_path(small.county, [small.centre, small.village_1])
+    svg = roadmap.render_road_map(
+        network.nodes,
+        network.edges,
+        title="红原",
+        closed_edge_ids=network.closed_edge_ids,
+        overlays=[roadmap.Overlay(path, "#2563eb", "车1")],
+    )
+    assert svg.count("<line ") == 5
+    assert svg.count("data-closed") == 1
+    assert f'data-edge="{small.edges["S-V2"].pk}" data-closed' in svg
+    assert svg.count("<polyline ") == 1 and "<title>车1</title>" in svg

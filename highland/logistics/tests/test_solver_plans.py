@@ -103,14 +103,10 @@ def route_cost(problem: Problem, route: list[Stop], capacity: int) -> int | None
     return distance + problem.distance[here][0]
 
 
-def test_a_small_day_with_windows_and_two_way_loads_is_planned_at_its_brute_force_optimum() -> (
-    None
-):
+def test_a_small_day_with_windows_and_two_way_loads_is_planned_at_its_brute_force_optimum() -> None:
     # Given six stops around the hub with windows, deliveries and pickups, two vans of 10
     coordinates = [(0, 0), (4, 3), (-3, 5), (6, -2), (-5, -4), (2, 8), (7, 6)]
-    matrix = [
-        [round(math.dist(a, b) * 10) for b in coordinates] for a in coordinates
-    ]
+    matrix = [[round(math.dist(a, b) * 10) for b in coordinates] for a in coordinates]
     loads = [(4, 2), (3, 5), (2, 2), (5, 1), (1, 4), (3, 3)]
     windows = [(0, 200), (50, 150), (0, 120), (100, 300), (0, 400), (60, 260)]
     stops = tuple(
