@@ -141,7 +141,7 @@ FACT_LABELS = {
     "patronage_by_capital": gettext_lazy("Patronage part shared by capital"),
     "replaced_future_version": gettext_lazy("Replaced a version not yet in force"),
     # Parcel tracking.
-    "event_kind": gettext_lazy("What happened"),
+    "event_kind": gettext_lazy("What happened to the parcel"),
     "occurred_at": gettext_lazy("Happened at"),
     "idempotency_key": gettext_lazy("Device's key"),
     "contents": gettext_lazy("Parcels in the tote"),

@@ -9,8 +9,9 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels, plans_menu, roads_menu
+        from highland.logistics import auditlabels, plans_menu, roads_menu, tracking_setup
 
         audit.register_actions(auditlabels.ACTIONS)
         plans_menu.register()
         roads_menu.register()
+        tracking_setup.register()

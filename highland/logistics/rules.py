@@ -71,3 +71,9 @@ add_rule("logistics.acknowledge_alert", runs_hub | is_dispatcher)
 add_rule("logistics.manage_sensors", runs_hub)
 add_rule("logistics.upload_readings", runs_hub | is_dispatcher | is_driver)
 add_rule("logistics.view_costs", plans_runs | is_county_official)
+# A proof-of-delivery photo shows the recipient at the handover: the centre, the carrier's
+# dispatcher and the agents of the parcel's point see it (ADR 0013).
+add_rule(
+    "logistics.view_proof_of_delivery",
+    runs_hub | is_dispatcher | (is_station_agent & serves_parcels_point),
+)

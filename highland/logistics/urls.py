@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import plans, roads
+from highland.logistics.views import plans, roads, tracking
 
 app_name = "logistics"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *plans.urlpatterns,
     *roads.urlpatterns,
+    *tracking.urlpatterns,
 ]

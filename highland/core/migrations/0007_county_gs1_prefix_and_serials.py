@@ -6,29 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_county_cash_hold'),
+        ("core", "0006_county_cash_hold"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='county',
-            name='gs1_company_prefix',
-            field=models.CharField(blank=True, max_length=10, validators=[django.core.validators.RegexValidator('^[0-9]{7,10}$', 'A GS1 company prefix is 7 to 10 digits.')], verbose_name='GS1 company prefix'),
+            model_name="county",
+            name="gs1_company_prefix",
+            field=models.CharField(
+                blank=True,
+                max_length=10,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[0-9]{7,10}$", "A GS1 company prefix is 7 to 10 digits."
+                    )
+                ],
+                verbose_name="GS1 company prefix",
+            ),
         ),
         migrations.CreateModel(
-            name='Gs1SerialCounter',
+            name="Gs1SerialCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('company_prefix', models.CharField(max_length=10, unique=True, verbose_name='GS1 company prefix')),
-                ('next_serial', models.BigIntegerField(default=0, verbose_name='next serial')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gs1_counters', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "company_prefix",
+                    models.CharField(max_length=10, unique=True, verbose_name="GS1 company prefix"),
+                ),
+                ("next_serial", models.BigIntegerField(default=0, verbose_name="next serial")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gs1_counters",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'GS1 serial counter',
-                'verbose_name_plural': 'GS1 serial counters',
-                'constraints': [models.CheckConstraint(condition=models.Q(('next_serial__gte', 0)), name='gs1_serial_counter_not_negative')],
+                "verbose_name": "GS1 serial counter",
+                "verbose_name_plural": "GS1 serial counters",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("next_serial__gte", 0)),
+                        name="gs1_serial_counter_not_negative",
+                    )
+                ],
             },
         ),
     ]

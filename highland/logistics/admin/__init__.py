@@ -4,4 +4,5 @@ from highland.logistics.admin import (
     base,  # noqa: F401
     plans,  # noqa: F401
     roads,  # noqa: F401
+    tracking,  # noqa: F401
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from highland.logistics.api import plans, roads
+from highland.logistics.api import plans, roads, tracking
 
 router = Router()
 router.add_router("", plans.router)
 router.add_router("", roads.router)
+router.add_router("/", tracking.router)

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -177,7 +177,11 @@ def record_tracking_event(
         )
         if recorded.created:
             event = recorded.event
-            contents = list(event.content_events.values_list("parcel__sscc", flat=True))
+            contents = (
+                list(event.content_events.values_list("parcel__sscc", flat=True))
+                if event.parcel.kind == ParcelKind.TOTE
+                else []
+            )
             audit.record(
                 actor,
                 "logistics.parcel.event_recorded",
@@ -385,31 +389,41 @@ def _move_order(parcel: Parcel, event: TrackingEvent, *, actor: User, pickup_cod
                 "carrier with a tracking number."
             )
         else:
-            try:
-                with transaction.atomic():
-                    _advance(order, target, actor=actor, pickup_code=pickup_code)
-            except DomainError as refusal:
-                held_code, held_detail = refusal.code, refusal.message
+            held_code, held_detail = _advance(order, target, actor=actor, pickup_code=pickup_code)
     event.order_status = Order.objects.values_list("status", flat=True).get(pk=order.pk)
     event.order_held_code = held_code[:40]
     event.order_held_detail = held_detail[:300]
     event.save(update_fields=["order_status", "order_held_code", "order_held_detail"])
 
 
-def _advance(order: Order, target: str, *, actor: User, pickup_code: str) -> None:
-    status = Order.objects.values_list("status", flat=True).get(pk=order.pk)
-    progress = ORDER_PROGRESS.get(OrderStatus(status))
-    if progress is not None and progress >= ORDER_PROGRESS[OrderStatus(target)]:
-        return  # already there (a later event moved it first): forward only
-    if status != OrderStatus.SHIPPED:
-        # Packed (or not movable: the order service says why). An event that arrived
-        # before the loading it implies ships the order first.
-        ship_with_county_delivery(order, actor=actor)
+def _advance(order: Order, target: str, *, actor: User, pickup_code: str) -> tuple[str, str]:
+    """Ship, then deliver, each step in its own savepoint: a refused delivery keeps the
+    shipping it implied. Returns the refusal's (code, message), or two blanks."""
+    steps: list[tuple[str, Callable[[], object]]] = [
+        (OrderStatus.SHIPPED, lambda: ship_with_county_delivery(order, actor=actor))
+    ]
     if target == OrderStatus.DELIVERED:
-        if pickup_code:
-            record_pickup(order, agent=actor, pickup_code=pickup_code)
-        else:
-            advance_order(order, OrderStatus.DELIVERED, actor=actor)
+        steps.append(
+            (
+                OrderStatus.DELIVERED,
+                (lambda: record_pickup(order, agent=actor, pickup_code=pickup_code))
+                if pickup_code
+                else (lambda: advance_order(order, OrderStatus.DELIVERED, actor=actor)),
+            )
+        )
+    for reached, step in steps:
+        status = Order.objects.values_list("status", flat=True).get(pk=order.pk)
+        progress = ORDER_PROGRESS.get(OrderStatus(status))
+        if progress is not None and progress >= ORDER_PROGRESS[OrderStatus(reached)]:
+            continue  # already there (a later event moved it first): forward only
+        # Not there yet: packed, or not movable (cancelled, not packed), and then the
+        # order service refuses and says why.
+        try:
+            with transaction.atomic():
+                step()
+        except DomainError as refusal:
+            return refusal.code, refusal.message
+    return "", ""
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -513,7 +527,9 @@ def _check_event(
     has_photo: bool,
 ) -> None:
     if kind not in KIND_RANK:
-        raise ValidationFailed(_("Choose what happened to the parcel."), code="bad_kind", field="kind")
+        raise ValidationFailed(
+            _("Choose what happened to the parcel."), code="bad_kind", field="kind"
+        )
     check_occurred_at(occurred_at, parcel=parcel)
     for field, thing in (
         ("location", location),
