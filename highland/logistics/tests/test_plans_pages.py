@@ -121,7 +121,9 @@ def test_a_done_run_shows_routes_on_a_map_and_manifests(
 
     text = response.content.decode()
     assert response.status_code == 200
-    assert "<polyline" in text and 'class="county-map plan-map"' in text
+    route = done_run.routes.get()
+    assert f'stroke="{route.colour}"' in text and 'class="route"' in text
+    assert 'class="road-map"' in text
     assert "Tuoren Village Service Point" in text
     assert "drop 2 parcels (3 kg)" in text
     assert "hx-trigger" not in text

@@ -119,8 +119,8 @@ def plan_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             routes=routes,
             unserved=[(entry, unserved_message(entry)) for entry in unserved],
             choices=[(choice, bus_choice_message(choice)) for choice in choices],
-            plan_map=render_plan_map(run, routes),
         )
+        context["plan_map"], context["legend"] = render_plan_map(run, routes)
     return render(request, "logistics/plans/plan_detail.html", context)
 
 
