@@ -306,3 +306,52 @@ def test_the_driver_reads_today_from_the_api(done_run, demo, client_as):
     [route] = body["routes"]
     assert route["stops"][0]["point_code"] == "LT-S01-V03"
     assert client_as(demo.user("buyer")).get("/api/v1/logistics/driver/today").status_code == 403
+
+
+def test_the_runs_list_reads_in_the_same_queries_however_many_runs(
+    demo, client_as, django_assert_num_queries
+):
+    client = client_as(demo.user("dispatcher"))
+    PlanningRun.objects.create(
+        county=demo.county,
+        day=next_weekday(1),
+        time_limit_seconds=5,
+        status=PlanningRunStatus.DONE,
+        created_by=demo.user("dispatcher"),
+    )
+    client.get(PLANS)  # warm the session and the menu's caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(PLANS)
+    for offset in range(2, 7):
+        PlanningRun.objects.create(
+            county=demo.county,
+            day=next_weekday(1) + dt.timedelta(days=offset),
+            time_limit_seconds=5,
+            status=PlanningRunStatus.FAILED,
+            created_by=demo.user("operator"),
+        )
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(PLANS)
+
+    assert len(re.findall(r'href="/logistics/plans/\d+/"', response.content.decode())) == 6
+
+
+@pytest.mark.parametrize(
+    ("username", "entries"),
+    [
+        ("dispatcher", ["Planning runs", "Cost per parcel"]),
+        ("driver", ["My stops today"]),
+        ("official", ["Planning runs", "Cost per parcel"]),
+    ],
+)
+def test_the_menu_leads_to_the_planning_pages(demo, client_as, username, entries):
+    page = client_as(demo.user(username)).get("/").content.decode()
+
+    for entry in entries:
+        assert entry in page
+    if username == "driver":
+        assert "Planning runs" not in page
