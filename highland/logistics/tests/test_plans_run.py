@@ -338,3 +338,38 @@ def test_a_run_that_cannot_be_queued_fails_at_once(demo, settings, monkeypatch):
     run.refresh_from_db()
     assert (run.status, run.failure_code) == (PlanningRunStatus.FAILED, "not_queued")
     assert run.message == "ConnectionError: broker down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_running_run_stops_the_solver_at_its_next_report(
+    demo, parcel_factory, monkeypatch
+):
+    import time
+
+    # The solver's second seed runs in a child until its own deadline, cancelled or not.
+    monkeypatch.setenv("HIGHLAND_SOLVER_SECOND_CORE", "0")
+
+    for code in ("LT-S01-V03", "LT-S01-V05", "LT-S02-V01", "LT-S03-V02", "LT-S01"):
+        parcel_factory.collection(code, weight_g=5_000)
+    run = PlanningRun.objects.create(
+        county=demo.county,
+        day=TUESDAY,
+        time_limit_seconds=60,
+        created_by=demo.user("dispatcher"),
+    )
+    worker = enqueue_planning_run(run.pk)
+    assert worker is not None
+    deadline = time.monotonic() + 30
+    while not PlanningRun.objects.filter(pk=run.pk, progress_at__isnull=False).exists():
+        assert time.monotonic() < deadline, "no progress was written"
+        time.sleep(0.1)
+    cancelled_at = time.monotonic()
+
+    cancel_planning_run(run, actor=demo.user("dispatcher"))
+    worker.join(timeout=20)
+
+    assert not worker.is_alive()
+    assert time.monotonic() - cancelled_at < 10  # not the 60 s limit
+    run.refresh_from_db()
+    assert run.status == PlanningRunStatus.CANCELLED
+    assert not run.routes.exists()
