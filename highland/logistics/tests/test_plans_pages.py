@@ -116,7 +116,7 @@ def test_a_done_run_shows_routes_on_a_map_and_manifests(
 ):
     client = client_as(demo.user("dispatcher"))
 
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(21):
         response = client.get(f"{PLANS}{done_run.pk}/")
 
     text = response.content.decode()
@@ -185,7 +185,7 @@ def test_the_driver_confirms_a_drop_once_even_when_the_tap_is_sent_twice(
     client = client_as(demo.user("driver"))
     stop = PlannedStop.objects.get(route__run=done_run)
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         page = client.get("/logistics/driver/")
     text = page.content.decode()
     assert page.status_code == 200
