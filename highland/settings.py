@@ -286,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60.0,
     },
     "warn-of-expiring-orders": {"task": "orders.warn_of_expiring_orders", "schedule": 15 * 60.0},
+    # A planning run whose worker died (a restart mid-solve) is failed, never left running.
+    "fail-stuck-planning-runs": {
+        "task": "logistics.fail_stuck_planning_runs",
+        "schedule": 5 * 60.0,
+    },
     "delete-expired-idempotency-records": {
         "task": "core.delete_expired_idempotency_records",
         "schedule": 24 * 60 * 60.0,

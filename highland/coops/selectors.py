@@ -8,11 +8,12 @@ posted surplus distributions are shown to members: a draft may still change.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -301,3 +302,38 @@ __all__ = [
     "normalise_check_code",
     "statement_path",
 ]
+
+
+@dataclass(frozen=True)
+class WaitingProduce:
+    """Members' produce weighed at a village point and not yet taken away."""
+
+    net_g: int
+    intake_count: int
+
+
+# Lots whose produce has not reached stock or processing: still somewhere on its way.
+_UNFINISHED_LOTS = Q(lot__isnull=True) | Q(lot__status__in=("open", "closed"))
+
+
+def produce_waiting_at_points(
+    county: County,
+    *,
+    weighed_after: dict[int, dt.datetime | None],
+    since: dt.datetime,
+) -> dict[int, WaitingProduce]:
+    """Per village point (by id): intakes weighed there after `weighed_after[point]` (the
+    last collection from it, None for never) and after `since`, in lots not yet stocked or
+    processed. One query. Logistics plans the collection runs from this."""
+    if not weighed_after:
+        return {}
+    after = Q()
+    for point_id, moment in weighed_after.items():
+        after |= Q(point_id=point_id, recorded_at__gt=max(moment or since, since))
+    rows = (
+        Intake.objects.filter(after, _UNFINISHED_LOTS, county=county)
+        .values("point_id")
+        .annotate(net=Sum("net_g"), count=Count("pk"))
+        .order_by("point_id")
+    )
+    return {row["point_id"]: WaitingProduce(int(row["net"]), int(row["count"])) for row in rows}

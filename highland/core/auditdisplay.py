@@ -152,10 +152,20 @@ FACT_LABELS = {
     "from_location": gettext_lazy("From location"),
     "to_location": gettext_lazy("To location"),
     "order": gettext_lazy("Order"),
-    "point": gettext_lazy("Village point"),
     "parcels": gettext_lazy("Parcels"),
     "carrier": gettext_lazy("Carrier"),
     "tracking_number": gettext_lazy("Tracking number"),
+    # Planning runs and bus timetables.
+    "seconds": gettext_lazy("Time limit (seconds)"),
+    "failure": gettext_lazy("Why it failed"),
+    "route_count": gettext_lazy("Routes"),
+    "unserved_count": gettext_lazy("Points left unserved"),
+    "point": gettext_lazy("Point"),
+    "minutes_from_departure": gettext_lazy("Minutes after departure"),
+    "weekdays": gettext_lazy("Weekdays"),
+    "weekday": gettext_lazy("Weekday"),
+    "departs_at": gettext_lazy("Departs at"),
+    "driver": gettext_lazy("Driver"),
 }
 # A record whose data has "from" and "to" at the top level is a change of the object's status
 # (or of its place in the network, for a moved point).

@@ -9,9 +9,16 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from highland.core import audit
-        from highland.logistics import auditlabels, hub_registrations, roads_menu, tracking_setup
+        from highland.logistics import (
+            auditlabels,
+            hub_registrations,
+            plans_menu,
+            roads_menu,
+            tracking_setup,
+        )
 
         audit.register_actions(auditlabels.ACTIONS)
         tracking_setup.register()
         roads_menu.register()
         hub_registrations.register()
+        plans_menu.register()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import hub, roads, tracking
+from highland.logistics.views import hub, plans, roads, tracking
 
 app_name = "logistics"
 
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *tracking.urlpatterns,
     *roads.urlpatterns,
     *hub.urlpatterns,
+    *plans.urlpatterns,
 ]

@@ -3,6 +3,7 @@
 from highland.logistics.admin import (  # noqa: F401
     base,
     hub,
+    plans,
     roads,
     tracking,
 )

@@ -3,6 +3,13 @@
 Each part adds its own module here (roads, planning, cold chain) and re-exports it.
 """
 
+from highland.logistics.models.buses import (
+    BusConsignment,
+    BusConsignmentStatus,
+    BusDeparture,
+    BusDepartureBooking,
+    BusLineStop,
+)
 from highland.logistics.models.fleet import BusLine, Vehicle
 from highland.logistics.models.hub import HubLocation, HubZone
 from highland.logistics.models.hub_stock import LotMovement, LotMovementKind, LotPlacement
@@ -12,6 +19,18 @@ from highland.logistics.models.parcels import (
     ParcelStatus,
     TrackingEvent,
     TrackingEventKind,
+)
+from highland.logistics.models.planning import (
+    PLANNING_RUN_MACHINE,
+    BusChoice,
+    Carrier,
+    ParcelCost,
+    PlannedRoute,
+    PlannedStop,
+    PlanningRun,
+    PlanningRunStatus,
+    UnservedReasonCode,
+    UnservedStop,
 )
 from highland.logistics.models.roads import (
     ClosureKind,
@@ -23,7 +42,15 @@ from highland.logistics.models.roads import (
 )
 
 __all__ = [
+    "PLANNING_RUN_MACHINE",
+    "BusChoice",
+    "BusConsignment",
+    "BusConsignmentStatus",
+    "BusDeparture",
+    "BusDepartureBooking",
     "BusLine",
+    "BusLineStop",
+    "Carrier",
     "ClosureKind",
     "HubLocation",
     "HubZone",
@@ -31,8 +58,13 @@ __all__ = [
     "LotMovementKind",
     "LotPlacement",
     "Parcel",
+    "ParcelCost",
     "ParcelKind",
     "ParcelStatus",
+    "PlannedRoute",
+    "PlannedStop",
+    "PlanningRun",
+    "PlanningRunStatus",
     "RoadClass",
     "RoadClosure",
     "RoadEdge",
@@ -40,5 +72,7 @@ __all__ = [
     "RoadNode",
     "TrackingEvent",
     "TrackingEventKind",
+    "UnservedReasonCode",
+    "UnservedStop",
     "Vehicle",
 ]
