@@ -38,6 +38,13 @@ def _fast_password_hashing(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _planner_stops_by_iterations(settings: object) -> None:
+    # Planning runs in tests stop after a fixed number of search iterations (their time
+    # limit stays as a guard), so the plans do not depend on how busy the machine is.
+    settings.PLANNER_MAX_ITERATIONS = 3000  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _no_page_cache(settings: object) -> Iterator[None]:
     # Tests read pages right after changing stock with queryset updates; the page cache
     # would rightly show those pages for a few more seconds. Its own tests turn it on.

@@ -264,6 +264,13 @@ PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
 # --- Background work ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# The planner stops at its time limit; a number here also stops it after that many search
+# iterations (the test suite sets one, so a busy machine plans the same days as an idle one).
+PLANNER_MAX_ITERATIONS: int | None = (
+    int(os.environ["PLANNER_MAX_ITERATIONS"]) if os.environ.get("PLANNER_MAX_ITERATIONS") else None
+)
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in-process at the call site.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -10,6 +10,7 @@ writes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -81,6 +82,10 @@ def _unserved_stop(stop: StopLoad, reason: str, **details: object) -> Excluded:
     )
 
 
+# With a fixed number of iterations (tests), the time limit is raised to at least this.
+ITERATION_GUARD_SECONDS = 30.0
+
+
 def plan_day(
     day: Day,
     *,
@@ -91,9 +96,15 @@ def plan_day(
 ) -> DayPlan:
     """Solve the day within `seconds` and turn the answer into a plan (see the module)."""
     if solve is None:
+        from django.conf import settings
+
         from highland.logistics.planning.solver import solve as pyvrp_solve
 
-        solve = pyvrp_solve
+        iterations = settings.PLANNER_MAX_ITERATIONS
+        solve = functools.partial(pyvrp_solve, max_iterations=iterations)
+        if iterations is not None:
+            # The iterations decide; the time limit only guards against a runaway search.
+            seconds = max(seconds, ITERATION_GUARD_SECONDS)
     problem = day.problem
     plan = solve(problem, seconds=seconds, seed=seed, on_progress=on_progress)
     unserved = list(day.excluded)
