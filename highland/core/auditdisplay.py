@@ -140,6 +140,13 @@ FACT_LABELS = {
     "capital_by_volume": gettext_lazy("Capital part shared by volume"),
     "patronage_by_capital": gettext_lazy("Patronage part shared by capital"),
     "replaced_future_version": gettext_lazy("Replaced a version not yet in force"),
+    # Cold chain.
+    "readings_stored": gettext_lazy("Readings stored"),
+    "readings_duplicate": gettext_lazy("Readings stored before"),
+    "readings_refused": gettext_lazy("Readings refused"),
+    "sensor_codes": gettext_lazy("Sensors"),
+    "retired_sensor": gettext_lazy("Retired sensor record"),
+    "alert_open": gettext_lazy("Alert still open"),
 }
 # A record whose data has "from" and "to" at the top level is a change of the object's status
 # (or of its place in the network, for a moved point).

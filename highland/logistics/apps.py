@@ -12,3 +12,6 @@ class LogisticsConfig(AppConfig):
         from highland.logistics import auditlabels
 
         audit.register_actions(auditlabels.ACTIONS)
+        from highland.logistics.coldchain.register import register as register_cold_chain
+
+        register_cold_chain()

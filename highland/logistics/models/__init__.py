@@ -3,6 +3,16 @@
 Each part adds its own module here (roads, planning, cold chain) and re-exports it.
 """
 
+from highland.logistics.models.coldchain import (
+    AlertKind,
+    ColdChainAlert,
+    ExcursionRule,
+    Reading,
+    Sensor,
+    TelemetryChannel,
+    TelemetryCounter,
+    TelemetryOutcome,
+)
 from highland.logistics.models.fleet import BusLine, Vehicle
 from highland.logistics.models.hub import HubLocation, HubZone
 from highland.logistics.models.parcels import (
@@ -14,12 +24,20 @@ from highland.logistics.models.parcels import (
 )
 
 __all__ = [
+    "AlertKind",
     "BusLine",
+    "ColdChainAlert",
+    "ExcursionRule",
     "HubLocation",
     "HubZone",
     "Parcel",
     "ParcelKind",
     "ParcelStatus",
+    "Reading",
+    "Sensor",
+    "TelemetryChannel",
+    "TelemetryCounter",
+    "TelemetryOutcome",
     "TrackingEvent",
     "TrackingEventKind",
     "Vehicle",
