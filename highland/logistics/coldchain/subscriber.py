@@ -102,6 +102,8 @@ class TelemetrySubscriber:
         self.stats = SubscriberStats()
         self.on_batch = on_batch
         self.connected = threading.Event()
+        # Set once the broker confirmed the subscription (tests wait for it).
+        self.subscribed = threading.Event()
         self._queue: queue.Queue[_Delivery] = queue.Queue()
         self._stopping = threading.Event()
         self._session = 0
@@ -127,6 +129,7 @@ class TelemetrySubscriber:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.reconnect_delay_set(min_delay=1, max_delay=int(LONGEST_RETRY_SECONDS))
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = config.session_expiry_seconds
@@ -154,6 +157,7 @@ class TelemetrySubscriber:
             self._client.disconnect()
             self._client.loop_stop()
         self.connected.clear()
+        self.subscribed.clear()
 
     def abandon(self) -> None:
         """Drop the connection without storing or acknowledging what is queued, as a crash
@@ -192,10 +196,19 @@ class TelemetrySubscriber:
         )
         self.connected.set()
 
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _properties: Any
+    ) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.error("telemetry: the broker refused the subscription: %s", reasons)
+            return
+        self.subscribed.set()
+
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any
     ) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         if not self._stopping.is_set():
             logger.warning("telemetry: disconnected from the broker (%s); reconnecting", reason)
 
