@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from highland.logistics.views import coldchain
+
 app_name = "logistics"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*coldchain.urlpatterns]

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from highland.logistics.api import coldchain
+
 router = Router()
+router.add_router("/", coldchain.router)

@@ -143,9 +143,9 @@ def parcel_exposure(parcel: Parcel, *, now: dt.datetime | None = None) -> Parcel
         place_filter = Q()
         for leg in watched:
             place_filter |= (
-                Q(zone=leg.zone) if leg.zone is not None else Q(vehicle=leg.vehicle)
-            ) & (Q(retired_at__isnull=True) | Q(retired_at__gt=leg.start)) & Q(
-                installed_at__lt=leg.end
+                (Q(zone=leg.zone) if leg.zone is not None else Q(vehicle=leg.vehicle))
+                & (Q(retired_at__isnull=True) | Q(retired_at__gt=leg.start))
+                & Q(installed_at__lt=leg.end)
             )
         sensors = list(Sensor.objects.filter(county_id=parcel.county_id).filter(place_filter))
         readings_filter = Q(pk__in=[])

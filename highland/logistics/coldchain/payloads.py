@@ -136,7 +136,9 @@ def parse_message(
     match = TOPIC.match(topic)
     if match is None:
         detail = _("The topic is not highland/<county>/sensors/<sensor>/readings: %(topic)s")
-        return [], [TopicRefusal(None, Refusal(TelemetryOutcome.MALFORMED, detail % {"topic": topic[:120]}))]
+        return [], [
+            TopicRefusal(None, Refusal(TelemetryOutcome.MALFORMED, detail % {"topic": topic[:120]}))
+        ]
     county_code, sensor_code = match["county"], match["sensor"]
 
     def refused(detail: str) -> tuple[list[TopicReading], list[TopicRefusal]]:

@@ -23,14 +23,14 @@ from highland.logistics.temperature import DEFAULT_RANGE_CELSIUS, TemperatureCla
 AMBIENT_RANGE_CELSIUS = (-20.0, 30.0)
 # How long out of range before it is an excursion: a door opened to load a van warms the
 # air at the sensor for minutes, not for half an hour.
-DEFAULT_EXCURSION_MINUTES = {
+DEFAULT_EXCURSION_MINUTES: dict[str, int] = {
     TemperatureClass.FROZEN: 30,
     TemperatureClass.CHILLED: 30,
     TemperatureClass.AMBIENT: 120,
 }
 # Sensors report every 1 to 5 minutes; half an hour without one is a fault or a dead
 # battery for a chilled or frozen space, an hour for an ambient one.
-DEFAULT_SILENT_MINUTES = {
+DEFAULT_SILENT_MINUTES: dict[str, int] = {
     TemperatureClass.FROZEN: 30,
     TemperatureClass.CHILLED: 30,
     TemperatureClass.AMBIENT: 60,

@@ -28,6 +28,7 @@ from highland.logistics.models import (
     TelemetryCounter,
     Vehicle,
 )
+from highland.logistics.temperature import TemperatureClass
 
 Samples = dict[int, list[tuple[dt.datetime, float]]]  # sensor id -> (time, °C), sorted
 
@@ -159,6 +160,16 @@ class PlaceCard:
     def key(self) -> str:
         return f"{self.kind}-{self.place.pk}"
 
+    @property
+    def name(self) -> str:
+        if isinstance(self.place, HubZone):
+            return f"{self.place.name} ({self.place.code})"
+        return str(self.place)
+
+    @property
+    def class_label(self) -> str:
+        return str(TemperatureClass(self.temperature_class).label)
+
 
 @dataclass
 class Board:
@@ -167,7 +178,11 @@ class Board:
     end: dt.datetime
     cards: list[PlaceCard]
     counters: list[TelemetryCounter]
-    open_alert_count: int
+    open_alerts: list[ColdChainAlert]
+
+    @property
+    def open_alert_count(self) -> int:
+        return len(self.open_alerts)
 
 
 def _alerts(county: County) -> QuerySet[ColdChainAlert]:
@@ -178,7 +193,9 @@ def _alerts(county: County) -> QuerySet[ColdChainAlert]:
 
 def open_alerts(county: County, *, limit: int = 50) -> list[ColdChainAlert]:
     """The county's open alerts, newest first (for the hub's and dispatcher's pages)."""
-    return list(_alerts(county).filter(closed_at__isnull=True).order_by("-opened_at", "-pk")[:limit])
+    return list(
+        _alerts(county).filter(closed_at__isnull=True).order_by("-opened_at", "-pk")[:limit]
+    )
 
 
 def recent_alerts(county: County, *, limit: int = 50) -> list[ColdChainAlert]:
@@ -194,18 +211,14 @@ def _class_of(place: HubZone | Vehicle, sensors: Sequence[Sensor]) -> str:
     return "chilled" if place.refrigerated else "ambient"
 
 
-def cold_chain_board(
-    county: County, *, now: dt.datetime | None = None, hours: int = 24
-) -> Board:
+def cold_chain_board(county: County, *, now: dt.datetime | None = None, hours: int = 24) -> Board:
     """Every active zone and every refrigerated or sensor-fitted vehicle, with the last
     reading of each sensor, the summary and sparkline of the last `hours`, and the open
     alerts. A fixed number of queries, whatever the number of places."""
     end = now or timezone.now()
     start = end - dt.timedelta(hours=hours)
     rules = rules_for(county.pk)
-    sensors = list(
-        Sensor.objects.filter(county=county, active=True).order_by("code")
-    )
+    sensors = list(Sensor.objects.filter(county=county, active=True).order_by("code"))
     by_zone: dict[int, list[Sensor]] = defaultdict(list)
     by_vehicle: dict[int, list[Sensor]] = defaultdict(list)
     for sensor in sensors:
@@ -261,13 +274,13 @@ def cold_chain_board(
                 sparkline=sparkline(
                     samples, ids, start=start, end=end, low=rule.min_celsius, high=rule.max_celsius
                 ),
-                alerts=[alert for sensor_id in ids for alert in alerts_by_sensor.get(sensor_id, [])],
+                alerts=[
+                    alert for sensor_id in ids for alert in alerts_by_sensor.get(sensor_id, [])
+                ],
             )
         )
-    counters = list(
-        TelemetryCounter.objects.filter(county=county).order_by("channel", "outcome")
-    )
-    return Board(county, start, end, cards, counters, len(alerts))
+    counters = list(TelemetryCounter.objects.filter(county=county).order_by("channel", "outcome"))
+    return Board(county, start, end, cards, counters, alerts)
 
 
 def place_summary(
@@ -304,14 +317,29 @@ def place_summary(
     return rule, summary, sensors
 
 
-def alert_readings(alert: ColdChainAlert, *, limit: int = 300) -> list[Reading]:
-    """The readings around an alert: from a little before it started to its end."""
+def sensors_of(county: County) -> list[Sensor]:
+    """The county's sensors, those in service first."""
+    return list(
+        Sensor.objects.filter(county=county)
+        .select_related("zone", "vehicle")
+        .order_by("-active", "code", "-installed_at")
+    )
+
+
+def alert_readings(alert: ColdChainAlert, *, limit: int = 100) -> list[Reading]:
+    """The readings around an alert, from half an hour before it started to half an hour
+    after it ended; evenly thinned to `limit` for a long one (first and last kept)."""
     start = (alert.started_at or alert.opened_at) - dt.timedelta(minutes=30)
     end = (alert.ended_at or alert.closed_at or timezone.now()) + dt.timedelta(minutes=30)
-    return list(
-        Reading.objects.filter(sensor_id=alert.sensor_id, measured_at__gte=start, measured_at__lte=end)
-        .order_by("measured_at")[:limit]
+    readings = list(
+        Reading.objects.filter(
+            sensor_id=alert.sensor_id, measured_at__gte=start, measured_at__lte=end
+        ).order_by("measured_at")[:20_000]
     )
+    if len(readings) <= limit:
+        return readings
+    step = (len(readings) - 1) / (limit - 1)
+    return [readings[round(index * step)] for index in range(limit)]
 
 
 def telemetry_totals(counters: Iterable[TelemetryCounter]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ class TelemetrySubscriber:
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
         client.reconnect_delay_set(min_delay=1, max_delay=int(LONGEST_RETRY_SECONDS))
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = config.session_expiry_seconds
         properties.ReceiveMaximum = config.receive_maximum
         client.connect_async(
@@ -234,7 +234,9 @@ class TelemetrySubscriber:
             remaining = deadline - time.monotonic()
             try:
                 batch.append(
-                    self._queue.get_nowait() if remaining <= 0 else self._queue.get(timeout=remaining)
+                    self._queue.get_nowait()
+                    if remaining <= 0
+                    else self._queue.get(timeout=remaining)
                 )
             except queue.Empty:
                 break

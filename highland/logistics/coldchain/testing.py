@@ -144,7 +144,9 @@ class Publisher:
 
 def forget_session(port: int, client_id: str, host: str = "127.0.0.1") -> None:
     """End a persistent session on the broker (a clean connect with the same id)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
     try:
         client.connect(host, port, clean_start=True)
         client.loop_start()

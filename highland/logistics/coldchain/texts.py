@@ -126,9 +126,7 @@ def _kind(event_name: str, alert: ColdChainAlert) -> str | None:
 def text_cold_alert(event: events.Event) -> None:
     """Outbox: queue the alert's texts (idempotent by dedupe key)."""
     alert = (
-        ColdChainAlert.objects.select_related(
-            "county", "sensor__zone", "sensor__vehicle__driver"
-        )
+        ColdChainAlert.objects.select_related("county", "sensor__zone", "sensor__vehicle__driver")
         .filter(pk=event.payload["alert"])
         .first()
     )

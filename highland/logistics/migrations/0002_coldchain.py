@@ -6,149 +6,424 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_county_gs1_prefix_and_serials'),
-        ('logistics', '0001_hub_fleet_parcels'),
+        ("core", "0007_county_gs1_prefix_and_serials"),
+        ("logistics", "0001_hub_fleet_parcels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Sensor',
+            name="Sensor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='device code')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('temperature_class', models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled (0–4 °C)'), ('frozen', 'Frozen (−18 °C or colder)')], max_length=10, verbose_name='temperature class')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('installed_at', models.DateTimeField(verbose_name='installed at')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired at')),
-                ('last_reading_at', models.DateTimeField(blank=True, null=True, verbose_name='last reading at')),
-                ('last_centi_celsius', models.SmallIntegerField(blank=True, null=True)),
-                ('last_received_at', models.DateTimeField(blank=True, null=True, verbose_name='last heard at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sensors', to='core.county')),
-                ('vehicle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sensors', to='logistics.vehicle', verbose_name='vehicle')),
-                ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sensors', to='logistics.hubzone', verbose_name='hub zone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="device code")),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                (
+                    "temperature_class",
+                    models.CharField(
+                        choices=[
+                            ("ambient", "Ambient"),
+                            ("chilled", "Chilled (0–4 °C)"),
+                            ("frozen", "Frozen (−18 °C or colder)"),
+                        ],
+                        max_length=10,
+                        verbose_name="temperature class",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("installed_at", models.DateTimeField(verbose_name="installed at")),
+                (
+                    "retired_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retired at"),
+                ),
+                (
+                    "last_reading_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last reading at"),
+                ),
+                ("last_centi_celsius", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "last_received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last heard at"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sensors",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sensors",
+                        to="logistics.vehicle",
+                        verbose_name="vehicle",
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sensors",
+                        to="logistics.hubzone",
+                        verbose_name="hub zone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sensor',
-                'verbose_name_plural': 'sensors',
-                'ordering': ['county_id', 'code', '-installed_at'],
+                "verbose_name": "sensor",
+                "verbose_name_plural": "sensors",
+                "ordering": ["county_id", "code", "-installed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Reading',
+            name="Reading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measured_at', models.DateTimeField(verbose_name='measured at')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('centi_celsius', models.SmallIntegerField(verbose_name='temperature (0.01 °C)')),
-                ('sensor', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='readings', to='logistics.sensor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("measured_at", models.DateTimeField(verbose_name="measured at")),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                ("centi_celsius", models.SmallIntegerField(verbose_name="temperature (0.01 °C)")),
+                (
+                    "sensor",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="readings",
+                        to="logistics.sensor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reading',
-                'verbose_name_plural': 'readings',
+                "verbose_name": "reading",
+                "verbose_name_plural": "readings",
             },
         ),
         migrations.CreateModel(
-            name='ColdChainAlert',
+            name="ColdChainAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('excursion', 'Out of range'), ('silent', 'Sensor silent')], max_length=10, verbose_name='kind')),
-                ('temperature_class', models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled (0–4 °C)'), ('frozen', 'Frozen (−18 °C or colder)')], max_length=10, verbose_name='temperature class')),
-                ('min_centi_celsius', models.SmallIntegerField(blank=True, null=True)),
-                ('max_centi_celsius', models.SmallIntegerField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='since')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='until')),
-                ('opened_at', models.DateTimeField(verbose_name='opened at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('lowest_centi_celsius', models.SmallIntegerField(blank=True, null=True)),
-                ('highest_centi_celsius', models.SmallIntegerField(blank=True, null=True)),
-                ('reading_count', models.PositiveIntegerField(default=0, verbose_name='readings out of range')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('acknowledgement_note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cold_alerts_acknowledged', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cold_alerts', to='core.county')),
-                ('closing_reading', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='logistics.reading')),
-                ('first_reading', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='logistics.reading')),
-                ('last_reading', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='logistics.reading')),
-                ('sensor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='logistics.sensor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("excursion", "Out of range"), ("silent", "Sensor silent")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "temperature_class",
+                    models.CharField(
+                        choices=[
+                            ("ambient", "Ambient"),
+                            ("chilled", "Chilled (0–4 °C)"),
+                            ("frozen", "Frozen (−18 °C or colder)"),
+                        ],
+                        max_length=10,
+                        verbose_name="temperature class",
+                    ),
+                ),
+                ("min_centi_celsius", models.SmallIntegerField(blank=True, null=True)),
+                ("max_centi_celsius", models.SmallIntegerField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="since")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="until")),
+                ("opened_at", models.DateTimeField(verbose_name="opened at")),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                ("lowest_centi_celsius", models.SmallIntegerField(blank=True, null=True)),
+                ("highest_centi_celsius", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "reading_count",
+                    models.PositiveIntegerField(default=0, verbose_name="readings out of range"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "acknowledgement_note",
+                    models.CharField(blank=True, max_length=500, verbose_name="note"),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cold_alerts_acknowledged",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cold_alerts",
+                        to="core.county",
+                    ),
+                ),
+                (
+                    "closing_reading",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="logistics.reading",
+                    ),
+                ),
+                (
+                    "first_reading",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="logistics.reading",
+                    ),
+                ),
+                (
+                    "last_reading",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="logistics.reading",
+                    ),
+                ),
+                (
+                    "sensor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="logistics.sensor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cold-chain alert',
-                'verbose_name_plural': 'cold-chain alerts',
-                'ordering': ['-opened_at', '-pk'],
+                "verbose_name": "cold-chain alert",
+                "verbose_name_plural": "cold-chain alerts",
+                "ordering": ["-opened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TelemetryCounter',
+            name="TelemetryCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('mqtt', 'MQTT'), ('upload', 'Upload')], max_length=10, verbose_name='channel')),
-                ('outcome', models.CharField(choices=[('stored', 'Stored'), ('duplicate', 'Duplicate (already stored)'), ('malformed', 'Malformed message'), ('unknown_sensor', 'Unknown sensor'), ('bad_time', 'Impossible timestamp'), ('bad_value', 'Impossible temperature')], max_length=20, verbose_name='outcome')),
-                ('count', models.BigIntegerField(default=0, verbose_name='count')),
-                ('last_at', models.DateTimeField(verbose_name='last at')),
-                ('last_detail', models.CharField(blank=True, max_length=300, verbose_name='last detail')),
-                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("mqtt", "MQTT"), ("upload", "Upload")],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("stored", "Stored"),
+                            ("duplicate", "Duplicate (already stored)"),
+                            ("malformed", "Malformed message"),
+                            ("unknown_sensor", "Unknown sensor"),
+                            ("bad_time", "Impossible timestamp"),
+                            ("bad_value", "Impossible temperature"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("count", models.BigIntegerField(default=0, verbose_name="count")),
+                ("last_at", models.DateTimeField(verbose_name="last at")),
+                (
+                    "last_detail",
+                    models.CharField(blank=True, max_length=300, verbose_name="last detail"),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'telemetry counter',
-                'verbose_name_plural': 'telemetry counters',
-                'ordering': ['county_id', 'channel', 'outcome'],
+                "verbose_name": "telemetry counter",
+                "verbose_name_plural": "telemetry counters",
+                "ordering": ["county_id", "channel", "outcome"],
             },
         ),
         migrations.CreateModel(
-            name='ExcursionRule',
+            name="ExcursionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('temperature_class', models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled (0–4 °C)'), ('frozen', 'Frozen (−18 °C or colder)')], max_length=10, verbose_name='temperature class')),
-                ('min_centi_celsius', models.SmallIntegerField(blank=True, null=True, verbose_name='lowest allowed (0.01 °C)')),
-                ('max_centi_celsius', models.SmallIntegerField(blank=True, null=True, verbose_name='highest allowed (0.01 °C)')),
-                ('excursion_after_minutes', models.PositiveIntegerField(verbose_name='out of range for (minutes)')),
-                ('silent_after_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='silent after (minutes)')),
-                ('activation_energy_j_per_mol', models.PositiveIntegerField(default=83144, verbose_name='activation energy ΔH (J/mol)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='excursion_rules', to='core.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "temperature_class",
+                    models.CharField(
+                        choices=[
+                            ("ambient", "Ambient"),
+                            ("chilled", "Chilled (0–4 °C)"),
+                            ("frozen", "Frozen (−18 °C or colder)"),
+                        ],
+                        max_length=10,
+                        verbose_name="temperature class",
+                    ),
+                ),
+                (
+                    "min_centi_celsius",
+                    models.SmallIntegerField(
+                        blank=True, null=True, verbose_name="lowest allowed (0.01 °C)"
+                    ),
+                ),
+                (
+                    "max_centi_celsius",
+                    models.SmallIntegerField(
+                        blank=True, null=True, verbose_name="highest allowed (0.01 °C)"
+                    ),
+                ),
+                (
+                    "excursion_after_minutes",
+                    models.PositiveIntegerField(verbose_name="out of range for (minutes)"),
+                ),
+                (
+                    "silent_after_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="silent after (minutes)"
+                    ),
+                ),
+                (
+                    "activation_energy_j_per_mol",
+                    models.PositiveIntegerField(
+                        default=83144, verbose_name="activation energy ΔH (J/mol)"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="excursion_rules",
+                        to="core.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'excursion rule',
-                'verbose_name_plural': 'excursion rules',
-                'ordering': ['county_id', 'temperature_class'],
-                'constraints': [models.UniqueConstraint(fields=('county', 'temperature_class'), name='excursion_rule_class_unique'), models.CheckConstraint(condition=models.Q(('min_centi_celsius__isnull', True), ('max_centi_celsius__isnull', True), ('min_centi_celsius__lt', models.F('max_centi_celsius')), _connector='OR'), name='excursion_rule_range_ordered'), models.CheckConstraint(condition=models.Q(('activation_energy_j_per_mol__gt', 0)), name='excursion_rule_energy_positive')],
+                "verbose_name": "excursion rule",
+                "verbose_name_plural": "excursion rules",
+                "ordering": ["county_id", "temperature_class"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("county", "temperature_class"), name="excursion_rule_class_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_centi_celsius__isnull", True),
+                            ("max_centi_celsius__isnull", True),
+                            ("min_centi_celsius__lt", models.F("max_centi_celsius")),
+                            _connector="OR",
+                        ),
+                        name="excursion_rule_range_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("activation_energy_j_per_mol__gt", 0)),
+                        name="excursion_rule_energy_positive",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='sensor',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('vehicle__isnull', True), ('zone__isnull', False)), models.Q(('vehicle__isnull', False), ('zone__isnull', True)), _connector='OR'), name='sensor_in_one_place'),
+            model_name="sensor",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("vehicle__isnull", True), ("zone__isnull", False)),
+                    models.Q(("vehicle__isnull", False), ("zone__isnull", True)),
+                    _connector="OR",
+                ),
+                name="sensor_in_one_place",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sensor',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('county', 'code'), name='sensor_active_code_unique'),
+            model_name="sensor",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("county", "code"),
+                name="sensor_active_code_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reading',
-            constraint=models.UniqueConstraint(fields=('sensor', 'measured_at'), name='reading_sensor_time_unique'),
+            model_name="reading",
+            constraint=models.UniqueConstraint(
+                fields=("sensor", "measured_at"), name="reading_sensor_time_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reading',
-            constraint=models.CheckConstraint(condition=models.Q(('centi_celsius__gte', -6000), ('centi_celsius__lte', 7000)), name='reading_plausible_temperature'),
+            model_name="reading",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("centi_celsius__gte", -6000), ("centi_celsius__lte", 7000)),
+                name="reading_plausible_temperature",
+            ),
         ),
         migrations.AddIndex(
-            model_name='coldchainalert',
-            index=models.Index(fields=['county', 'closed_at'], name='cold_alert_county_open'),
+            model_name="coldchainalert",
+            index=models.Index(fields=["county", "closed_at"], name="cold_alert_county_open"),
         ),
         migrations.AddIndex(
-            model_name='coldchainalert',
-            index=models.Index(fields=['sensor', 'kind', 'started_at'], name='cold_alert_sensor_time'),
+            model_name="coldchainalert",
+            index=models.Index(
+                fields=["sensor", "kind", "started_at"], name="cold_alert_sensor_time"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='coldchainalert',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_at__isnull', True)), fields=('sensor', 'kind'), name='cold_alert_one_open_per_sensor'),
+            model_name="coldchainalert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_at__isnull", True)),
+                fields=("sensor", "kind"),
+                name="cold_alert_one_open_per_sensor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='telemetrycounter',
-            constraint=models.UniqueConstraint(fields=('county', 'channel', 'outcome'), name='telemetry_counter_unique'),
+            model_name="telemetrycounter",
+            constraint=models.UniqueConstraint(
+                fields=("county", "channel", "outcome"), name="telemetry_counter_unique"
+            ),
         ),
     ]

@@ -30,7 +30,9 @@ class ColdSetup:
         return self.demo.county
 
 
-def make_cold_setup(demo: Any, *, installed_at: dt.datetime = T0 - dt.timedelta(days=1)) -> ColdSetup:
+def make_cold_setup(
+    demo: Any, *, installed_at: dt.datetime = T0 - dt.timedelta(days=1)
+) -> ColdSetup:
     operator = demo.user("operator")
     zone_c = HubZone.objects.get(county=demo.county, code="C")
     zone_f = HubZone.objects.get(county=demo.county, code="F")

@@ -39,8 +39,12 @@ def seen():
         names.append((event.name.rsplit(".", 1)[1], event.payload["alert"]))
 
     with (
-        events.subscribed("logistics.cold_alert.opened", "test.opened", record, in_transaction=True),
-        events.subscribed("logistics.cold_alert.closed", "test.closed", record, in_transaction=True),
+        events.subscribed(
+            "logistics.cold_alert.opened", "test.opened", record, in_transaction=True
+        ),
+        events.subscribed(
+            "logistics.cold_alert.closed", "test.closed", record, in_transaction=True
+        ),
     ):
         yield names
 
@@ -86,7 +90,11 @@ def test_an_excursion_opens_only_once_readings_stayed_out_for_the_rules_minutes(
 
     alert.refresh_from_db()
     closing = Reading.objects.get(sensor=cold.chilled, measured_at=at(45))
-    assert (alert.ended_at, alert.closed_at, alert.closing_reading_id) == (at(45), RECEIVED, closing.pk)
+    assert (alert.ended_at, alert.closed_at, alert.closing_reading_id) == (
+        at(45),
+        RECEIVED,
+        closing.pk,
+    )
     assert (alert.highest_centi_celsius, alert.reading_count) == (900, 8)
     assert seen == [("opened", alert.pk), ("closed", alert.pk)]
     assert len(alerts(cold.chilled)) == 1
@@ -241,7 +249,9 @@ def open_alert(cold) -> ColdChainAlert:
 def test_the_operator_acknowledges_an_alert_with_a_note(open_alert, demo) -> None:
     operator = demo.user("operator")
 
-    acknowledged = acknowledge_alert(open_alert, note="  Door left open; closed it.  ", actor=operator)
+    acknowledged = acknowledge_alert(
+        open_alert, note="  Door left open; closed it.  ", actor=operator
+    )
 
     assert acknowledged.acknowledged_by == operator
     assert acknowledged.acknowledgement_note == "Door left open; closed it."

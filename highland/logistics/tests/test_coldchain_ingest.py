@@ -24,7 +24,9 @@ RECEIVED = T0 + dt.timedelta(hours=1)
 
 
 def ingest(*messages: tuple[str, bytes], received_at: dt.datetime = RECEIVED):
-    return ingest_mqtt_messages(list(messages), directory=SensorDirectory(), received_at=received_at)
+    return ingest_mqtt_messages(
+        list(messages), directory=SensorDirectory(), received_at=received_at
+    )
 
 
 def counters(county) -> dict[tuple[str, str], int]:
@@ -118,9 +120,21 @@ def test_the_same_instant_in_another_offset_is_the_same_reading(cold) -> None:
             "bad_value",
             "celsius is outside what a sensor can measure (\u221260 to 70 \u00b0C).",
         ),
-        (b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": "3"}', "bad_value", "celsius must be a number."),
-        (b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": true}', "bad_value", "celsius must be a number."),
-        (b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": NaN}', "malformed", "The message is not valid JSON."),
+        (
+            b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": "3"}',
+            "bad_value",
+            "celsius must be a number.",
+        ),
+        (
+            b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": true}',
+            "bad_value",
+            "celsius must be a number.",
+        ),
+        (
+            b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": NaN}',
+            "malformed",
+            "The message is not valid JSON.",
+        ),
     ],
 )
 def test_impossible_readings_are_refused_with_their_reason_and_counted(
@@ -163,7 +177,10 @@ def test_good_readings_of_a_message_are_stored_beside_its_bad_ones(cold) -> None
 def test_unknown_sensors_counties_and_topics_are_refused_and_counted(cold) -> None:
     result = ingest(
         message("NO-SUCH", reading(0, 2.0)),
-        (topic("T-C1", county_code="999999"), b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": 1}'),
+        (
+            topic("T-C1", county_code="999999"),
+            b'{"measured_at": "2026-03-02T08:00:00Z", "celsius": 1}',
+        ),
         ("highland/513334/sensors/T-C1/other", b"{}"),
     )
 
@@ -193,8 +210,12 @@ def test_a_moved_sensors_readings_go_to_the_place_it_was_at_when_they_were_taken
     result = ingest(message("T-C1", reading(10, 2.0), reading(40, 15.0)))
 
     assert result.counts == {"stored": 2}
-    assert list(Reading.objects.filter(sensor=moved.retired).values_list("centi_celsius", flat=True)) == [200]
-    assert list(Reading.objects.filter(sensor=moved.registered).values_list("centi_celsius", flat=True)) == [1500]
+    assert list(
+        Reading.objects.filter(sensor=moved.retired).values_list("centi_celsius", flat=True)
+    ) == [200]
+    assert list(
+        Reading.objects.filter(sensor=moved.registered).values_list("centi_celsius", flat=True)
+    ) == [1500]
 
 
 def test_a_retired_sensors_later_readings_are_refused(cold, demo) -> None:
@@ -211,9 +232,7 @@ def test_a_retired_sensors_later_readings_are_refused(cold, demo) -> None:
 
 
 def test_a_payload_larger_than_64_kb_is_refused_unread() -> None:
-    readings, refusals = parse_message(
-        topic("T-C1"), b" " * (64 * 1024 + 1), received_at=RECEIVED
-    )
+    readings, refusals = parse_message(topic("T-C1"), b" " * (64 * 1024 + 1), received_at=RECEIVED)
 
     assert readings == []
     assert [refusal.refusal.detail for refusal in refusals] == ["The message is larger than 64 KB."]

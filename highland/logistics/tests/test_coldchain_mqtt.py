@@ -239,9 +239,7 @@ def test_the_ingest_command_stores_what_is_published_and_reports(demo, broker, c
     publisher = Publisher(broker.port, client_id=f"{client_id}-device")
     try:
         # The command's first connection creates its session; publish once it exists.
-        wait_until(
-            lambda: "Subscribing" in output.getvalue(), 10, "the command did not start"
-        )
+        wait_until(lambda: "Subscribing" in output.getvalue(), 10, "the command did not start")
         time.sleep(1.0)
         for index in range(25):
             publisher.publish(topic("T-C1"), payload(index))

@@ -124,7 +124,9 @@ def _apply(alert: ColdChainAlert, run: Run, now: dt.datetime) -> list[str]:
     return emitted
 
 
-def _scan(readings: Iterable[tuple[int, dt.datetime, int]], rule: EffectiveRule, run: Run | None) -> list[Run]:
+def _scan(
+    readings: Iterable[tuple[int, dt.datetime, int]], rule: EffectiveRule, run: Run | None
+) -> list[Run]:
     runs: list[Run] = []
     for reading_id, at, centi in readings:
         if rule.is_out(centi):
@@ -161,8 +163,10 @@ def _evaluate_excursions(
         return []
     readings = Reading.objects.filter(sensor=sensor).order_by("measured_at")
     columns = ("pk", "measured_at", "centi_celsius")
-    if open_alert is not None and open_alert.last_reading is not None and (
-        news.since > open_alert.last_reading.measured_at
+    if (
+        open_alert is not None
+        and open_alert.last_reading is not None
+        and (news.since > open_alert.last_reading.measured_at)
     ):
         # The open excursion goes on from its last reading: read only what follows.
         assert open_alert.started_at is not None
@@ -270,7 +274,7 @@ def evaluate_readings(
             ).select_related("last_reading")
         }
         sensors: dict[int, Sensor] = {}
-        for sensor_id, sensor_news in news.items():
+        for sensor_news in news.values():
             if sensor_news.county_id not in rules_by_county:
                 rules_by_county[sensor_news.county_id] = rules_for(sensor_news.county_id)
         for sensor_id, sensor_news in sorted(news.items()):
@@ -392,4 +396,3 @@ def acknowledge_alert(alert: ColdChainAlert, *, note: str = "", actor: User) -> 
         key=f"{ALERT_ACKNOWLEDGED}:{alert.pk}",
     )
     return alert
-

@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -69,7 +70,9 @@ def utc(value: dt.datetime | str) -> dt.datetime:
     return parsed.astimezone(dt.UTC)
 
 
-def _insert(rows: Sequence[NewReading], received_at: dt.datetime) -> list[tuple[int, int, dt.datetime, int]]:
+def _insert(
+    rows: Sequence[NewReading], received_at: dt.datetime
+) -> list[tuple[int, int, dt.datetime, int]]:
     """Insert, skipping rows stored before; (id, sensor, time, centi) of the new ones."""
     table = connection.ops.quote_name(Reading._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
@@ -79,7 +82,7 @@ def _insert(rows: Sequence[NewReading], received_at: dt.datetime) -> list[tuple[
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
             values = ",".join(["(%s, %s, %s, %s)"] * len(chunk))
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
                 params += [row.sensor_id, adapt(row.measured_at), received, row.centi_celsius]
             cursor.execute(
@@ -286,8 +289,10 @@ class Tally:
             if detail is not None:
                 changes["last_detail"] = detail
             rows = TelemetryCounter.objects.filter(
-                county_id=county_id, channel=channel, outcome=outcome
+                county__isnull=county_id is None, channel=channel, outcome=outcome
             )
+            if county_id is not None:
+                rows = rows.filter(county_id=county_id)
             if rows.update(**changes):
                 continue
             try:

@@ -113,9 +113,7 @@ def register_sensor(
     require(actor, "logistics.manage_sensors", county)
     code = _check_code(code)
     chosen = check_place(county, zone=zone, vehicle=vehicle, temperature_class=temperature_class)
-    sensor = _create(
-        county, code, name, zone, vehicle, chosen, installed_at or timezone.now()
-    )
+    sensor = _create(county, code, name, zone, vehicle, chosen, installed_at or timezone.now())
     audit.record(
         actor,
         "logistics.sensor.registered",
@@ -131,9 +129,7 @@ def register_sensor(
 
 
 @transaction.atomic
-def change_sensor(
-    sensor: Sensor, *, name: str, temperature_class: str, actor: User
-) -> Sensor:
+def change_sensor(sensor: Sensor, *, name: str, temperature_class: str, actor: User) -> Sensor:
     """Rename a sensor, or set the class a refrigerated van's sensor watches (a van runs
     chilled one day and frozen the next)."""
     require(actor, "logistics.manage_sensors", sensor.county)
@@ -256,9 +252,10 @@ def set_excursion_rule(
             _("A sensor counts as silent after 5 minutes to 7 days without a reading."),
             field="silent_after_minutes",
         )
-    energy = activation_energy_j_per_mol or ExcursionRule._meta.get_field(
-        "activation_energy_j_per_mol"
-    ).default
+    energy = (
+        activation_energy_j_per_mol
+        or ExcursionRule._meta.get_field("activation_energy_j_per_mol").default
+    )
     if not 10_000 <= energy <= 300_000:
         raise ValidationFailed(
             _("The activation energy lies between 10,000 and 300,000 J/mol."),
