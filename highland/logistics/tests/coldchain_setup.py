@@ -68,3 +68,16 @@ def topic(sensor_code: str, county_code: str = COUNTY_CODE) -> str:
 def message(sensor_code: str, *readings: dict[str, Any]) -> tuple[str, bytes]:
     body: Any = readings[0] if len(readings) == 1 else list(readings)
     return topic(sensor_code), json.dumps(body).encode()
+
+
+def store(sensor_code: str, *readings: dict[str, Any], received_at: dt.datetime | None = None):
+    """Store readings as one MQTT batch would be, and evaluate the rules after it."""
+    from highland.logistics.services.coldchain import evaluate_readings, ingest_mqtt_messages
+    from highland.logistics.services.coldchain.readings import SensorDirectory
+
+    received = received_at or T0 + dt.timedelta(days=1)
+    outcome = ingest_mqtt_messages(
+        [message(sensor_code, *readings)], directory=SensorDirectory(), received_at=received
+    )
+    evaluate_readings(outcome.news, now=received)
+    return outcome
