@@ -51,6 +51,25 @@ def make_cold_setup(
     )
 
 
+def watch_silence(demo: Any, minutes: int = 30) -> None:
+    """Turn silent-sensor alerts on for every class (the demo county leaves them off)."""
+    from highland.logistics.coldchain.ruleset import default_rule
+    from highland.logistics.services.coldchain import set_excursion_rule
+    from highland.logistics.temperature import TemperatureClass
+
+    for temperature_class in TemperatureClass.values:
+        rule = default_rule(temperature_class)
+        set_excursion_rule(
+            demo.county,
+            temperature_class=temperature_class,
+            min_celsius=rule.min_celsius,
+            max_celsius=rule.max_celsius,
+            excursion_after_minutes=rule.excursion_after_minutes,
+            silent_after_minutes=minutes,
+            actor=demo.user("operator"),
+        )
+
+
 def at(minutes: float) -> dt.datetime:
     return T0 + dt.timedelta(minutes=minutes)
 

@@ -19,7 +19,14 @@ from highland.logistics.services.coldchain import (
     set_excursion_rule,
 )
 from highland.logistics.services.coldchain.readings import SensorDirectory
-from highland.logistics.tests.coldchain_setup import T0, at, make_cold_setup, message, reading
+from highland.logistics.tests.coldchain_setup import (
+    T0,
+    at,
+    make_cold_setup,
+    message,
+    reading,
+    watch_silence,
+)
 from highland.messaging.models import TextMessage
 
 RECEIVED = T0 + dt.timedelta(hours=6)
@@ -203,8 +210,9 @@ def test_a_vehicles_alert_texts_the_dispatcher_and_the_driver(
 
 
 def test_a_sensor_silent_for_the_rules_minutes_gets_an_alert_once_and_it_closes_when_heard(
-    cold, seen
+    cold, demo, seen
 ) -> None:
+    watch_silence(demo, minutes=30)
     feed("T-C1", reading(0, 3.0), reading(10, 3.1))
     feed("T-F1", reading(0, -20.0), reading(25, -20.0))
     feed("T-V1", reading(0, 3.0), reading(39, 3.0))
@@ -225,10 +233,10 @@ def test_a_sensor_silent_for_the_rules_minutes_gets_an_alert_once_and_it_closes_
 
 def test_a_sensor_that_never_reported_is_silent_from_its_installation(demo) -> None:
     cold = make_cold_setup(demo, installed_at=at(0))
+    watch_silence(demo, minutes=30)
 
     opened = alert_silent_sensors(now=at(45))
 
-    # Chilled and frozen sensors are silent after 30 minutes; the van runs chilled.
     assert opened == 3
     silent = ColdChainAlert.objects.filter(kind=AlertKind.SILENT)
     assert sorted(silent.values_list("sensor_id", flat=True)) == sorted(
@@ -304,3 +312,9 @@ def test_a_note_longer_than_500_characters_is_refused(open_alert, demo) -> None:
     assert refused.value.errors == {"note": ["A note is at most 500 characters."]}
     open_alert.refresh_from_db()
     assert open_alert.acknowledged_at is None
+
+
+def test_without_a_silence_rule_no_sensor_is_ever_silent(cold, demo) -> None:
+    # The demo county's rules leave silent-sensor alerts off.
+    assert alert_silent_sensors(now=at(24 * 60)) == 0
+    assert not ColdChainAlert.objects.exists()

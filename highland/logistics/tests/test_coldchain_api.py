@@ -144,9 +144,7 @@ def test_a_device_token_uploads_in_its_own_county(cold, demo, client_as) -> None
     token = issue_api_token(demo.user("driver"), actor=demo.user("operator"), name="logger reader")
     body = {"sensors": [{"sensor": "T-V1", "readings": [reading(0, 3.0)]}]}
 
-    response = post(
-        client_as(None), UPLOAD, body, HTTP_AUTHORIZATION=f"Bearer {token.raw_key}"
-    )
+    response = post(client_as(None), UPLOAD, body, HTTP_AUTHORIZATION=f"Bearer {token.raw_key}")
 
     assert response.status_code == 200, response.content
     assert response.json()["stored"] == 1

@@ -39,6 +39,10 @@ def alert(cold) -> ColdChainAlert:
 def test_the_board_shows_each_place_its_last_reading_mkt_and_open_alerts(
     cold, alert, demo, client_as
 ) -> None:
+    HubZone.objects.create(
+        county=demo.county, code="D", temperature_class="chilled", name_zh="新冷库", name_en="New"
+    )
+
     response = client_as(demo.user("operator")).get(BOARD)
 
     assert response.status_code == 200
@@ -50,7 +54,7 @@ def test_the_board_shows_each_place_its_last_reading_mkt_and_open_alerts(
     assert f"/logistics/cold-chain/alerts/{alert.pk}/acknowledge/" in page
     assert "<polyline" in page  # the sparkline
     assert "川R·L3341" in page  # the refrigerated van has a card
-    assert "No sensor watches this place." in page  # zone A has none
+    assert "No sensor watches this place." in page  # the new zone D has none
     assert len(response.content) < 50_000
 
 
@@ -152,9 +156,12 @@ def test_the_parcel_exposure_page(cold, demo, parcel_factory, client_as) -> None
 
     assert response.status_code == 200
     assert "Temperature on the way" in response.content.decode()
-    assert client_as(demo.user("buyer")).get(
-        f"/logistics/cold-chain/parcels/{parcel.sscc}/"
-    ).status_code == 404
+    assert (
+        client_as(demo.user("buyer"))
+        .get(f"/logistics/cold-chain/parcels/{parcel.sscc}/")
+        .status_code
+        == 404
+    )
 
 
 def test_the_menu_shows_the_cold_chain_with_its_open_alerts(alert, demo, client_as) -> None:
