@@ -147,7 +147,7 @@ def parse_message(
     if len(payload) > MAX_PAYLOAD_BYTES:
         return refused(_("The message is larger than 64 KB."))
     try:
-        data = json.loads(payload, parse_float=Decimal, parse_constant=_no_constants)
+        data = json.loads(payload, parse_constant=_no_constants)
     except (ValueError, RecursionError):
         return refused(_("The message is not valid JSON."))
     items = data if isinstance(data, list) else [data]

@@ -146,6 +146,20 @@ def test_a_late_reading_that_starts_the_excursion_earlier_moves_its_start(cold, 
     assert seen == [("opened", alert.pk)]
 
 
+def test_a_late_excursion_is_found_and_a_later_open_one_left_as_it_is(cold, seen) -> None:
+    feed("T-C1", reading(200, 2.0), reading(300, 9.0), reading(340, 9.5))  # open from 300
+    [later] = alerts(cold.chilled)
+
+    # A logger's earlier hours arrive afterwards: an hour out of range, then back.
+    feed("T-C1", reading(0, 3.0), reading(10, 8.0), reading(70, 8.0), reading(80, 3.0))
+
+    earlier, again = alerts(cold.chilled)
+    assert (earlier.started_at, earlier.ended_at) == (at(10), at(80))
+    assert again.pk == later.pk
+    assert (again.started_at, again.closed_at, again.reading_count) == (at(300), None, 2)
+    assert seen == [("opened", later.pk), ("opened", earlier.pk), ("closed", earlier.pk)]
+
+
 def test_frozen_has_only_a_ceiling(cold) -> None:
     feed("T-F1", reading(0, -40.0), reading(30, -35.0), reading(40, -17.5), reading(75, -16.0))
 

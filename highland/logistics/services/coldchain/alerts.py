@@ -207,15 +207,26 @@ def _evaluate_excursions(
             if anchor is not None
             else readings.filter(measured_at__gte=begin - LOOKBACK)
         )
+        # Nor need it go past the first reading in range after the newest new one: the
+        # stretches beyond are as they were.
+        end = (
+            readings.filter(measured_at__gte=news.until)
+            .filter(rule.in_range_q())
+            .values_list("measured_at", flat=True)
+            .first()
+        )
+        if end is not None:
+            window = window.filter(measured_at__lte=end)
         runs = _scan(window.values_list(*columns), rule, None)
         if not runs:
             return []
         window_start = anchor or begin - LOOKBACK
-        stored = list(
-            ColdChainAlert.objects.filter(sensor=sensor, kind=AlertKind.EXCURSION)
-            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=window_start))
-            .order_by("started_at")
-        )
+        stored_alerts = ColdChainAlert.objects.filter(
+            sensor=sensor, kind=AlertKind.EXCURSION
+        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=window_start))
+        if end is not None:
+            stored_alerts = stored_alerts.filter(started_at__lte=end)
+        stored = list(stored_alerts.order_by("started_at"))
     changes: list[tuple[str, ColdChainAlert]] = []
     matched: set[int] = set()
     for run in runs:
@@ -252,6 +263,15 @@ def _end_silence(alert: ColdChainAlert, news: SensorNews, now: dt.datetime) -> b
     return True
 
 
+def _open_alerts(sensor_ids: Iterable[int]) -> dict[tuple[int, str], ColdChainAlert]:
+    return {
+        (alert.sensor_id, alert.kind): alert
+        for alert in ColdChainAlert.objects.filter(
+            sensor_id__in=list(sensor_ids), closed_at__isnull=True
+        ).select_related("last_reading")
+    }
+
+
 def evaluate_readings(
     news: Mapping[int, SensorNews],
     *,
@@ -260,42 +280,55 @@ def evaluate_readings(
 ) -> list[ColdChainAlert]:
     """Open, update and close alerts after readings were stored (in their own
     transaction, after the readings committed). `rules` by county, when the caller keeps
-    them; returns the alerts that opened or closed."""
+    them; returns the alerts that opened or closed.
+
+    In-range readings appended to a sensor with no open alert change nothing: found with
+    one read, and no transaction at all when that is the whole batch."""
+    news = {sensor_id: item for sensor_id, item in news.items() if item.readings}
     if not news:
         return []
     now = now or timezone.now()
     rules_by_county: dict[int, Mapping[str, EffectiveRule]] = dict(rules or {})
+    for sensor_news in news.values():
+        if sensor_news.county_id not in rules_by_county:
+            rules_by_county[sensor_news.county_id] = rules_for(sensor_news.county_id)
+
+    def rule_of(sensor_id: int) -> EffectiveRule:
+        return rules_by_county[news[sensor_id].county_id][news[sensor_id].temperature_class]
+
+    def needs_work(sensor_id: int, open_now: Mapping[tuple[int, str], ColdChainAlert]) -> bool:
+        if (sensor_id, AlertKind.EXCURSION) in open_now or (
+            sensor_id,
+            AlertKind.SILENT,
+        ) in open_now:
+            return True
+        sensor_news = news[sensor_id]
+        rule = rule_of(sensor_id)
+        return not sensor_news.appended or any(
+            rule.is_out(reading.centi_celsius) for reading in sensor_news.readings
+        )
+
+    open_before = _open_alerts(news)
+    busy = [sensor_id for sensor_id in sorted(news) if needs_work(sensor_id, open_before)]
+    if not busy:
+        return []
     changed: list[ColdChainAlert] = []
     with transaction.atomic():
-        open_alerts = {
-            (alert.sensor_id, alert.kind): alert
-            for alert in ColdChainAlert.objects.filter(
-                sensor_id__in=list(news), closed_at__isnull=True
-            ).select_related("last_reading")
-        }
-        sensors: dict[int, Sensor] = {}
-        for sensor_news in news.values():
-            if sensor_news.county_id not in rules_by_county:
-                rules_by_county[sensor_news.county_id] = rules_for(sensor_news.county_id)
-        for sensor_id, sensor_news in sorted(news.items()):
-            if not sensor_news.readings:
-                continue
-            open_excursion = open_alerts.get((sensor_id, AlertKind.EXCURSION))
+        open_alerts = _open_alerts(busy)  # again, inside the transaction
+        sensors = Sensor.objects.in_bulk(busy)
+        for sensor_id in busy:
+            sensor_news = news[sensor_id]
             open_silence = open_alerts.get((sensor_id, AlertKind.SILENT))
             if open_silence is not None and _end_silence(open_silence, sensor_news, now):
                 _emit(ALERT_CLOSED, open_silence)
                 changed.append(open_silence)
-            if sensor_id not in sensors:
-                sensors[sensor_id] = Sensor.objects.get(pk=sensor_id)
-            sensor = sensors[sensor_id]
-            rule = rules_by_county[sensor_news.county_id][sensor.temperature_class]
-            if (
-                open_excursion is None
-                and sensor_news.appended
-                and not any(rule.is_out(reading.centi_celsius) for reading in sensor_news.readings)
+            rule = rule_of(sensor_id)
+            open_excursion = open_alerts.get((sensor_id, AlertKind.EXCURSION))
+            if open_excursion is None and not needs_work(sensor_id, {}):
+                continue
+            for name, alert in _evaluate_excursions(
+                sensors[sensor_id], rule, sensor_news, open_excursion, now
             ):
-                continue  # in range, after everything else: nothing can change
-            for name, alert in _evaluate_excursions(sensor, rule, sensor_news, open_excursion, now):
                 _emit(name, alert)
                 changed.append(alert)
     return changed
