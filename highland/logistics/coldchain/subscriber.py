@@ -28,6 +28,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from django.db import close_old_connections, connection
+from django.urls import get_resolver
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -117,6 +118,9 @@ class TelemetrySubscriber:
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
+        # An alert's texts link to the site: load the URL map now, not in the middle of
+        # the first alert's batch (it imports every app's views: seconds).
+        get_resolver().url_patterns  # noqa: B018
         config = self.config
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
