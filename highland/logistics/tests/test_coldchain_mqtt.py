@@ -15,6 +15,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from conftest import need_server
 from highland.logistics.coldchain.subscriber import SubscriberConfig, TelemetrySubscriber
@@ -121,9 +122,12 @@ def test_a_broker_restart_mid_stream_loses_nothing_it_accepted_and_stores_nothin
     restarted = threading.Event()
 
     def restart_when_a_third_is_stored() -> None:
-        wait_until(lambda: stored(cold.chilled) >= total // 3, 30, "no progress before restart")
-        broker.restart()
-        restarted.set()
+        try:
+            wait_until(lambda: stored(cold.chilled) >= total // 3, 30, "no progress before restart")
+            broker.restart()
+            restarted.set()
+        finally:
+            connection.close()  # this thread's own connection
 
     # The restart happens from another thread while the publisher goes on publishing: the
     # messages in flight, queued or published while the broker is down all take part.
