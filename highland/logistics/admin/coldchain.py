@@ -41,6 +41,16 @@ class SensorAdminForm(forms.ModelForm):
     class Meta:
         model = Sensor
         fields = ("county", "code", "name", "zone", "vehicle", "temperature_class")
+        help_texts = {
+            "temperature_class": _(
+                "Empty: the zone's class, or chilled for a refrigerated vehicle."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "temperature_class" in self.fields:
+            self.fields["temperature_class"].required = False
 
     def _post_clean(self) -> None:
         """Skip the model's own checks: the services validate and save."""
