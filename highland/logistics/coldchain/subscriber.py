@@ -134,6 +134,7 @@ class TelemetrySubscriber:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        client.on_connect_fail = self._on_connect_fail
         client.reconnect_delay_set(min_delay=1, max_delay=int(LONGEST_RETRY_SECONDS))
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = config.session_expiry_seconds
@@ -200,6 +201,13 @@ class TelemetrySubscriber:
         )
         self.connected.set()
 
+    def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
+        logger.warning(
+            "telemetry: cannot reach the broker at %s:%s; retrying",
+            self.config.host,
+            self.config.port,
+        )
+
     def _on_subscribe(
         self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _properties: Any
     ) -> None:
@@ -251,7 +259,12 @@ class TelemetrySubscriber:
             while True:
                 batch = self._take()
                 if batch:
-                    self._process(batch)
+                    try:
+                        self._process(batch)
+                    except Exception:
+                        # Whatever it was, the writer goes on: what was not acknowledged
+                        # comes again, and is recognised if it was stored.
+                        logger.exception("telemetry: a batch failed after storing")
                 elif self._stopping.is_set():
                     break
         finally:

@@ -253,3 +253,62 @@ def test_the_ingest_command_stores_what_is_published_and_reports(demo, broker, c
         command.join(20)
     assert not command.is_alive()
     assert "stored 25" in output.getvalue()
+
+
+def test_a_subscriber_started_before_the_broker_connects_when_it_comes_up(
+    demo, client_id
+) -> None:
+    need_server(mosquitto_installed(), "Mosquitto is not installed (/usr/sbin/mosquitto)")
+    cold = make_cold_setup(demo)
+    late = Mosquitto()
+    config = SubscriberConfig(port=late.port, client_id=client_id, batch_size=50, batch_ms=50)
+    subscriber = TelemetrySubscriber(config)
+    subscriber.start()  # nothing listens yet: paho keeps trying
+    try:
+        time.sleep(1.5)
+        assert not subscriber.connected.is_set()
+        late.start()
+        assert subscriber.subscribed.wait(20), "it did not connect once the broker was up"
+        publisher = Publisher(late.port, client_id=f"{client_id}-device")
+        try:
+            for index in range(10):
+                publisher.publish(topic("T-C1"), payload(index))
+            wait_until(lambda: stored(cold.chilled) == 10, 15, "the readings were not stored")
+        finally:
+            publisher.close()
+    finally:
+        subscriber.stop()
+        late.close()
+
+
+def test_while_the_database_fails_nothing_is_acknowledged_and_then_all_is_stored_once(
+    demo, broker, client_id, monkeypatch
+) -> None:
+    from highland.logistics.coldchain import subscriber as subscriber_module
+
+    cold = make_cold_setup(demo)
+    real = subscriber_module.ingest_mqtt_messages
+    failures = []
+
+    def database_down_twice(*args, **kwargs):
+        if len(failures) < 2:
+            failures.append(1)
+            raise ConnectionError("the database is down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subscriber_module, "ingest_mqtt_messages", database_down_twice)
+    monkeypatch.setattr(subscriber_module, "LONGEST_RETRY_SECONDS", 1.0)
+    subscriber = subscriber_on(broker.port, client_id)
+    publisher = Publisher(broker.port, client_id=f"{client_id}-device")
+    try:
+        for index in range(30):
+            publisher.publish(topic("T-F1"), payload(index, celsius=-20))
+
+        wait_until(lambda: stored(cold.frozen) == 30, 30, "the readings were not stored")
+
+        assert subscriber.stats.failed_batches == 2
+        assert subscriber.stats.stored == 30
+        assert subscriber.running
+    finally:
+        publisher.close()
+        subscriber.stop()

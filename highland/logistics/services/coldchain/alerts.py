@@ -314,8 +314,13 @@ def evaluate_readings(
         return []
     changed: list[ColdChainAlert] = []
     with transaction.atomic():
-        open_alerts = _open_alerts(busy)  # again, inside the transaction
-        sensors = Sensor.objects.in_bulk(busy)
+        # The sensors' rows are locked, in order, so that two writers (the subscriber and
+        # an upload) evaluate one sensor one after the other; then its alerts are read again.
+        sensors = {
+            sensor.pk: sensor
+            for sensor in Sensor.objects.select_for_update().filter(pk__in=busy).order_by("pk")
+        }
+        open_alerts = _open_alerts(busy)
         for sensor_id in busy:
             sensor_news = news[sensor_id]
             open_silence = open_alerts.get((sensor_id, AlertKind.SILENT))
