@@ -332,3 +332,21 @@ def test_without_a_silence_rule_no_sensor_is_ever_silent(cold, demo) -> None:
     # The demo county's rules leave silent-sensor alerts off.
     assert alert_silent_sensors(now=at(24 * 60)) == 0
     assert not ColdChainAlert.objects.exists()
+
+
+def test_an_open_excursion_closes_when_its_rules_limits_are_removed(cold, demo) -> None:
+    feed("T-C1", reading(0, 9.0), reading(40, 9.0))
+    set_excursion_rule(
+        demo.county,
+        temperature_class="chilled",
+        min_celsius=None,
+        max_celsius=None,
+        excursion_after_minutes=30,
+        silent_after_minutes=None,
+        actor=demo.user("operator"),
+    )
+
+    feed("T-C1", reading(45, 9.0))
+
+    [alert] = alerts(cold.chilled)
+    assert (alert.ended_at, alert.closed_at) == (at(45), RECEIVED)

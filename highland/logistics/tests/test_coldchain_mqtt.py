@@ -255,9 +255,7 @@ def test_the_ingest_command_stores_what_is_published_and_reports(demo, broker, c
     assert "stored 25" in output.getvalue()
 
 
-def test_a_subscriber_started_before_the_broker_connects_when_it_comes_up(
-    demo, client_id
-) -> None:
+def test_a_subscriber_started_before_the_broker_connects_when_it_comes_up(demo, client_id) -> None:
     need_server(mosquitto_installed(), "Mosquitto is not installed (/usr/sbin/mosquitto)")
     cold = make_cold_setup(demo)
     late = Mosquitto()

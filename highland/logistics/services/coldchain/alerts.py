@@ -159,8 +159,8 @@ def _evaluate_excursions(
     open_alert: ColdChainAlert | None,
     now: dt.datetime,
 ) -> list[tuple[str, ColdChainAlert]]:
-    if not rule.has_range:
-        return []
+    if not rule.has_range and open_alert is None:
+        return []  # (an open excursion of a rule whose limits were removed closes below)
     readings = Reading.objects.filter(sensor=sensor).order_by("measured_at")
     columns = ("pk", "measured_at", "centi_celsius")
     if (
@@ -297,10 +297,7 @@ def evaluate_readings(
         return rules_by_county[news[sensor_id].county_id][news[sensor_id].temperature_class]
 
     def needs_work(sensor_id: int, open_now: Mapping[tuple[int, str], ColdChainAlert]) -> bool:
-        if (sensor_id, AlertKind.EXCURSION) in open_now or (
-            sensor_id,
-            AlertKind.SILENT,
-        ) in open_now:
+        if any((sensor_id, kind) in open_now for kind in AlertKind.values):
             return True
         sensor_news = news[sensor_id]
         rule = rule_of(sensor_id)
