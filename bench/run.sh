@@ -263,3 +263,13 @@ if [ "${BENCH_COOPS:-1}" != 0 ]; then
     log "coops settlement ($engine): $(cat "$WORK/coops-$engine.json" | head -c 600)"
   done
 fi
+
+# --- 5. cold-chain telemetry: MQTT into the database beside a bare paho subscriber -------------
+# Its own databases and its own Mosquitto; ~1 minute per engine. Written by hand into
+# docs/benchmarks.md ("Cold-chain telemetry"); BENCH_TELEMETRY=0 skips.
+if [ "${BENCH_TELEMETRY:-1}" != 0 ]; then
+  for engine in sqlite postgres; do
+    run "$PY" -m bench.telemetry --engine "$engine" --out "$WORK/telemetry-$engine.json"
+    log "telemetry ($engine): $("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("ratio median", round(d["ratio_median"], 2), "best", round(d["ratio_best"], 2), "lost", d["lost_total"])' "$WORK/telemetry-$engine.json")"
+  done
+fi

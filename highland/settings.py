@@ -302,7 +302,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.delete_expired_idempotency_records",
         "schedule": 24 * 60 * 60.0,
     },
+    "alert-silent-sensors": {"task": "logistics.alert_silent_sensors", "schedule": 60.0},
 }
+
+# Cold-chain telemetry: the MQTT broker `manage.py ingest_telemetry` subscribes to
+# (docs/telemetry.md). The client id names the broker's persistent session: keep it fixed.
+TELEMETRY_MQTT_HOST = os.environ.get("TELEMETRY_MQTT_HOST") or "127.0.0.1"
+TELEMETRY_MQTT_PORT = int(os.environ.get("TELEMETRY_MQTT_PORT") or 1883)
+TELEMETRY_MQTT_CLIENT_ID = os.environ.get("TELEMETRY_MQTT_CLIENT_ID") or "highland-telemetry"
+TELEMETRY_MQTT_USERNAME = os.environ.get("TELEMETRY_MQTT_USERNAME", "")
+TELEMETRY_MQTT_PASSWORD = os.environ.get("TELEMETRY_MQTT_PASSWORD", "")
 
 CACHES: dict[str, dict[str, object]]
 if REDIS_URL:

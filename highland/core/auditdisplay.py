@@ -166,6 +166,13 @@ FACT_LABELS = {
     "weekday": gettext_lazy("Weekday"),
     "departs_at": gettext_lazy("Departs at"),
     "driver": gettext_lazy("Driver"),
+    # Cold chain.
+    "readings_stored": gettext_lazy("Readings stored"),
+    "readings_duplicate": gettext_lazy("Readings stored before"),
+    "readings_refused": gettext_lazy("Readings refused"),
+    "sensor_codes": gettext_lazy("Sensors"),
+    "retired_sensor": gettext_lazy("Retired sensor record"),
+    "alert_open": gettext_lazy("Alert still open"),
 }
 # A record whose data has "from" and "to" at the top level is a change of the object's status
 # (or of its place in the network, for a moved point).

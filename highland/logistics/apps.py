@@ -16,9 +16,11 @@ class LogisticsConfig(AppConfig):
             roads_menu,
             tracking_setup,
         )
+        from highland.logistics.coldchain.register import register as register_cold_chain
 
         audit.register_actions(auditlabels.ACTIONS)
         tracking_setup.register()
         roads_menu.register()
         hub_registrations.register()
         plans_menu.register()
+        register_cold_chain()

@@ -32,4 +32,12 @@ ACTIONS = {
     "logistics.parcel.event_recorded": _("Parcel tracking event recorded"),
     "logistics.road_closure.added": _("Road closed"),
     "logistics.road_closure.lifted": _("Road closure lifted"),
+    # Cold chain.
+    "logistics.sensor.registered": _("Sensor registered"),
+    "logistics.sensor.changed": _("Sensor changed"),
+    "logistics.sensor.retired": _("Sensor retired"),
+    "logistics.sensor.moved": _("Sensor moved"),
+    "logistics.excursion_rule.set": _("Excursion rule set"),
+    "logistics.readings.uploaded": _("Sensor readings uploaded"),
+    "logistics.cold_alert.acknowledged": _("Cold-chain alert acknowledged"),
 }

@@ -5,6 +5,7 @@ own loader here (roads, sensors) and `load_demo_logistics` calls them in order."
 from __future__ import annotations
 
 from highland.core.models import County, Organisation, OrganisationType, User
+from highland.logistics.demo_coldchain import load_demo_cold_chain
 from highland.logistics.demo_plans import load_demo_plans
 from highland.logistics.demo_roads import load_demo_roads
 from highland.logistics.models import BusLine, HubLocation, HubZone, Vehicle
@@ -96,4 +97,5 @@ def load_demo_logistics(county: County, *, admin: User) -> dict[str, int]:
         )
         created["bus_lines"] += int(was_created)
     created.update(load_demo_plans(county, admin=admin))
+    created.update(load_demo_cold_chain(county, admin=admin))
     return created

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from highland.logistics.views import hub, plans, roads, tracking
+from highland.logistics.views import coldchain, hub, plans, roads, tracking
 
 app_name = "logistics"
 
@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *roads.urlpatterns,
     *hub.urlpatterns,
     *plans.urlpatterns,
+    *coldchain.urlpatterns,
 ]

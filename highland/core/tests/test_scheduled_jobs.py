@@ -30,6 +30,7 @@ def test_the_jobs_are_the_beat_schedule(settings):
     from highland.core.management.commands.run_scheduled_jobs import scheduled_jobs
 
     assert [(name, task.name) for name, task in scheduled_jobs()] == [
+        ("alert-silent-sensors", "logistics.alert_silent_sensors"),
         ("close-group-buys", "orders.close_group_buys"),
         ("delete-expired-idempotency-records", "core.delete_expired_idempotency_records"),
         ("deliver-outbox", "core.deliver_due_outbox"),
@@ -66,6 +67,7 @@ def test_once_runs_every_job_and_a_failing_one_does_not_stop_the_others(demo, mo
     assert str(failure.value) == "1 job(s) failed: reconcile-gateway-payments"
     lines = output.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
+        "alert-silent-sensors",
         "close-group-buys",
         "delete-expired-idempotency-records",
         "deliver-outbox",

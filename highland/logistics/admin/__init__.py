@@ -2,6 +2,7 @@
 
 from highland.logistics.admin import (  # noqa: F401
     base,
+    coldchain,
     hub,
     plans,
     roads,

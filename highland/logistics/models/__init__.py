@@ -1,6 +1,5 @@
-"""Logistics models: the hub, the fleet and bus lines, parcels and their tracking events.
-
-Each part adds its own module here (roads, planning, cold chain) and re-exports it.
+"""Logistics models: the hub, the fleet and bus lines, parcels and their tracking events,
+roads, planning runs and buses, and the cold chain: one module per part, re-exported here.
 """
 
 from highland.logistics.models.buses import (
@@ -10,9 +9,29 @@ from highland.logistics.models.buses import (
     BusDepartureBooking,
     BusLineStop,
 )
-from highland.logistics.models.fleet import BusLine, Vehicle
-from highland.logistics.models.hub import HubLocation, HubZone
-from highland.logistics.models.hub_stock import LotMovement, LotMovementKind, LotPlacement
+from highland.logistics.models.coldchain import (
+    AlertKind,
+    ColdChainAlert,
+    ExcursionRule,
+    Reading,
+    Sensor,
+    TelemetryChannel,
+    TelemetryCounter,
+    TelemetryOutcome,
+)
+from highland.logistics.models.fleet import (
+    BusLine,
+    Vehicle,
+)
+from highland.logistics.models.hub import (
+    HubLocation,
+    HubZone,
+)
+from highland.logistics.models.hub_stock import (
+    LotMovement,
+    LotMovementKind,
+    LotPlacement,
+)
 from highland.logistics.models.parcels import (
     Parcel,
     ParcelKind,
@@ -43,6 +62,7 @@ from highland.logistics.models.roads import (
 
 __all__ = [
     "PLANNING_RUN_MACHINE",
+    "AlertKind",
     "BusChoice",
     "BusConsignment",
     "BusConsignmentStatus",
@@ -52,6 +72,8 @@ __all__ = [
     "BusLineStop",
     "Carrier",
     "ClosureKind",
+    "ColdChainAlert",
+    "ExcursionRule",
     "HubLocation",
     "HubZone",
     "LotMovement",
@@ -65,11 +87,16 @@ __all__ = [
     "PlannedStop",
     "PlanningRun",
     "PlanningRunStatus",
+    "Reading",
     "RoadClass",
     "RoadClosure",
     "RoadEdge",
     "RoadNetwork",
     "RoadNode",
+    "Sensor",
+    "TelemetryChannel",
+    "TelemetryCounter",
+    "TelemetryOutcome",
     "TrackingEvent",
     "TrackingEventKind",
     "UnservedReasonCode",
