@@ -72,8 +72,9 @@ def test_audit_page_is_for_officials_and_operators(demo, client_as, username, st
 
 def test_audit_page_query_count_is_bounded(demo, client_as, django_assert_max_num_queries):
     client = client_as(demo.user("official"))
-    # Session, person, county, roles, the header's cart count, then the page's.
-    with django_assert_max_num_queries(10):
+    # Session, person, county, roles, the header's cart count and cold-chain alert badge,
+    # then the page's.
+    with django_assert_max_num_queries(11):
         assert client.get("/audit/").status_code == 200
 
 

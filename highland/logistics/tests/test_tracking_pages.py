@@ -332,8 +332,8 @@ def test_the_parcel_page_reads_its_events_in_one_query(
     client = client_as(demo.user("operator"))
     client.get(f"/logistics/parcels/{parcel.pk}/")
     # session, person, county, the parcel, the roles, the events (with places, people and
-    # totes), the cart link
-    with django_assert_num_queries(7):
+    # totes), the cart link, the cold-chain alert badge
+    with django_assert_num_queries(8):
         client.get(f"/logistics/parcels/{parcel.pk}/")
 
 
