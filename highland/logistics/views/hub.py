@@ -24,6 +24,7 @@ from highland.core.idempotency import IdempotentRequest
 from highland.core.models import User
 from highland.core.permissions import allowed
 from highland.logistics import hub_selectors
+from highland.logistics.coldchain.page_alerts import cold_alerts_context
 from highland.logistics.hub_access import (
     access_lot,
     hub_county,
@@ -55,6 +56,7 @@ def hub_home(request: HttpRequest) -> HttpResponse:
         {
             "zones": hub_selectors.hub_overview(county),
             "runs_hub": allowed(user, "logistics.run_hub", county),
+            **cold_alerts_context(request, user, county),
         },
     )
 

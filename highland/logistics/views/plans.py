@@ -23,6 +23,7 @@ from highland.core.errors import DomainError, PermissionDenied
 from highland.core.http import domain_errors_as_pages, run_action_and_redirect
 from highland.core.models import User
 from highland.core.permissions import allowed
+from highland.logistics.coldchain.page_alerts import cold_alerts_context
 from highland.logistics.models import BusChoice, PlanningRun, UnservedStop
 from highland.logistics.planning.explain import (
     bus_choice_message,
@@ -87,7 +88,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "logistics/plans/plan_list.html",
-        {"form": form, "may_plan": may_plan, "runs": runs},
+        {
+            "form": form,
+            "may_plan": may_plan,
+            "runs": runs,
+            **cold_alerts_context(request, user, county),
+        },
     )
 
 

@@ -109,6 +109,7 @@ def parcel_detail(request: HttpRequest, parcel_id: int) -> HttpResponse:
         else [],
         "may_see_photos": allowed(user, "logistics.view_proof_of_delivery", parcel),
         "may_record": allowed(user, "logistics.record_tracking_event", parcel),
+        "may_see_cold_chain": allowed(user, "logistics.view_cold_chain", parcel),
     }
     return render(request, "logistics/tracking/parcel.html", context)
 
