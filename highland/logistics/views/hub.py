@@ -7,6 +7,7 @@ hidden one-time key, so a double tap moves goods once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -126,23 +127,19 @@ def _location_choice(lot: StockLot, raw: str) -> HubLocation:
     return HubLocation.objects.get(pk=int(raw), county_id=lot.county_id)
 
 
-@login_required
-@require_POST
-@domain_errors_as_pages
-def lot_put_away(request: HttpRequest, lot_id: int) -> HttpResponse:
-    user = person(request)
-    lot = access_lot(user, lot_id)
-    form = PutAwayForm(request.POST)
+def _lot_action(
+    request: HttpRequest,
+    lot: StockLot,
+    form: Any,
+    form_key: str,
+    act: Callable[[dict[str, Any], IdempotentRequest], MovedLot],
+) -> HttpResponse:
+    """Run one stock action from a valid form: a success message and back to the lot, or
+    the lot page again with the refusal on the form (a 403 stays a 403)."""
     if form.is_valid():
         data = form.cleaned_data
         try:
-            moved = put_away(
-                lot,
-                location=location_by_code(lot.county, data["location"]),
-                quantity=data["quantity"],
-                actor=user,
-                idempotent_request=IdempotentRequest.of_form(data, lot=lot.pk, action="put"),
-            )
+            moved = act(data, IdempotentRequest.of_form(data, lot=lot.pk, action=form_key))
         except DomainError as error:
             if error.status_code == 403:
                 raise
@@ -150,7 +147,28 @@ def lot_put_away(request: HttpRequest, lot_id: int) -> HttpResponse:
         else:
             messages.success(request, _moved_message(moved, lot))
             return redirect("logistics:hub-lot", lot.pk)
-    return _lot_page(request, lot, {"put_away": form}, status=400)
+    return _lot_page(request, lot, {form_key: form}, status=400)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def lot_put_away(request: HttpRequest, lot_id: int) -> HttpResponse:
+    user = person(request)
+    lot = access_lot(user, lot_id)
+    return _lot_action(
+        request,
+        lot,
+        PutAwayForm(request.POST),
+        "put_away",
+        lambda data, key: put_away(
+            lot,
+            location=location_by_code(lot.county, data["location"]),
+            quantity=data["quantity"],
+            actor=user,
+            idempotent_request=key,
+        ),
+    )
 
 
 @login_required
@@ -159,26 +177,20 @@ def lot_put_away(request: HttpRequest, lot_id: int) -> HttpResponse:
 def lot_move(request: HttpRequest, lot_id: int) -> HttpResponse:
     user = person(request)
     lot = access_lot(user, lot_id)
-    form = MoveForm(request.POST, sources=_sources(hub_selectors.where_is(lot)))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            moved = move_lot(
-                lot,
-                from_location=_location_choice(lot, data["from_location"]),
-                to_location=location_by_code(lot.county, data["to_location"], field="to_location"),
-                quantity=data["quantity"],
-                actor=user,
-                idempotent_request=IdempotentRequest.of_form(data, lot=lot.pk, action="move"),
-            )
-        except DomainError as error:
-            if error.status_code == 403:
-                raise
-            _form_error(form, error)
-        else:
-            messages.success(request, _moved_message(moved, lot))
-            return redirect("logistics:hub-lot", lot.pk)
-    return _lot_page(request, lot, {"move": form}, status=400)
+    return _lot_action(
+        request,
+        lot,
+        MoveForm(request.POST, sources=_sources(hub_selectors.where_is(lot))),
+        "move",
+        lambda data, key: move_lot(
+            lot,
+            from_location=_location_choice(lot, data["from_location"]),
+            to_location=location_by_code(lot.county, data["to_location"], field="to_location"),
+            quantity=data["quantity"],
+            actor=user,
+            idempotent_request=key,
+        ),
+    )
 
 
 @login_required
@@ -187,27 +199,20 @@ def lot_move(request: HttpRequest, lot_id: int) -> HttpResponse:
 def lot_pick(request: HttpRequest, lot_id: int) -> HttpResponse:
     user = person(request)
     lot = access_lot(user, lot_id)
-    form = PickForm(request.POST, sources=_sources(hub_selectors.where_is(lot)))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = order_by_number(lot.county, data["order"]) if data["order"] else None
-            moved = pick_from_location(
-                lot,
-                location=_location_choice(lot, data["from_location"]),
-                quantity=data["quantity"],
-                order=order,
-                actor=user,
-                idempotent_request=IdempotentRequest.of_form(data, lot=lot.pk, action="pick"),
-            )
-        except DomainError as error:
-            if error.status_code == 403:
-                raise
-            _form_error(form, error)
-        else:
-            messages.success(request, _moved_message(moved, lot))
-            return redirect("logistics:hub-lot", lot.pk)
-    return _lot_page(request, lot, {"pick": form}, status=400)
+    return _lot_action(
+        request,
+        lot,
+        PickForm(request.POST, sources=_sources(hub_selectors.where_is(lot))),
+        "pick",
+        lambda data, key: pick_from_location(
+            lot,
+            location=_location_choice(lot, data["from_location"]),
+            quantity=data["quantity"],
+            order=order_by_number(lot.county, data["order"]) if data["order"] else None,
+            actor=user,
+            idempotent_request=key,
+        ),
+    )
 
 
 urlpatterns = [
