@@ -56,6 +56,7 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’.@-]*")
 ALLOWED_LATIN = {
     "api", "csv", "pdf", "sms", "qr", "id", "sku", "epcis", "gps", "url", "http", "https",
     "kg", "g", "m", "km", "mm", "cm", "ml", "l", "am", "pm", "utc", "mah", "w", "v",
+    "j", "kj", "mol",  # the activation energy's unit, J/mol
     "wechat", "alipay", "unionpay", "beancount", "htmx", "json", "openapi", "webp",
     "highland", "wifi", "yyyy-mm-dd", "hh:mm",
     # The search box's example of pinyin initials (牦牛肉干).

@@ -128,14 +128,14 @@ def test_the_overview_pages_through_entries(demo, client_as):
     assert [entry.memo for entry in page][-1] == "Order LT-0000 paid"
 
 
-@pytest.mark.parametrize(("url", "budget"), [(OVERVIEW, 10), (BANK_STATEMENT, 9)])
+@pytest.mark.parametrize(("url", "budget"), [(OVERVIEW, 11), (BANK_STATEMENT, 10)])
 @pytest.mark.parametrize("count", [3, 60])
 def test_page_query_budgets(demo, client_as, django_assert_num_queries, url, budget, count):
     many_entries(demo.county, count)
     client = client_as(demo.user("operator"))
 
     # As many queries for 3 entries as for 60: session, person, county, roles, the header's
-    # cart count, then the page's (on the overview also one for the sellers the accounts
-    # name; these have no point cash).
+    # cart count and cold-chain alert badge, then the page's (on the overview also one for
+    # the sellers the accounts name; these have no point cash).
     with django_assert_num_queries(budget):
         assert client.get(url).status_code == 200
